@@ -1,0 +1,325 @@
+"""Reading and writing the knowledge base on disk.
+
+Loading never raises on bad input: every file's problems are collected so that
+one run reports all of them. YAML goes through the safe loader only (libyaml's C
+loader when present), with aliases, unknown tags and duplicate keys refused.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import ValidationError
+
+from kb.models import Node, PeopleFile, Person, Source, SourcesFile, is_valid_id
+from kb.report import Problem
+
+MAX_FILE_BYTES = 1 << 20
+PEOPLE_FILE = "people.yaml"
+SOURCES_FILE = "sources.yaml"
+REGISTRIES = (PEOPLE_FILE, SOURCES_FILE)
+SCHEMA_COMMENT = "# yaml-language-server: $schema="
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, message: str, node: yaml.Node):
+        super().__init__(message)
+        self.code, self.message, self.node = code, message, node
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that also refuses what a claim file never needs.
+
+    Aliases are refused outright: they are never needed in a node file and are
+    the vehicle of "billion laughs" expansion bombs.
+    """
+
+    def construct_object(self, node, deep=False):  # noqa: D401 - PyYAML hook
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _Refused("yaml-alias", "anchors and aliases are not allowed in knowledge-base files", node)
+        return super().construct_object(node, deep=deep)
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
+    data: dict = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise _Refused("yaml-alias", "merge keys ('<<') are not allowed in knowledge-base files", key_node)
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in data
+        except TypeError:
+            raise _Refused("invalid-value", "a mapping key must be a plain value", key_node) from None
+        if duplicate:
+            raise _Refused("duplicate-key", f"duplicate key '{key}' in a mapping", key_node)
+        data[key] = loader.construct_object(value_node, deep=True)
+    return data
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def _loc_problem(path: str, code: str, message: str, loc: tuple = (), severity: str = "error") -> Problem:
+    return Problem(path, 0, 0, code, message, severity, loc)  # type: ignore[arg-type]
+
+
+def parse_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
+    """Read one YAML file, returning its data or the problems that stop it loading."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Problem(display, 1, 1, "too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)")]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(display, 1, 1, "io", f"cannot read file: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Problem(display, line, col, "encoding", "file is not valid UTF-8")]
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        return None, [Problem(display, 1, 1, "empty", "file is empty")]
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data(), []
+    except _Refused as exc:
+        mark = exc.node.start_mark
+        if exc.code == "yaml-alias":
+            mark = _first_alias_mark(text) or mark
+        return None, [Problem(display, mark.line + 1, mark.column + 1, exc.code, exc.message)]
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if exc.problem and "could not determine a constructor" in exc.problem:
+            tag = exc.problem.split("tag", 1)[-1].strip()
+            return None, [Problem(display, line, col, "yaml-tag", f"tag {tag} is not allowed (plain YAML only)")]
+        return None, [Problem(display, line, col, "yaml-syntax", str(exc.problem or exc))]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = exc.problem or "malformed YAML"
+        if exc.context:
+            message = f"{message} ({exc.context})"
+        return None, [Problem(display, line, col, "yaml-syntax", message)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(display, 1, 1, "yaml-syntax", str(exc))]
+    finally:
+        loader.dispose()
+
+
+def _first_alias_mark(text: str):
+    # An alias shares the node of its anchor, so the node's mark points at the
+    # anchor; the event stream knows where the alias itself was written.
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark
+    return None
+
+
+def _describe(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def validation_problems(display: str, exc: ValidationError, data: Any, allowed: Iterable[str] = ()) -> list[Problem]:
+    """Turn pydantic's errors into problems people can act on, with their locations."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        dotted = ".".join(str(x) for x in loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            hint = f" (allowed: {', '.join(allowed)})" if allowed and len(loc) == 1 else ""
+            out.append(_loc_problem(display, "unknown-field", f"unknown field '{dotted}'{hint}", loc))
+        elif kind == "missing":
+            out.append(_loc_problem(display, "missing-field", f"missing required field '{dotted}'", loc[:-1]))
+        elif kind in ("model_type", "dict_type", "model_attributes_type"):
+            out.append(_loc_problem(display, "not-a-mapping", f"{dotted}: expected a mapping, got {_describe(err['input'])}", loc))
+        elif kind == "list_type":
+            out.append(_loc_problem(display, "invalid-value", f"{dotted}: expected a list, got {_describe(err['input'])}", loc))
+        else:
+            out.append(_loc_problem(display, "invalid-value", f"{dotted}: {err['msg']}", loc))
+    return out
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything loaded from a claims folder, plus where each item came from."""
+
+    root: Path
+    nodes: dict[str, Node] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    files: int = 0
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # a different drive on Windows
+        return str(path)
+
+
+def node_files(root: Path) -> list[Path]:
+    """Every node file under root, in a stable order (hidden folders skipped)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        top = Path(dirpath) == root
+        for name in sorted(filenames):
+            if name.endswith(".yaml") and not (top and name in REGISTRIES) and not name.startswith("."):
+                found.append(Path(dirpath) / name)
+    return found
+
+
+def _load_registry(path: Path, model, kb_items: dict, code: str, problems: list[Problem]) -> None:
+    display = display_path(path)
+    if not path.exists():
+        problems.append(Problem(display, 1, 1, "missing-registry", f"{path.name} is missing"))
+        return
+    data, errs = parse_yaml(path, display)
+    if errs:
+        problems.extend(errs)
+        return
+    if not isinstance(data, list):
+        problems.append(_loc_problem(display, "not-a-list", f"expected a list of entries, got {_describe(data)}"))
+        return
+    item_model = model.model_fields["root"].annotation.__args__[0]
+    for i, entry in enumerate(data):
+        try:
+            item = item_model.model_validate(entry)
+        except ValidationError as exc:
+            for p in validation_problems(display, exc, entry):
+                problems.append(Problem(p.path, 0, 0, p.code, f"entry {i + 1}: {p.message}", p.severity, (i, *p.loc)))
+            continue
+        if item.id in kb_items:
+            problems.append(_loc_problem(display, code, f"'{item.id}' is listed twice", (i, "id")))
+            continue
+        kb_items[item.id] = item
+
+
+def load(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
+    """Load a knowledge base, returning it with every problem found while reading.
+
+    Problems carry ``loc`` paths; call :func:`locate` to fill in lines and columns.
+    """
+    root = Path(root)
+    kb = KnowledgeBase(root=root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        problems.append(Problem(display_path(root), 1, 1, "io", "knowledge-base folder not found"))
+        return kb, problems
+    _load_registry(root / PEOPLE_FILE, PeopleFile, kb.people, "duplicate-person", problems)
+    _load_registry(root / SOURCES_FILE, SourcesFile, kb.sources, "duplicate-source", problems)
+    kb.files = 2
+    allowed = list(Node.model_fields)
+    for path in node_files(root):
+        kb.files += 1
+        display = display_path(path)
+        node_id = path.stem
+        if not is_valid_id(node_id):
+            problems.append(
+                Problem(display, 1, 1, "bad-id", f"file name '{path.name}' is not a valid id "
+                        "(lowercase letters, digits and single hyphens, at most 80 characters)")
+            )
+            continue
+        if node_id in kb.paths:
+            problems.append(
+                Problem(display, 1, 1, "duplicate-id", f"id '{node_id}' is also used by {display_path(kb.paths[node_id])}")
+            )
+            continue
+        data, errs = parse_yaml(path, display)
+        if errs:
+            problems.extend(errs)
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(display, 1, 1, "not-a-mapping", f"a node file must be a mapping of fields, got {_describe(data)}"))
+            continue
+        try:
+            node = Node.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(validation_problems(display, exc, data, allowed))
+            continue
+        kb.nodes[node_id] = node
+        kb.paths[node_id] = path
+    return kb, problems
+
+
+def _walk(node: yaml.Node, loc: tuple) -> yaml.Node:
+    """The YAML node a loc path points at: the key for a field, the item for an index.
+
+    Pydantic locations can name things the document lacks (a missing field); the
+    walk stops at the deepest part that exists.
+    """
+    current = node
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                if str(key_node.value) == str(part):
+                    current = key_node if last else value_node
+                    break
+            else:
+                return current
+        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int) and part < len(current.value):
+            current = current.value[part]
+        else:
+            return current
+    return current
+
+
+def locate(problems: list[Problem]) -> list[Problem]:
+    """Fill in line and column for problems that only know their loc path."""
+    trees: dict[str, yaml.Node | None] = {}
+    out = []
+    for p in problems:
+        if p.line:
+            out.append(p)
+            continue
+        if p.path not in trees:
+            try:
+                trees[p.path] = yaml.compose(Path(p.path).read_text(encoding="utf-8"), Loader=_BaseLoader)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                trees[p.path] = None
+        tree = trees[p.path]
+        line, col = 1, 1
+        if tree is not None:
+            mark = _walk(tree, p.loc).start_mark
+            line, col = mark.line + 1, mark.column + 1
+        out.append(Problem(p.path, line, col, p.code, p.message, p.severity, p.loc))
+    return out
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that a crash leaves either the old or the new content, never a mix."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass

@@ -1,0 +1,146 @@
+"""Rules over a loaded knowledge base, turned into problems.
+
+The rules are pure functions of the in-memory knowledge base (and, for quotes, of
+the source texts handed in), so they can run on a knowledge base as it would be
+after an edit, before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb import store
+from kb.quotes import fold
+from kb.report import Problem, sort_problems
+from kb.store import KnowledgeBase, display_path
+from kb.suggest import closest
+
+RELATIONS = ("supports", "attacks")
+
+
+def _p(kb: KnowledgeBase, node_id: str, code: str, message: str, loc: tuple = (), severity: str = "error") -> Problem:
+    return Problem(display_path(kb.paths[node_id]), 0, 0, code, message, severity, loc)  # type: ignore[arg-type]
+
+
+def _unknown(what: str, value: str, pool) -> str:
+    hits = closest(value, pool)
+    hint = f" (did you mean {', '.join(hits)}?)" if hits else ""
+    return f"unknown {what} '{value}'{hint}"
+
+
+def graph_problems(kb: KnowledgeBase) -> list[Problem]:
+    """Errors that need the whole knowledge base: dangling references, self and duplicate edges."""
+    out: list[Problem] = []
+    for node_id, node in kb.nodes.items():
+        if node.id is not None and node.id != node_id:
+            out.append(_p(kb, node_id, "id-mismatch", f"id '{node.id}' does not match the file name '{node_id}'", ("id",)))
+        if node.speaker not in kb.people:
+            out.append(_p(kb, node_id, "unknown-speaker", _unknown("speaker", node.speaker, kb.people), ("speaker",)))
+        if node.source.document not in kb.sources:
+            out.append(_p(kb, node_id, "unknown-source", _unknown("source", node.source.document, kb.sources), ("source", "document")))
+        seen: dict[str, str] = {}
+        for relation in RELATIONS:
+            for i, edge in enumerate(node.edges(relation)):
+                loc = (relation, i)
+                if edge.target == node_id:
+                    out.append(_p(kb, node_id, "self-edge", f"a node cannot {relation[:-1]} itself", loc))
+                elif edge.target not in kb.nodes:
+                    out.append(_p(kb, node_id, "unknown-target", _unknown("target", edge.target, kb.nodes), loc))
+                if edge.target in seen:
+                    out.append(_p(kb, node_id, "duplicate-edge", f"'{edge.target}' is already listed under {seen[edge.target]}", loc))
+                else:
+                    seen[edge.target] = relation
+        for person, stance in node.stances.items():
+            if person not in kb.people:
+                out.append(_p(kb, node_id, "unknown-person", _unknown("person", person, kb.people), ("stances", person)))
+            if stance.source is not None and stance.source not in kb.sources:
+                out.append(_p(kb, node_id, "unknown-source", _unknown("source", stance.source, kb.sources), ("stances", person, "source")))
+    return out
+
+
+def lint_problems(kb: KnowledgeBase) -> list[Problem]:
+    """Warnings: things that are valid but probably unfinished."""
+    incoming: set[str] = set()
+    for node in kb.nodes.values():
+        for relation in RELATIONS:
+            incoming.update(e.target for e in node.edges(relation))
+    out = []
+    for node_id, node in kb.nodes.items():
+        if not node.supports and not node.attacks and node_id not in incoming:
+            out.append(_p(kb, node_id, "orphan", "node has no edges: nothing links to it and it links to nothing", (), "warning"))
+        elif node.kind == "theory_of_impact" and node_id not in incoming:
+            out.append(_p(kb, node_id, "unchallenged-theory", "no node attacks or supports this theory of impact", ("kind",), "warning"))
+        if not node.source.quote:
+            out.append(_p(kb, node_id, "missing-quote", "source has no quote anchoring the claim", ("source",), "warning"))
+    return out
+
+
+def load_source_texts(kb: KnowledgeBase, sources_dir: Path) -> tuple[dict[str, str], list[Problem]]:
+    """Folded texts of every source that names a file, and problems for files that are missing."""
+    registry = display_path(kb.root / store.SOURCES_FILE)
+    texts, problems = {}, []
+    for index, (source_id, source) in enumerate(kb.sources.items()):
+        if not source.file:
+            problems.append(Problem(registry, 0, 0, "no-source-text", f"source '{source_id}' names no text file; its quotes cannot be checked", "warning", (index,)))
+            continue
+        path = Path(sources_dir) / source.file
+        try:
+            texts[source_id] = fold(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(registry, 0, 0, "source-file-missing", f"cannot read {display_path(path)} for source '{source_id}': {exc}", "error", (index, "file")))
+    return texts, problems
+
+
+def quote_problems(kb: KnowledgeBase, texts: dict[str, str]) -> list[Problem]:
+    """Every source and stance quote that its document does not contain."""
+    out = []
+    for node_id, node in kb.nodes.items():
+        doc = node.source.document
+        if node.source.quote and doc in texts and fold(node.source.quote) not in texts[doc]:
+            out.append(_p(kb, node_id, "quote-not-found", f"quote not found in source '{doc}': \"{_short(node.source.quote)}\"", ("source", "quote")))
+        for person, stance in node.stances.items():
+            sdoc = stance.source or doc
+            if stance.quote and sdoc in texts and fold(stance.quote) not in texts[sdoc]:
+                out.append(_p(kb, node_id, "quote-not-found", f"stance quote of '{person}' not found in source '{sdoc}': \"{_short(stance.quote)}\"", ("stances", person, "quote")))
+    return out
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class CheckResult:
+    kb: KnowledgeBase
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: dict[str, str] | None = None,
+                 strict: bool = False) -> list[Problem]:
+    """All problems of an in-memory knowledge base, located and sorted."""
+    problems = list(load_problems) + graph_problems(kb) + lint_problems(kb)
+    if texts is not None:
+        problems += quote_problems(kb, texts)
+    if strict:
+        problems = [p.as_error() for p in problems]
+    return sort_problems(store.locate(problems))
+
+
+def check(root: Path, sources_dir: Path | None = None, strict: bool = False) -> CheckResult:
+    """Load and check a knowledge base: the library behind ``kb check``."""
+    kb, problems = store.load(Path(root))
+    texts = None
+    if sources_dir is not None:
+        texts, source_problems = load_source_texts(kb, Path(sources_dir))
+        problems += source_problems
+    return CheckResult(kb, problems_for(kb, problems, texts, strict))

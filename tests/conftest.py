@@ -1,0 +1,34 @@
+"""Shared fixtures: small knowledge bases assembled in a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BASE = FIXTURES / "base" / "claims"
+MODES = FIXTURES / "modes"
+SOURCES = FIXTURES / "sources"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def assemble(tmp_path: Path, *modes: str) -> Path:
+    """A copy of the valid base knowledge base with the given failure modes' files laid over it."""
+    root = tmp_path / "claims"
+    shutil.copytree(BASE, root)
+    for mode in modes:
+        shutil.copytree(MODES / mode, root, dirs_exist_ok=True)
+    return root
+
+
+@pytest.fixture
+def base_kb(tmp_path: Path) -> Path:
+    return assemble(tmp_path)
+
+
+@pytest.fixture
+def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
