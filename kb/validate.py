@@ -136,9 +136,9 @@ def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: di
     return sort_problems(store.locate(problems))
 
 
-def check(root: Path, sources_dir: Path | None = None, strict: bool = False) -> CheckResult:
+def check(root: Path, sources_dir: Path | None = None, strict: bool = False, parallel: bool = False) -> CheckResult:
     """Load and check a knowledge base: the library behind ``kb check``."""
-    kb, problems = store.load(Path(root))
+    kb, problems = store.load(Path(root), parallel=parallel)
     texts = None
     if sources_dir is not None:
         texts, source_problems = load_source_texts(kb, Path(sources_dir))

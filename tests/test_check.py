@@ -142,3 +142,14 @@ def test_json_and_text_formats_carry_the_same_problems(tmp_path):
     data = json.loads(run_check(root, "--format", "json").output)
     assert [f"{p['path']}:{p['line']}:{p['col']}: {p['severity']}[{p['code']}]: {p['message']}" for p in data["problems"]] == text
     assert (data["errors"], data["warnings"]) == (1, 1)
+
+
+def test_parallel_parsing_finds_exactly_what_serial_parsing_finds(tmp_path, monkeypatch):
+    from kb import store
+
+    root = assemble(tmp_path, *CASES)
+    serial = validate.check(root, SOURCES)
+    monkeypatch.setattr(store, "PARALLEL_MIN_FILES", 1)
+    parallel = validate.check(root, SOURCES, parallel=True)
+    assert parallel.problems == serial.problems
+    assert parallel.kb.nodes == serial.kb.nodes and len(serial.problems) >= len(CASES)

@@ -18,7 +18,7 @@ from kb.cli.common import kb_dir
 @click.pass_context
 def check(ctx: click.Context, sources_dir: str | None, strict: bool, fmt: str) -> None:
     """Validate every file and the graph; report every problem in one run."""
-    result = validate.check(Path(kb_dir(ctx)), Path(sources_dir) if sources_dir else None, strict)
+    result = validate.check(Path(kb_dir(ctx)), Path(sources_dir) if sources_dir else None, strict, parallel=True)
     formatter = report.format_json if fmt == "json" else report.format_text
     click.echo(formatter(result.problems, result.kb.files))
     ctx.exit(0 if result.ok else 1)
