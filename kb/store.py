@@ -8,6 +8,7 @@ loader when present), with aliases, unknown tags and duplicate keys refused.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,9 @@ PEOPLE_FILE = "people.yaml"
 SOURCES_FILE = "sources.yaml"
 REGISTRIES = (PEOPLE_FILE, SOURCES_FILE)
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
+# Written before a change that spans several files and removed once it is done,
+# so that an interrupted change can be finished (see kb.authoring).
+PENDING_FILE = ".kb-pending.json"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -104,6 +108,11 @@ def parse_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [Problem(display, line, col, "encoding", "file is not valid UTF-8")]
+    return parse_text(text, display)
+
+
+def parse_text(text: str, display: str) -> tuple[Any, list[Problem]]:
+    """Parse YAML held in memory, so an edit can be checked before it is written."""
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return None, [Problem(display, 1, 1, "empty", "file is empty")]
     loader = _Loader(text)
@@ -260,6 +269,10 @@ def load(root: Path, parallel: bool = False) -> tuple[KnowledgeBase, list[Proble
     if not root.is_dir():
         problems.append(Problem(display_path(root), 1, 1, "io", "knowledge-base folder not found"))
         return kb, problems
+    if (root / PENDING_FILE).exists():
+        problems.append(Problem(display_path(root / PENDING_FILE), 1, 1, "interrupted-change",
+                                "a multi-file change (kb mv or kb rm --cascade) was interrupted; "
+                                "run `kb recover` to finish it"))
     _load_registry(root / PEOPLE_FILE, PeopleFile, kb.people, "duplicate-person", problems)
     _load_registry(root / SOURCES_FILE, SourcesFile, kb.sources, "duplicate-source", problems)
     kb.files = 2
@@ -298,6 +311,19 @@ def load(root: Path, parallel: bool = False) -> tuple[KnowledgeBase, list[Proble
     return kb, problems
 
 
+def parse_node(text: str, display: str) -> tuple[Node | None, list[Problem]]:
+    """A node from YAML text in memory, or the problems loading its file would report."""
+    data, errs = parse_text(text, display)
+    if not errs and not isinstance(data, dict):
+        errs = [Problem(display, 1, 1, "not-a-mapping", f"a node file must be a mapping of fields, got {_describe(data)}")]
+    if errs:
+        return None, errs
+    try:
+        return Node.model_validate(data), []
+    except ValidationError as exc:
+        return None, validation_problems(display, exc, data, list(Node.model_fields))
+
+
 def _walk(node: yaml.Node, loc: tuple) -> yaml.Node:
     """The YAML node a loc path points at: the key for a field, the item for an index.
 
@@ -321,8 +347,12 @@ def _walk(node: yaml.Node, loc: tuple) -> yaml.Node:
     return current
 
 
-def locate(problems: list[Problem]) -> list[Problem]:
-    """Fill in line and column for problems that only know their loc path."""
+def locate(problems: list[Problem], documents: dict[str, str] | None = None) -> list[Problem]:
+    """Fill in line and column for problems that only know their loc path.
+
+    ``documents`` maps display paths to texts not yet on disk (an edit being checked).
+    """
+    documents = documents or {}
     trees: dict[str, yaml.Node | None] = {}
     out = []
     for p in problems:
@@ -331,7 +361,8 @@ def locate(problems: list[Problem]) -> list[Problem]:
             continue
         if p.path not in trees:
             try:
-                trees[p.path] = yaml.compose(Path(p.path).read_text(encoding="utf-8"), Loader=_BaseLoader)
+                text = documents[p.path] if p.path in documents else Path(p.path).read_text(encoding="utf-8")
+                trees[p.path] = yaml.compose(text, Loader=_BaseLoader)
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 trees[p.path] = None
         tree = trees[p.path]
@@ -368,3 +399,87 @@ def write_atomic(path: Path, text: str) -> None:
             os.close(dir_fd)
     except OSError:
         pass
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def create_exclusive(path: Path, text: str) -> None:
+    """Create a new file that appears complete or not at all, and never replaces one.
+
+    Where Linux allows it, the content goes to an unnamed file (O_TMPFILE) linked
+    into place once it is on disk, so a process killed at any moment leaves
+    nothing behind. Otherwise a temporary file beside it is hard-linked into
+    place and removed; a kill in between can leave that temporary file, which
+    :func:`stale_temp_files` finds. Raises FileExistsError when path exists.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    if _create_unnamed(path, data):
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    _fsync_dir(path.parent)
+
+
+def _create_unnamed(path: Path, data: bytes) -> bool:
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not os.path.isdir("/proc/self/fd"):
+        return False
+    try:
+        fd = os.open(path.parent, flag | os.O_WRONLY, 0o644)
+    except OSError:
+        return False  # the file system has no unnamed files
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+        try:
+            os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
+        except FileExistsError:
+            raise
+        except OSError:
+            return False  # /proc cannot link here (another mount namespace, say)
+    finally:
+        os.close(fd)
+    _fsync_dir(path.parent)
+    return True
+
+
+_TEMP_NAME = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
+
+
+def stale_temp_files(root: Path) -> list[Path]:
+    """Temporary files that writes killed half-way left behind.
+
+    Only meaningful while holding the knowledge base's lock: then no write is in
+    progress, so every such file is stale.
+    """
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.extend(Path(dirpath) / name for name in filenames if _TEMP_NAME.fullmatch(name))
+    return found
+
+
+def remove_durable(path: Path) -> None:
+    """Delete a file and make the deletion survive a crash."""
+    os.unlink(path)
+    _fsync_dir(Path(path).parent)

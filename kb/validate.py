@@ -126,14 +126,18 @@ class CheckResult:
 
 
 def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: dict[str, str] | None = None,
-                 strict: bool = False) -> list[Problem]:
-    """All problems of an in-memory knowledge base, located and sorted."""
+                 strict: bool = False, documents: dict[str, str] | None = None) -> list[Problem]:
+    """All problems of an in-memory knowledge base, located and sorted.
+
+    ``documents`` holds the texts of files changed in memory but not yet written,
+    by display path, so problems in them are located in the new text.
+    """
     problems = list(load_problems) + graph_problems(kb) + lint_problems(kb)
     if texts is not None:
         problems += quote_problems(kb, texts)
     if strict:
         problems = [p.as_error() for p in problems]
-    return sort_problems(store.locate(problems))
+    return sort_problems(store.locate(problems, documents))
 
 
 def check(root: Path, sources_dir: Path | None = None, strict: bool = False, parallel: bool = False) -> CheckResult:
