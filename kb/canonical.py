@@ -6,7 +6,8 @@ authors already write by hand:
 
 * a ``# yaml-language-server: $schema=...`` first line pointing at the schema
   beside the claims folder, so editors complete and check fields;
-* keys in the order the models declare them (``kb/models.py``);
+* keys in the order the models declare them (``kb/models.py``), except that a
+  source's ``section`` comes before its ``quote``;
 * block style, with ``text`` folded (``>-``) at 100 columns, free text
   (titles, quotes, sections, notes) double-quoted, ids plain, ``tags`` on one
   line, and the short forms ``- target`` and ``person: credence`` whenever
@@ -20,6 +21,7 @@ the compact rules might misrender falls back to a double-quoted string.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from pathlib import Path
@@ -122,103 +124,125 @@ def _has_specials(text: str) -> bool:
 # --- documents ---------------------------------------------------------------------------------
 
 
+Path_ = tuple  # a key/index path into a node's YAML, as in Problem.loc
+# The one departure from the models' field order: a section heading reads
+# before the words quoted under it, which is how the map's authors write it.
+SOURCE_ORDER = ("document", "section", "quote")
+
+
 class _Emitter:
+    """Writes the canonical lines of a node, noting which key or item each line starts."""
+
     def __init__(self, safe: bool):
         # safe: every free-text scalar double-quoted, the fallback when a compact
         # form fails to read back as the same value.
         self.safe = safe
         self.lines: list[str] = []
+        self.paths: list[list[Path_]] = []
 
-    def text_block(self, key: str, value: str, indent: str) -> None:
+    def add(self, line: str, *paths: Path_) -> None:
+        self.lines.append(line)
+        self.paths.append(list(paths))
+
+    def text_block(self, key: str, value: str, indent: str, path: Path_) -> None:
         if not self.safe:
-            body = folded(value, indent + INDENT) if "\n" not in value else None
+            body = folded(value, indent + INDENT) if "\n" not in value else literal(value, indent + INDENT)
             if body is not None:
-                self.lines.append(f"{indent}{key}: >-")
-                self.lines.extend(body)
+                style = ">-" if "\n" not in value else ("|" if value.endswith("\n") else "|-")
+                self.add(f"{indent}{key}: {style}", path)
+                for line in body:
+                    self.add(line)
                 return
-            body = literal(value, indent + INDENT) if "\n" in value else None
-            if body is not None:
-                self.lines.append(f"{indent}{key}: |{'' if value.endswith(chr(10)) else '-'}")
-                self.lines.extend(body)
-                return
-        self.lines.append(f"{indent}{key}: {quoted(value)}")
+        self.add(f"{indent}{key}: {quoted(value)}", path)
 
-    def free(self, key: str, value: str | None, indent: str) -> None:
+    def free(self, key: str, value: str | None, indent: str, path: Path_) -> None:
         if value is not None:
-            self.lines.append(f"{indent}{key}: {quoted(value)}")
+            self.add(f"{indent}{key}: {quoted(value)}", path)
 
     def edges(self, key: str, edges: list[Edge]) -> None:
         if not edges:
             return
-        self.lines.append(f"{key}:")
-        for edge in edges:
+        self.add(f"{key}:", (key,))
+        for i, edge in enumerate(edges):
+            item = (key, i)
             if edge.weight == 1.0 and edge.note is None:
-                self.lines.append(f"{INDENT}- {plain_id(edge.target)}")
+                self.add(f"{INDENT}- {plain_id(edge.target)}", item)
                 continue
-            self.lines.append(f"{INDENT}- target: {plain_id(edge.target)}")
+            self.add(f"{INDENT}- target: {plain_id(edge.target)}", item, item + ("target",))
             if edge.weight != 1.0:
-                self.lines.append(f"{INDENT * 2}weight: {number(edge.weight)}")
-            self.free("note", edge.note, INDENT * 2)
+                self.add(f"{INDENT * 2}weight: {number(edge.weight)}", item + ("weight",))
+            self.free("note", edge.note, INDENT * 2, item + ("note",))
 
     def source(self, source: SourceRef) -> None:
-        self.lines.append("source:")
-        for name in SourceRef.model_fields:
+        self.add("source:", ("source",))
+        for name in SOURCE_ORDER:
             value = getattr(source, name)
             if name == "document":
-                self.lines.append(f"{INDENT}document: {plain_id(value)}")
+                self.add(f"{INDENT}document: {plain_id(value)}", ("source", name))
             else:
-                self.free(name, value, INDENT)
+                self.free(name, value, INDENT, ("source", name))
 
     def stances(self, stances: dict[str, Stance]) -> None:
         if not stances:
             return
-        self.lines.append("stances:")
+        self.add("stances:", ("stances",))
         for person, stance in stances.items():
+            path = ("stances", person)
             if stance.quote is None and stance.source is None and stance.note is None:
-                self.lines.append(f"{INDENT}{plain_id(person)}: {number(stance.credence)}")
+                self.add(f"{INDENT}{plain_id(person)}: {number(stance.credence)}", path)
                 continue
-            self.lines.append(f"{INDENT}{plain_id(person)}:")
+            self.add(f"{INDENT}{plain_id(person)}:", path)
             for name in Stance.model_fields:
                 value = getattr(stance, name)
                 if value is None:
                     continue
                 if name == "credence":
-                    self.lines.append(f"{INDENT * 2}credence: {number(value)}")
+                    self.add(f"{INDENT * 2}credence: {number(value)}", path + (name,))
                 elif name == "source":
-                    self.lines.append(f"{INDENT * 2}source: {plain_id(value)}")
+                    self.add(f"{INDENT * 2}source: {plain_id(value)}", path + (name,))
                 else:
-                    self.free(name, value, INDENT * 2)
+                    self.free(name, value, INDENT * 2, path + (name,))
 
     def node(self, node: Node) -> None:
         for name in Node.model_fields:
             value = getattr(node, name)
             if name in ("id", "kind", "speaker"):
                 if value is not None:
-                    self.lines.append(f"{name}: {plain_id(value)}")
+                    self.add(f"{name}: {plain_id(value)}", (name,))
             elif name == "text":
-                self.text_block("text", value, "")
+                self.text_block("text", value, "", (name,))
             elif name == "source":
                 self.source(value)
             elif name in ("supports", "attacks"):
                 self.edges(name, value)
             elif name == "tags":
                 if value:
-                    self.lines.append(f"tags: [{', '.join(plain_id(t) for t in value)}]")
+                    self.add(f"tags: [{', '.join(plain_id(t) for t in value)}]", (name,))
             elif name == "stances":
                 self.stances(value)
             else:
-                self.free(name, value, "")
+                self.free(name, value, "", (name,))
+
+
+def _emit(node: Node) -> _Emitter:
+    for safe in (False, True):
+        emitter = _Emitter(safe)
+        emitter.node(node)
+        if safe or _reads_as(node, "\n".join(emitter.lines) + "\n"):
+            return emitter
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _reads_as(node: Node, text: str) -> bool:
+    try:
+        return Node.model_validate(yaml.load(text, Loader=_Loader)) == node
+    except Exception:  # any failure to read back means the rendering is wrong
+        return False
 
 
 def node_body(node: Node) -> str:
     """The canonical YAML of a node, without the schema comment."""
-    for safe in (False, True):
-        emitter = _Emitter(safe)
-        emitter.node(node)
-        text = "\n".join(emitter.lines) + "\n"
-        if safe or Node.model_validate(yaml.load(text, Loader=_Loader)) == node:
-            return text
-    raise AssertionError("unreachable")  # pragma: no cover
+    return "\n".join(_emit(node).lines) + "\n"
 
 
 def node_text(node: Node | dict, path: Path, root: Path, schema_dir: Path | None = None) -> str:
@@ -227,6 +251,140 @@ def node_text(node: Node | dict, path: Path, root: Path, schema_dir: Path | None
         node = Node.model_validate(node)
     schema_dir = find_schema_dir(root) if schema_dir is None else schema_dir
     return schema_comment(path, schema_dir) + "\n" + node_body(node)
+
+
+# --- comments ----------------------------------------------------------------------------------
+
+
+class Comments:
+    """The comments of a file, each tied to the key or item it sits on or above."""
+
+    def __init__(self) -> None:
+        self.header: list[str] = []  # above the first key: stays at the top
+        self.above: dict[Path_, list[str]] = {}  # full-line comments above a key
+        self.after: dict[Path_, list[str]] = {}  # end-of-line comments on a key's line
+        self.trailing: list[str] = []  # below the last key
+
+    def __bool__(self) -> bool:
+        return bool(self.header or self.above or self.after or self.trailing)
+
+
+def extract_comments(text: str) -> Comments:
+    """Find every comment of a YAML text and the key or item it belongs to.
+
+    A ``#`` starts a comment only at the start of a line or after white space,
+    and never inside a quoted or block scalar; the composed YAML tree says where
+    those scalars are, and on which line each key and item starts.
+    """
+    comments = Comments()
+    tree = yaml.compose(text, Loader=_Loader)
+    spans: list[tuple[int, int]] = []
+    starts: dict[int, list[Path_]] = {}
+
+    def walk(node: yaml.Node, path: Path_) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            if node.style:
+                spans.append((node.start_mark.index, node.end_mark.index))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = path + (str(key.value),)
+                starts.setdefault(key.start_mark.line, []).append(child)
+                walk(key, path)
+                walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                starts.setdefault(item.start_mark.line, []).append(path + (i,))
+                walk(item, path + (i,))
+
+    if tree is not None:
+        walk(tree, ())
+    spans.sort()
+    first_key = min(starts, default=None)
+    pending: list[str] = []
+    last_path: Path_ | None = None
+    offset = 0
+    for number_, line in enumerate(text.splitlines(keepends=True)):
+        comment_at = _comment_start(line, offset, spans)
+        offset += len(line)
+        if number_ in starts:
+            if pending:
+                comments.above.setdefault(starts[number_][0], []).extend(pending)
+                pending = []
+            last_path = starts[number_][0]
+        if comment_at is None:
+            continue
+        comment = line[comment_at:].rstrip()
+        if line[:comment_at].strip():
+            if last_path is not None:
+                comments.after.setdefault(last_path, []).append(comment)
+            else:
+                comments.header.append(comment)
+        elif comment.startswith(SCHEMA_PREFIX):
+            continue
+        elif first_key is None or number_ < first_key:
+            comments.header.append(comment)
+        else:
+            pending.append(comment)
+    comments.trailing = pending
+    return comments
+
+
+SCHEMA_PREFIX = "# yaml-language-server:"
+
+
+def _comment_start(line: str, offset: int, spans: list[tuple[int, int]]) -> int | None:
+    i = line.find("#")
+    while i != -1:
+        if (i == 0 or line[i - 1] in " \t") and not _inside(offset + i, spans):
+            return i
+        i = line.find("#", i + 1)
+    return None
+
+
+def _inside(index: int, spans: list[tuple[int, int]]) -> bool:
+    at = bisect.bisect_right(spans, (index, float("inf"))) - 1
+    return at >= 0 and spans[at][0] <= index < spans[at][1]
+
+
+def _with_comments(emitter: _Emitter, comments: Comments) -> list[str]:
+    emitted = {p for paths in emitter.paths for p in paths}
+    above: dict[Path_, list[str]] = {}
+    after: dict[Path_, list[str]] = {}
+    trailing: list[str] = []
+    # A comment whose key the layout drops (an empty list, a default) moves to
+    # the nearest enclosing key that remains, or to the end: it is never lost.
+    for source, target in ((comments.above, above), (comments.after, after)):
+        for path, lines in source.items():
+            while path and path not in emitted:
+                path = path[:-1]
+            if path:
+                target.setdefault(path, []).extend(lines)
+            else:
+                trailing.extend(lines)
+    out = list(comments.header)
+    for line, paths in zip(emitter.lines, emitter.paths):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        eol: list[str] = []
+        for path in paths:
+            out.extend(indent + c for c in above.pop(path, []))
+            eol.extend(after.pop(path, []))
+        out.extend(indent + c for c in eol[1:])
+        out.append(f"{line}  {eol[0]}" if eol else line)
+    out.extend(trailing + comments.trailing)
+    return out
+
+
+def format_text(original: str, node: Node, path: Path, root: Path, schema_dir: Path | None = None) -> str | None:
+    """A file's text in the canonical layout, keeping its comments.
+
+    None when the comments cannot be kept without changing what the file says
+    (the caller then leaves the file alone).
+    """
+    schema_dir = find_schema_dir(root) if schema_dir is None else schema_dir
+    emitter = _emit(node)
+    lines = _with_comments(emitter, extract_comments(original))
+    text = schema_comment(path, schema_dir) + "\n" + "\n".join(lines) + "\n"
+    return text if _reads_as(node, text) else None
 
 
 def _registry_value(value: Any) -> str:

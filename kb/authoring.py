@@ -1,0 +1,683 @@
+"""Changing the knowledge base without ever leaving it broken.
+
+Every operation here works in three steps. It first computes the new text of
+each file it would touch, editing existing files through ruamel.yaml's round
+trip so that comments and layout survive. It then loads the knowledge base as
+it would be after the change, in memory, and runs the same rules as
+``kb check``; a change that would add an error is refused with those problems
+and nothing is written. Only then does it write, under an exclusive lock on the
+claims folder so that concurrent commands queue instead of overwriting each
+other.
+
+Each file is replaced atomically (temporary file, fsync, rename). A change that
+spans files (``rename``, ``remove`` with ``cascade``) first writes a journal
+holding every file's new text and the hash of its old one; if the process dies
+half-way, ``kb check`` reports the journal and ``recover`` (run by every
+editing command before anything else) finishes the change, refusing only if
+someone has edited one of its files by hand in the meantime.
+
+Errors the knowledge base already had do not block a change that leaves them
+no worse, so that these commands can be used to repair it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from filelock import FileLock, Timeout
+from pydantic import ValidationError
+
+from kb import canonical, roundtrip, store, validate
+from kb.errors import KBError, UnknownId
+from kb.models import KINDS, MAX_ID_LEN, Node, is_valid_id
+from kb.report import Problem
+from kb.store import KnowledgeBase, display_path
+from kb.suggest import closest
+
+LOCK_FILE = ".kb.lock"
+LOCK_TIMEOUT = 30.0
+RELATIONS = ("supports", "attacks")
+
+
+class Refused(KBError):
+    """A change that would add errors to the knowledge base; ``problems`` says which."""
+
+
+@dataclass
+class FileChange:
+    path: Path
+    before: str | None  # None: the file is created
+    after: str | None  # None: the file is deleted
+
+
+@dataclass
+class Outcome:
+    """What a command changed, or would change with ``dry_run``."""
+
+    summary: str
+    changes: list[FileChange]
+    dry_run: bool = False
+    node_id: str | None = None
+    warnings: list[Problem] = field(default_factory=list)  # new warnings the change brings
+    remaining_errors: int = 0  # errors already in the knowledge base, not caused by the change
+    recovered: str | None = None  # an interrupted change finished before this one
+
+    def diff(self) -> str:
+        out = []
+        for change in self.changes:
+            name = display_path(change.path)
+            out.extend(difflib.unified_diff(
+                (change.before or "").splitlines(keepends=True), (change.after or "").splitlines(keepends=True),
+                "/dev/null" if change.before is None else f"a/{name}",
+                "/dev/null" if change.after is None else f"b/{name}",
+            ))
+        return "".join(out)
+
+
+# --- ids ---------------------------------------------------------------------------------------
+
+_ASCII_EXTRA = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o",
+                              "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "Þ": "th", "ð": "d",
+                              "&": " and ", "'": "", "\u2019": "", "\u2018": ""})
+
+
+def check_id(value: object, what: str = "id") -> str:
+    """Refuse anything but a plain id, before it is used to build a path.
+
+    An id becomes a file name, so ``..``, separators and absolute paths would
+    let a command write outside the knowledge base; upper case would make ids
+    differ only on case-sensitive file systems.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise KBError(f"{what} is empty")
+    if os.path.isabs(value) or "/" in value or "\\" in value or ".." in value:
+        raise KBError(f"{what} '{value}' is refused: an id is a plain name, not a path")
+    if value != value.lower():
+        raise KBError(f"{what} '{value}' is refused: ids are lower case (try '{slugify(value)}')")
+    if not is_valid_id(value):
+        raise KBError(f"{what} '{value}' is not a valid id: lowercase letters, digits and single hyphens, "
+                      f"at most {MAX_ID_LEN} characters")
+    return value
+
+
+def slugify(title: str, limit: int = MAX_ID_LEN) -> str:
+    """An id from a title: ASCII, lower case, hyphens between words, cut at a word within limit.
+
+    Accents are dropped (é -> e) and a few letters without a decomposition are
+    spelt out (ß -> ss); a title with no Latin letters or digits at all gives
+    ``node``.
+    """
+    ascii_text = unicodedata.normalize("NFKD", title.translate(_ASCII_EXTRA)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > limit:
+        cut = slug[: limit + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:limit]
+    return slug.strip("-") or "node"
+
+
+def unique_id(base: str, taken) -> str:
+    """base, or base-2, base-3, ... : the first not taken, shortened to stay within the id limit."""
+    if base not in taken:
+        return base
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = base[: MAX_ID_LEN - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1
+
+
+# --- sessions: lock, load, validate, write -------------------------------------------------------
+
+
+@dataclass
+class _State:
+    root: Path
+    kb: KnowledgeBase
+    load_problems: list[Problem]
+    files: dict[str, Path]  # every node file by id, including files that do not load
+    recovered: str | None = None
+
+
+def _lock(root: Path, timeout: float) -> FileLock:
+    lock = FileLock(str(root / LOCK_FILE), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise KBError(f"another kb command is editing {display_path(root)} (waited {timeout:g} s for "
+                      f"{display_path(root / LOCK_FILE)}); try again") from None
+    return lock
+
+
+@contextmanager
+def _session(root: Path, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Iterator[_State]:
+    """Hold the lock (unless only looking), finish any interrupted change, and load.
+
+    The load happens under the lock, so the state a change is computed from is
+    the state it is written over.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise KBError(f"knowledge-base folder {display_path(root)} not found")
+    lock = None if dry_run else _lock(root, timeout)
+    try:
+        recovered = None
+        if lock is not None:
+            for stale in store.stale_temp_files(root):
+                stale.unlink(missing_ok=True)
+            recovered = _finish_pending(root)
+        kb, problems = store.load(root)
+        files = {}
+        for path in store.node_files(root):
+            files.setdefault(path.stem, path)
+        yield _State(root, kb, problems, files, recovered)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _node_id(state: _State, value: str, what: str = "node") -> str:
+    check_id(value, what)
+    if value not in state.kb.nodes:
+        if value in state.files:
+            raise KBError(f"{what} '{value}' is in {display_path(state.files[value])}, which does not load; "
+                          "fix it first (see kb check)")
+        raise UnknownId(what, value, closest(value, state.kb.nodes))
+    return value
+
+
+def _person(state: _State, value: str, what: str = "person") -> str:
+    check_id(value, what)
+    if value not in state.kb.people:
+        raise UnknownId(what, value, closest(value, state.kb.people))
+    return value
+
+
+def _source(state: _State, value: str) -> str:
+    check_id(value, "source")
+    if value not in state.kb.sources:
+        raise UnknownId("source", value, closest(value, state.kb.sources))
+    return value
+
+
+def _key(p: Problem, renamed: dict[str, str]) -> tuple:
+    return (renamed.get(p.path, p.path), p.code, p.message, p.severity)
+
+
+def _after(state: _State, changes: list[FileChange]) -> tuple[KnowledgeBase, list[Problem], dict[str, str]]:
+    """The knowledge base as it would be after the changes, built in memory."""
+    kb = state.kb
+    new = replace(kb, nodes=dict(kb.nodes), paths=dict(kb.paths))
+    touched = {display_path(c.path) for c in changes}
+    load_problems = [p for p in state.load_problems if p.path not in touched]
+    by_path = {os.path.normpath(p): node_id for node_id, p in kb.paths.items()}
+    for change in changes:
+        node_id = by_path.get(os.path.normpath(change.path))
+        if node_id is not None:
+            del new.nodes[node_id], new.paths[node_id]
+    documents = {}
+    for change in changes:
+        if change.after is None:
+            continue
+        display = display_path(change.path)
+        documents[display] = change.after
+        node_id = change.path.stem
+        if node_id in new.paths:
+            load_problems.append(Problem(display, 1, 1, "duplicate-id",
+                                         f"id '{node_id}' is also used by {display_path(new.paths[node_id])}"))
+            continue
+        node, errs = store.parse_node(change.after, display)
+        if errs:
+            load_problems.extend(errs)
+            continue
+        new.nodes[node_id] = node
+        new.paths[node_id] = change.path
+    return new, load_problems, documents
+
+
+def _commit(state: _State, changes: list[FileChange], summary: str, dry_run: bool, command: str,
+            node_id: str | None = None, renamed: dict[str, str] | None = None) -> Outcome:
+    """Validate the knowledge base as it would be after the changes, then write them (or refuse)."""
+    renamed = renamed or {}
+    before = Counter(_key(p, renamed) for p in state.load_problems + validate.graph_problems(state.kb)
+                     + validate.lint_problems(state.kb))
+    kb, load_problems, documents = _after(state, changes)
+    after = validate.problems_for(kb, load_problems, documents=documents)
+    new: list[Problem] = []
+    for problem in after:
+        key = _key(problem, {})
+        if before[key]:
+            before[key] -= 1
+        else:
+            new.append(problem)
+    errors = [p for p in new if p.severity == "error"]
+    if errors:
+        raise Refused(f"{command}: refused, the change would add {len(errors)} error{'s' * (len(errors) != 1)}; "
+                      "nothing was written", errors)
+    outcome = Outcome(summary, changes, dry_run, node_id, [p for p in new if p.severity == "warning"],
+                      sum(p.severity == "error" for p in after), state.recovered)
+    if not dry_run:
+        _write(state.root, changes, command)
+    return outcome
+
+
+def _sha(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+
+
+def _write(root: Path, changes: list[FileChange], command: str) -> None:
+    for change in changes:
+        # The lock keeps kb commands out, not an editor: refuse rather than
+        # overwrite a file someone saved since it was read.
+        if _read(change.path) != change.before:
+            raise KBError(f"{display_path(change.path)} changed while kb was working on it; nothing was written; "
+                          "try again")
+    if len(changes) == 1:
+        _apply(changes[0])
+        return
+    journal = {
+        "version": 1,
+        "command": command,
+        "changes": [{"path": c.path.relative_to(root).as_posix(), "before": _sha(c.before), "after": c.after}
+                    for c in changes],
+    }
+    store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
+    for change in changes:
+        _apply(change)
+    store.remove_durable(root / store.PENDING_FILE)
+
+
+def _apply(change: FileChange) -> None:
+    if change.after is None:
+        store.remove_durable(change.path)
+    elif change.before is None:
+        try:
+            store.create_exclusive(change.path, change.after)
+        except FileExistsError:
+            raise KBError(f"{display_path(change.path)} appeared while kb was working; nothing was written") from None
+    else:
+        store.write_atomic(change.path, change.after)
+
+
+def _finish_pending(root: Path) -> str | None:
+    """Finish a multi-file change that was interrupted; the command it came from, or None."""
+    journal_path = root / store.PENDING_FILE
+    if not journal_path.exists():
+        return None
+    try:
+        journal = json.loads(journal_path.read_text(encoding="utf-8"))
+        entries = [(Path(c["path"]), c["before"], c["after"]) for c in journal["changes"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise KBError(f"{display_path(journal_path)} cannot be read ({exc}); finish the change by hand "
+                      "and delete it") from None
+    todo = []
+    for relative, before, after in entries:
+        if relative.is_absolute() or ".." in relative.parts:
+            raise KBError(f"{display_path(journal_path)} names a path outside the knowledge base")
+        path = root / relative
+        current = _sha(_read(path))
+        if current == _sha(after):
+            continue
+        if current != before:
+            raise KBError(f"cannot finish the interrupted `{journal.get('command')}`: {display_path(path)} was "
+                          f"edited since; finish the change by hand, then delete {display_path(journal_path)}")
+        todo.append(FileChange(path, _read(path), after))
+    for change in todo:
+        if change.after is None:
+            store.remove_durable(change.path)
+        else:
+            store.write_atomic(change.path, change.after)
+    store.remove_durable(journal_path)
+    return str(journal.get("command"))
+
+
+def recover(root: Path, timeout: float = LOCK_TIMEOUT) -> str | None:
+    """Finish an interrupted multi-file change: the command it came from, or None if there was none."""
+    with _session(root, timeout=timeout) as state:
+        return state.recovered
+
+
+# --- operations --------------------------------------------------------------------------------
+
+
+def _edit(state: _State, node_id: str, change) -> FileChange:
+    path = state.kb.paths[node_id]
+    before = path.read_text(encoding="utf-8")
+    return FileChange(path, before, roundtrip.edit(before, change))
+
+
+def _folder(state: _State, folder: str | None, document: str) -> Path:
+    if folder is None:
+        # By convention each source document has a folder of its own.
+        return state.root / document if (state.root / document).is_dir() else state.root
+    parts = Path(folder).parts
+    if Path(folder).is_absolute() or ".." in parts:
+        raise KBError(f"folder '{folder}' is refused: give a folder inside the knowledge base, relative to it")
+    return state.root.joinpath(*parts)
+
+
+def add(root: Path, kind: str, title: str, text: str, speaker: str, document: str, quote: str | None = None,
+        section: str | None = None, supports: Sequence[str] = (), attacks: Sequence[str] = (),
+        tags: Sequence[str] = (), node_id: str | None = None, folder: str | None = None,
+        note: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Create one node file in the canonical layout.
+
+    Without node_id the id is the title's slug, made unique with -2, -3, ...
+    Under the lock, two concurrent adds of the same title get distinct ids.
+    """
+    if kind not in KINDS:
+        raise KBError(f"unknown kind '{kind}' (one of {', '.join(KINDS)})")
+    if node_id is not None:
+        check_id(node_id)
+    for tag in tags:
+        check_id(tag, "tag")
+    with _session(root, dry_run, timeout) as state:
+        _person(state, speaker, "speaker")
+        _source(state, document)
+        for target in [*supports, *attacks]:
+            _node_id(state, target, "target")
+        if node_id is None:
+            node_id = unique_id(slugify(title), state.files)
+        elif node_id in state.files:
+            raise KBError(f"id '{node_id}' is already used by {display_path(state.files[node_id])}")
+        data = {
+            "kind": kind, "title": title, "text": text, "speaker": speaker,
+            "source": {"document": document, "quote": quote or None, "section": section or None},
+            "supports": list(supports), "attacks": list(attacks), "tags": list(tags), "note": note or None,
+        }
+        try:
+            node = Node.model_validate(data)
+        except ValidationError as exc:
+            details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+            raise KBError(f"invalid node: {details}") from None
+        path = _folder(state, folder, document) / f"{node_id}.yaml"
+        change = FileChange(path, None, canonical.node_text(node, path, state.root))
+        summary = f"added {kind} '{node_id}' in {display_path(path)}"
+        return _commit(state, [change], summary, dry_run, f"kb add {node_id}", node_id)
+
+
+def _edge_index(seq, target: str) -> int | None:
+    for i, item in enumerate(seq or []):
+        if roundtrip.item_target(item) == target:
+            return i
+    return None
+
+
+def link(root: Path, source_id: str, relation: str, target_id: str, weight: float | None = None,
+         note: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Add an edge, or change the weight or note of one that exists."""
+    if relation not in RELATIONS:
+        raise KBError(f"relation must be supports or attacks, not '{relation}'")
+    with _session(root, dry_run, timeout) as state:
+        _node_id(state, source_id)
+        _node_id(state, target_id, "target")
+        node = state.kb.nodes[source_id]
+        other = RELATIONS[1 - RELATIONS.index(relation)]
+        if any(e.target == target_id for e in node.edges(other)):
+            raise KBError(f"'{source_id}' already {other[:-1]}s '{target_id}'; "
+                          f"run `kb unlink {source_id} {target_id}` first")
+        existing = next((e for e in node.edges(relation) if e.target == target_id), None)
+        if existing is not None and (weight is None or weight == existing.weight) and (note is None or note == existing.note):
+            raise KBError(f"'{source_id}' already {relation[:-1]}s '{target_id}'")
+
+        def change(data) -> None:
+            seq = roundtrip.ensure_key(data, relation, roundtrip.new_seq)
+            at = _edge_index(seq, target_id)
+            if at is None:
+                seq.append(roundtrip.edge_item(target_id, 1.0 if weight is None else weight, note))
+                return
+            item = seq[at]
+            new_weight = existing.weight if weight is None else weight
+            new_note = existing.note if note is None else note
+            if isinstance(item, str):
+                seq[at] = roundtrip.edge_item(target_id, new_weight, new_note)
+                return
+            if weight is not None:
+                item["weight"] = weight
+            if note is not None:
+                item["note"] = roundtrip.quoted(note)
+
+        verb = "now" if existing is None else "still"
+        summary = f"'{source_id}' {verb} {relation} '{target_id}'"
+        if weight is not None and weight != 1.0:
+            summary += f" (weight {weight:g})"
+        return _commit(state, [_edit(state, source_id, change)], summary, dry_run,
+                       f"kb link {source_id} {relation} {target_id}", source_id)
+
+
+def unlink(root: Path, source_id: str, target_id: str, dry_run: bool = False,
+           timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Remove the edge from source_id to target_id, whichever its relation.
+
+    The target need not exist: removing a dangling edge is how one is repaired.
+    """
+    check_id(target_id, "target")
+    with _session(root, dry_run, timeout) as state:
+        _node_id(state, source_id)
+        node = state.kb.nodes[source_id]
+        relations = [r for r in RELATIONS if any(e.target == target_id for e in node.edges(r))]
+        if not relations:
+            reverse = state.kb.nodes.get(target_id)
+            hint = ""
+            if reverse is not None and any(e.target == source_id for r in RELATIONS for e in reverse.edges(r)):
+                hint = f" (but '{target_id}' links to '{source_id}': did you mean `kb unlink {target_id} {source_id}`?)"
+            raise KBError(f"'{source_id}' has no edge to '{target_id}'{hint}")
+
+        def change(data) -> None:
+            for relation in relations:
+                seq = data.get(relation)
+                for i in reversed(range(len(seq or []))):
+                    if roundtrip.item_target(seq[i]) == target_id:
+                        del seq[i]
+                roundtrip.drop_if_empty(data, relation)
+
+        summary = f"'{source_id}' no longer {' or '.join(relations)} '{target_id}'"
+        return _commit(state, [_edit(state, source_id, change)], summary, dry_run,
+                       f"kb unlink {source_id} {target_id}", source_id)
+
+
+def stance(root: Path, person: str, node_id: str, credence: float, quote: str | None = None,
+           dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Record how strongly a person accepts a claim, keeping the rest of an existing stance."""
+    with _session(root, dry_run, timeout) as state:
+        _person(state, person)
+        _node_id(state, node_id)
+
+        def change(data) -> None:
+            stances = roundtrip.ensure_key(data, "stances", roundtrip.new_map)
+            current = stances.get(person)
+            if isinstance(current, dict):
+                current["credence"] = credence
+                if quote is not None:
+                    current["quote"] = roundtrip.quoted(quote)
+            elif quote is None:
+                stances[person] = credence
+            else:
+                entry = roundtrip.new_map()
+                entry["credence"] = credence
+                entry["quote"] = roundtrip.quoted(quote)
+                stances[person] = entry
+
+        summary = f"'{person}' holds '{node_id}' at {credence:g}"
+        return _commit(state, [_edit(state, node_id, change)], summary, dry_run,
+                       f"kb stance {person} {node_id}", node_id)
+
+
+def referrers(kb: KnowledgeBase, node_id: str) -> list[tuple[str, str]]:
+    """(node, relation) for every edge that points at node_id."""
+    return [(other, relation) for other, node in kb.nodes.items() for relation in RELATIONS
+            if other != node_id and any(e.target == node_id for e in node.edges(relation))]
+
+
+def _retarget(node_id: str, new_id: str | None):
+    """An edit that points a file's edges at new_id instead of node_id, or drops them (new_id None)."""
+
+    def change(data) -> None:
+        for relation in RELATIONS:
+            seq = data.get(relation)
+            for i in reversed(range(len(seq or []))):
+                item = seq[i]
+                if roundtrip.item_target(item) != node_id:
+                    continue
+                if new_id is None:
+                    del seq[i]
+                elif isinstance(item, str):
+                    seq[i] = type(item)(new_id)  # keeps a quoted id quoted
+                else:
+                    item["target"] = new_id
+            roundtrip.drop_if_empty(data, relation)
+
+    return change
+
+
+def remove(root: Path, node_id: str, cascade: bool = False, dry_run: bool = False,
+           timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Delete a node; refused while edges point at it, unless cascade removes those edges too."""
+    check_id(node_id)
+    with _session(root, dry_run, timeout) as state:
+        if node_id not in state.files:
+            raise UnknownId("node", node_id, closest(node_id, state.files))
+        pointing = referrers(state.kb, node_id)
+        if pointing and not cascade:
+            names = ", ".join(f"{other} ({relation})" for other, relation in pointing)
+            raise KBError(f"'{node_id}' is still linked from {names}; remove those edges first, "
+                          "or use --cascade to remove them with it")
+        changes = [_edit(state, other, _retarget(node_id, None)) for other in dict.fromkeys(o for o, _ in pointing)]
+        path = state.files[node_id]
+        changes.append(FileChange(path, path.read_text(encoding="utf-8", errors="replace"), None))
+        summary = f"removed '{node_id}' ({display_path(path)})"
+        if pointing:
+            summary += f" and {len(pointing)} edge{'s' * (len(pointing) != 1)} to it"
+        return _commit(state, changes, summary, dry_run, f"kb rm {'--cascade ' * cascade}{node_id}")
+
+
+def rename(root: Path, old_id: str, new_id: str, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Give a node a new id: rename its file and rewrite every edge that points at it."""
+    check_id(new_id, "new id")
+    with _session(root, dry_run, timeout) as state:
+        _node_id(state, old_id)
+        if new_id in state.files:
+            raise KBError(f"id '{new_id}' is already used by {display_path(state.files[new_id])}")
+        old_path = state.kb.paths[old_id]
+        new_path = old_path.with_name(f"{new_id}.yaml")
+        original = old_path.read_text(encoding="utf-8")
+        text = original
+        if state.kb.nodes[old_id].id is not None:
+            text = roundtrip.edit(original, lambda data: data.__setitem__("id", new_id))
+        pointing = list(dict.fromkeys(o for o, _ in referrers(state.kb, old_id)))
+        changes = [FileChange(new_path, None, text)]
+        changes += [_edit(state, other, _retarget(old_id, new_id)) for other in pointing]
+        changes.append(FileChange(old_path, original, None))
+        renamed = {display_path(old_path): display_path(new_path)}
+        summary = f"renamed '{old_id}' to '{new_id}' ({display_path(new_path)})"
+        if pointing:
+            summary += f"; updated {len(pointing)} file{'s' * (len(pointing) != 1)} that link to it"
+        return _commit(state, changes, summary, dry_run, f"kb mv {old_id} {new_id}", new_id, renamed)
+
+
+@dataclass
+class FormatResult:
+    changed: list[Path]  # files rewritten, or that would be with check
+    problems: list[Problem]  # files left alone because they do not load or cannot keep their comments
+
+
+def fmt(root: Path, paths: Sequence[Path] | None = None, check: bool = False,
+        timeout: float = LOCK_TIMEOUT) -> FormatResult:
+    """Rewrite node files into the canonical layout (see kb.canonical), keeping their comments.
+
+    paths limits the work to those files; paths that are not node files of this
+    knowledge base (a registry, a file elsewhere) are skipped, so a pre-commit
+    hook can pass every staged YAML file.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise KBError(f"knowledge-base folder {display_path(root)} not found")
+    files = store.node_files(root)
+    if paths is not None:
+        wanted = {os.path.realpath(p) for p in paths}
+        files = [f for f in files if os.path.realpath(f) in wanted]
+    schema_dir = canonical.find_schema_dir(root)
+    lock = None if check else _lock(root, timeout)
+    try:
+        changed, problems = [], []
+        for path in files:
+            display = display_path(path)
+            if not is_valid_id(path.stem):
+                problems.append(Problem(display, 1, 1, "bad-id", f"file name '{path.name}' is not a valid id"))
+                continue
+            original, errs = _read_for_format(path, display)
+            node = None
+            if not errs:
+                node, errs = store.parse_node(original, display)
+            if errs:
+                problems.extend(store.locate(errs, {display: original} if original is not None else None))
+                continue
+            text = canonical.format_text(original, node, path, root, schema_dir)
+            if text is None:
+                problems.append(Problem(display, 1, 1, "cannot-format",
+                                        "the canonical layout cannot keep this file's comments; left as it is"))
+                continue
+            if text != original:
+                changed.append(path)
+                if not check:
+                    store.write_atomic(path, text)
+        return FormatResult(changed, problems)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _read_for_format(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(display, 1, 1, "io", f"cannot read file: {exc.strerror or exc}")]
+    if len(raw) > store.MAX_FILE_BYTES:
+        return None, [Problem(display, 1, 1, "too-large", "file is over 1 MiB")]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError:
+        return None, [Problem(display, 1, 1, "encoding", "file is not valid UTF-8")]
+
+
+# --- cheap look-ups for prompts and shell completion -------------------------------------------
+
+
+def node_ids(root: Path) -> list[str]:
+    """Every node id, from file names alone: fast enough to run on each key press."""
+    return sorted({p.stem for p in store.node_files(Path(root))})
+
+
+def _registry(root: Path, name: str, label: str) -> dict[str, str]:
+    data, errs = store.parse_yaml(Path(root) / name, name) if (Path(root) / name).exists() else (None, [])
+    if errs or not isinstance(data, list):
+        return {}
+    return {str(e["id"]): str(e.get(label) or "") for e in data if isinstance(e, dict) and e.get("id")}
+
+
+def people(root: Path) -> dict[str, str]:
+    """Person id -> name, read straight from people.yaml."""
+    return _registry(root, store.PEOPLE_FILE, "name")
+
+
+def sources(root: Path) -> dict[str, str]:
+    """Source id -> title, read straight from sources.yaml."""
+    return _registry(root, store.SOURCES_FILE, "title")

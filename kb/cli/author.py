@@ -1,0 +1,264 @@
+"""Editing commands: ``kb add``, ``link``, ``unlink``, ``stance``, ``rm``, ``mv``, ``fmt`` and ``recover``.
+
+The library (kb.authoring) does the work and all the checking; these commands
+gather arguments, asking for missing ones when a person is at the terminal,
+and report the outcome.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import click
+from click.shell_completion import CompletionItem
+
+from kb import authoring
+from kb.cli import cli
+from kb.cli.common import kb_dir
+from kb.errors import KBError
+from kb.models import KINDS
+
+# --- completion --------------------------------------------------------------------------------
+
+
+def _completion_root(ctx: click.Context) -> Path:
+    # While completing, the group's callback has not run, so ctx.obj is unset.
+    return Path(ctx.find_root().params.get("kb_dir") or os.environ.get("KB_DIR") or "claims")
+
+
+def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    return [CompletionItem(i) for i in authoring.node_ids(_completion_root(ctx)) if i.startswith(incomplete)]
+
+
+def complete_people(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    return [CompletionItem(i, help=name) for i, name in authoring.people(_completion_root(ctx)).items()
+            if i.startswith(incomplete)]
+
+
+def complete_sources(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    return [CompletionItem(i, help=title) for i, title in authoring.sources(_completion_root(ctx)).items()
+            if i.startswith(incomplete)]
+
+
+# --- prompting ---------------------------------------------------------------------------------
+
+
+def interactive() -> bool:
+    """Whether someone is at the terminal to answer questions."""
+    return sys.stdin.isatty()
+
+
+@contextmanager
+def _tab_completes(words: Iterable[str]) -> Iterator[None]:
+    try:
+        import readline
+    except ImportError:  # no readline (Windows): plain prompts
+        yield
+        return
+    choices = sorted(words)
+    matches: list[str] = []
+
+    def complete(text: str, state: int) -> str | None:
+        if state == 0:
+            matches[:] = [w for w in choices if w.startswith(text)]
+        return matches[state] if state < len(matches) else None
+
+    old_completer, old_delims = readline.get_completer(), readline.get_completer_delims()
+    readline.set_completer(complete)
+    readline.set_completer_delims(" \t\n,")
+    readline.parse_and_bind("tab: complete")
+    try:
+        yield
+    finally:
+        readline.set_completer(old_completer)
+        readline.set_completer_delims(old_delims)
+
+
+def _ask(value: str | None, option: str, label: str, words: Callable[[], Iterable[str]] | None = None) -> str:
+    if value is not None:
+        return value
+    if not interactive():
+        raise click.UsageError(f"missing {option} (no terminal to ask on)")
+    with _tab_completes(words() if words else ()):
+        return click.prompt(label + (" (Tab completes)" if words else ""))
+
+
+# --- reporting ---------------------------------------------------------------------------------
+
+
+def _fail(ctx: click.Context, exc: KBError) -> None:
+    for problem in exc.problems:
+        click.echo(problem.format(), err=True)
+    click.echo(f"error: {exc}", err=True)
+    ctx.exit(1)
+
+
+def _run(ctx: click.Context, operation: Callable[..., authoring.Outcome], *args, **kwargs) -> authoring.Outcome:
+    try:
+        return operation(*args, **kwargs)
+    except KBError as exc:
+        _fail(ctx, exc)
+        raise AssertionError("unreachable")  # pragma: no cover - ctx.exit raises
+
+
+def _report(outcome: authoring.Outcome, show_diff: bool = True) -> None:
+    if outcome.recovered:
+        click.echo(f"finished the interrupted `{outcome.recovered}` first", err=True)
+    if outcome.dry_run:
+        if show_diff:
+            click.echo(outcome.diff(), nl=False)
+        click.echo(f"dry run, nothing written: {outcome.summary}", err=True)
+    else:
+        click.echo(outcome.summary)
+    for warning in outcome.warnings:
+        click.echo(warning.format(), err=True)
+    if outcome.remaining_errors:
+        n = outcome.remaining_errors
+        click.echo(f"note: the knowledge base still has {n} error{'s' * (n != 1)} this change did not cause "
+                   "(see kb check)", err=True)
+
+
+def _root(ctx: click.Context) -> Path:
+    return Path(kb_dir(ctx))
+
+
+dry_run_option = click.option("--dry-run", "-n", is_flag=True, help="Show the change; write nothing.")
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("kind", required=False, type=click.Choice(KINDS, case_sensitive=False))
+@click.option("--title", help="Short label for maps (at most 100 characters).")
+@click.option("--text", help="The claim in the knowledge base's own words.")
+@click.option("--speaker", shell_complete=complete_people, help="Person who asserts it (an id from people.yaml).")
+@click.option("--source", "document", shell_complete=complete_sources, help="Source document id (sources.yaml).")
+@click.option("--quote", help="Verbatim anchor from the source; an empty string for none.")
+@click.option("--section", help="Heading of the section the quote sits under.")
+@click.option("--supports", multiple=True, shell_complete=complete_ids, metavar="ID", help="A node this one supports (repeatable).")
+@click.option("--attacks", multiple=True, shell_complete=complete_ids, metavar="ID", help="A node this one attacks (repeatable).")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--id", "node_id", help="The node's id; by default a unique slug of the title.")
+@click.option("--dir", "folder", help="Folder inside the knowledge base; by default the source's folder if it has one.")
+@click.option("--dry-run", "-n", is_flag=True, help="Print the file that would be written; write nothing.")
+@click.pass_context
+def add(ctx: click.Context, kind: str | None, title: str | None, text: str | None, speaker: str | None,
+        document: str | None, quote: str | None, section: str | None, supports: tuple[str, ...],
+        attacks: tuple[str, ...], tags: tuple[str, ...], node_id: str | None, folder: str | None,
+        dry_run: bool) -> None:
+    """Create a node. Missing values are asked for on a terminal, and are an error otherwise."""
+    root = _root(ctx)
+    kind = _ask(kind, "KIND", f"kind ({', '.join(KINDS)})", lambda: KINDS).lower()
+    title = _ask(title, "--title", "title")
+    text = _ask(text, "--text", "text")
+    speaker = _ask(speaker, "--speaker", "speaker", lambda: authoring.people(root))
+    document = _ask(document, "--source", "source", lambda: authoring.sources(root))
+    if quote is None:
+        if not interactive():
+            raise click.UsageError("missing --quote (no terminal to ask on; --quote '' for none)")
+        quote = click.prompt("quote (verbatim; Enter for none)", default="", show_default=False)
+    outcome = _run(ctx, authoring.add, root, kind, title, text, speaker, document, quote or None, section,
+                   supports, attacks, tags, node_id, folder, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"# would write {outcome.changes[0].path}", err=True)
+        click.echo(outcome.changes[0].after, nl=False)
+    _report(outcome, show_diff=False)
+
+
+@cli.command()
+@click.argument("source_id", metavar="A", shell_complete=complete_ids)
+@click.argument("relation", type=click.Choice(authoring.RELATIONS))
+@click.argument("target_id", metavar="B", shell_complete=complete_ids)
+@click.option("--weight", type=click.FloatRange(0.0, 1.0), help="How strongly the relation holds (default 1).")
+@click.option("--note", help="Why the relation holds (say so when it is the knowledge base's own reading).")
+@dry_run_option
+@click.pass_context
+def link(ctx: click.Context, source_id: str, relation: str, target_id: str, weight: float | None,
+         note: str | None, dry_run: bool) -> None:
+    """Make A support or attack B (or change the weight or note of that edge)."""
+    _report(_run(ctx, authoring.link, _root(ctx), source_id, relation, target_id, weight, note, dry_run=dry_run))
+
+
+@cli.command()
+@click.argument("source_id", metavar="A", shell_complete=complete_ids)
+@click.argument("target_id", metavar="B", shell_complete=complete_ids)
+@dry_run_option
+@click.pass_context
+def unlink(ctx: click.Context, source_id: str, target_id: str, dry_run: bool) -> None:
+    """Remove the edge from A to B."""
+    _report(_run(ctx, authoring.unlink, _root(ctx), source_id, target_id, dry_run=dry_run))
+
+
+@cli.command()
+@click.argument("person", shell_complete=complete_people)
+@click.argument("node_id", metavar="ID", shell_complete=complete_ids)
+@click.argument("credence", type=click.FloatRange(0.0, 1.0))
+@click.option("--quote", help="Verbatim words showing where they stand.")
+@dry_run_option
+@click.pass_context
+def stance(ctx: click.Context, person: str, node_id: str, credence: float, quote: str | None, dry_run: bool) -> None:
+    """Record how strongly PERSON accepts claim ID, from 0 (rejects) to 1 (accepts)."""
+    _report(_run(ctx, authoring.stance, _root(ctx), person, node_id, credence, quote, dry_run=dry_run))
+
+
+@cli.command("rm")
+@click.argument("node_id", metavar="ID", shell_complete=complete_ids)
+@click.option("--cascade", is_flag=True, help="Also remove the edges that point at ID.")
+@dry_run_option
+@click.pass_context
+def rm(ctx: click.Context, node_id: str, cascade: bool, dry_run: bool) -> None:
+    """Delete a node; refused while other nodes link to it, unless --cascade."""
+    _report(_run(ctx, authoring.remove, _root(ctx), node_id, cascade, dry_run=dry_run))
+
+
+@cli.command("mv")
+@click.argument("old_id", metavar="OLD", shell_complete=complete_ids)
+@click.argument("new_id", metavar="NEW")
+@dry_run_option
+@click.pass_context
+def mv(ctx: click.Context, old_id: str, new_id: str, dry_run: bool) -> None:
+    """Rename a node and rewrite every reference to it."""
+    _report(_run(ctx, authoring.rename, _root(ctx), old_id, new_id, dry_run=dry_run))
+
+
+@cli.command("fmt")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--check", "check_only", is_flag=True, help="List files not in the canonical layout and exit 1; write nothing.")
+@click.pass_context
+def fmt(ctx: click.Context, files: tuple[str, ...], check_only: bool) -> None:
+    """Rewrite node files into the canonical layout, keeping their comments.
+
+    FILES limits it to those files (others, such as people.yaml, are skipped).
+    """
+    try:
+        result = authoring.fmt(_root(ctx), [Path(f) for f in files] if files else None, check_only)
+    except KBError as exc:
+        _fail(ctx, exc)
+        return
+    for problem in result.problems:
+        click.echo(problem.format(), err=True)
+    if check_only:
+        for path in result.changed:
+            click.echo(f"{authoring.display_path(path)}: not in the canonical layout (run kb fmt)")
+        ctx.exit(1 if result.changed or result.problems else 0)
+    n = len(result.changed)
+    click.echo(f"formatted {n} file{'s' * (n != 1)}" + (f", skipped {len({p.path for p in result.problems})} that do not load"
+                                                         if result.problems else ""))
+    ctx.exit(1 if result.problems else 0)
+
+
+@cli.command()
+@click.pass_context
+def recover(ctx: click.Context) -> None:
+    """Finish a `kb mv` or `kb rm --cascade` that was interrupted."""
+    try:
+        command = authoring.recover(_root(ctx))
+    except KBError as exc:
+        _fail(ctx, exc)
+        return
+    click.echo(f"finished the interrupted `{command}`" if command else "nothing to recover")
