@@ -1,0 +1,69 @@
+"""One palette for every picture of the map: the site's interactive maps and the DOT export.
+
+A reader who learns on the site that a vermilion box is a rebuttal should find
+the same box in Graphviz, so colours and shapes live here and nowhere else.
+Colours are the Okabe–Ito set, which stays distinguishable under the common
+forms of colour blindness; each kind also has its own shape, so the map still
+reads in greyscale.
+
+Shapes are named twice because the two renderers spell them differently:
+``dot`` is a Graphviz node shape, ``vis`` a vis-network one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kb.models import KINDS
+
+
+@dataclass(frozen=True)
+class KindStyle:
+    label: str  # how a legend names the kind
+    fill: str
+    font: str  # text colour with enough contrast on the fill
+    dot: str
+    vis: str
+
+
+@dataclass(frozen=True)
+class RelationStyle:
+    label: str
+    colour: str
+    dot_style: str  # Graphviz edge style
+    dot_arrowhead: str
+    dashes: bool  # vis-network
+
+
+KIND_STYLES: dict[str, KindStyle] = {
+    "claim": KindStyle("Claim", "#56B4E9", "#000000", "box", "box"),
+    "theory_of_impact": KindStyle("Theory of impact", "#0072B2", "#FFFFFF", "hexagon", "hexagon"),
+    "rebuttal": KindStyle("Rebuttal", "#D55E00", "#FFFFFF", "octagon", "diamond"),
+    "evidence": KindStyle("Evidence", "#009E73", "#FFFFFF", "cylinder", "database"),
+    "question": KindStyle("Question", "#F0E442", "#000000", "ellipse", "ellipse"),
+    "proposal": KindStyle("Proposal", "#CC79A7", "#000000", "parallelogram", "star"),
+}
+assert set(KIND_STYLES) == set(KINDS), "every kind needs a style"
+
+RELATION_STYLES: dict[str, RelationStyle] = {
+    "supports": RelationStyle("supports", "#009E73", "solid", "normal", False),
+    "attacks": RelationStyle("attacks", "#D55E00", "dashed", "tee", True),
+}
+
+# Theses are the conclusions everything argues about: drawn with a heavier border.
+THESIS_TAG = "thesis"
+THESIS_BORDER = 3.0
+BORDER = "#333333"
+
+# Grounded labels, for pictures that show them (a border colour, a badge).
+LABEL_COLOURS = {"IN": "#009E73", "OUT": "#D55E00", "UNDEC": "#999999"}
+
+
+def kind_style(kind: str | None) -> KindStyle:
+    """The style of a kind; an unknown kind (a half-written file) is drawn as a claim."""
+    return KIND_STYLES.get(kind or "", KIND_STYLES["claim"])
+
+
+def edge_width(weight: float) -> float:
+    """Line width for an edge: a full-weight edge is three times as thick as a weightless one."""
+    return round(1.0 + 2.0 * max(0.0, min(1.0, weight)), 2)
