@@ -1,0 +1,440 @@
+"""What a conclusion hinges on, and where two people's disagreement about it comes from.
+
+A *crux* of a target is a node whose acceptance moves the target most: its
+swing is σ(target) with the node forced to 1 (its own incoming edges cut) minus
+σ(target) with it forced to 0. A *double crux* of two perspectives A and B is a
+claim on which they hold different base scores and whose adoption by either
+side would close much of their gap on the target. The gap itself is split over
+the disputed claims by Shapley values, which are the one split that is
+symmetric, ignores claims that change nothing, and adds up to the gap.
+
+Every intervention changes one node, so only the nodes between it and the
+target can move: each is computed by re-solving just those components of a
+baseline solution (:meth:`kb.semantics.Network.resolve`), then restoring them.
+
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import asdict, dataclass, field
+from typing import Mapping
+
+import networkx as nx
+
+from kb.graph import require_node, theses
+from kb.semantics import (
+    MAX_ITERATIONS,
+    TOLERANCE,
+    Method,
+    Network,
+    Solution,
+    flips,
+    verdict,
+)
+
+EXACT_SHAPLEY_LIMIT = 12
+SHAPLEY_SAMPLES = 256
+SHAPLEY_SEED = 0
+# A gap smaller than this is no disagreement: fractions of it would be noise.
+GAP_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Crux:
+    """One ancestor of the target and how much the target hinges on it."""
+
+    id: str
+    title: str | None
+    speaker: str | None
+    strength: float  # the crux's own strength in the baseline
+    strength_final: bool  # False when that strength did not converge
+    high: float  # σ(target) with the crux forced to 1
+    low: float  # σ(target) with the crux forced to 0
+    swing: float  # high − low
+    strict: bool  # the verdict on the target flips between the two
+    converged: bool  # False when high or low is provisional
+
+    @property
+    def sign(self) -> str:
+        return "pro" if self.swing > 0 else "con" if self.swing < 0 else "none"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["sign"] = self.sign
+        return d
+
+
+@dataclass(frozen=True)
+class CruxReport:
+    target: str
+    title: str | None
+    method: str
+    perspective: str | None
+    strength: float  # σ(target) in the baseline
+    verdict: str
+    converged: bool  # False when the baseline σ(target) is provisional
+    candidates: int  # ancestors examined
+    cruxes: list[Crux]  # ranked by |swing|, best first
+
+    def to_dict(self) -> dict:
+        return {
+            "target": self.target,
+            "title": self.title,
+            "method": self.method,
+            "perspective": self.perspective,
+            "strength": self.strength,
+            "verdict": self.verdict,
+            "converged": self.converged,
+            "candidates": self.candidates,
+            "cruxes": [c.to_dict() for c in self.cruxes],
+        }
+
+
+@dataclass(frozen=True)
+class DoubleCrux:
+    """A claim two perspectives score differently, and what adopting the other's view does."""
+
+    id: str
+    title: str | None
+    speaker: str | None
+    tau_a: float
+    tau_b: float
+    # σ_A(target) after A adopts B's base score for this claim, and the reverse.
+    a_adopting: float
+    b_adopting: float
+    close_a: float | None  # fraction of the gap A closes by adopting B's view (None: no gap)
+    close_b: float | None
+    score: float | None  # min(close_a, close_b)
+    strict: bool
+    converged: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Shapley:
+    """The gap σ_A(target) − σ_B(target) split over the disputed claims."""
+
+    parts: dict[str, float]
+    method: str  # "exact" or "monte-carlo"
+    permutations: int | None  # sampled permutations (monte-carlo only)
+    seed: int | None
+    stderr: dict[str, float] | None  # standard error of each part (monte-carlo only)
+    total: float  # sum of the parts
+    converged: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DoubleCruxReport:
+    target: str
+    title: str | None
+    method: str
+    a: str
+    b: str
+    strength_a: float
+    strength_b: float
+    verdict_a: str
+    verdict_b: str
+    gap: float
+    converged: bool
+    disputed: int  # disputed claims that can reach the target
+    items: list[DoubleCrux]  # ranked by score, best first
+    shapley: Shapley
+
+    def to_dict(self) -> dict:
+        d = {k: v for k, v in asdict(self).items() if k not in ("items", "shapley")}
+        d["items"] = [i.to_dict() for i in self.items]
+        d["shapley"] = self.shapley.to_dict()
+        return d
+
+
+@dataclass
+class _Baseline:
+    net: Network
+    tau: list[float]
+    solution: Solution
+    bad: set[int] = field(default_factory=set)
+
+
+def _baseline(net: Network, tau: Mapping[str, float] | None, method: Method, tol: float, max_iterations: int) -> _Baseline:
+    taus = net.tau_list(tau)
+    solution = net.solve(taus, method, tol, max_iterations)
+    return _Baseline(net, taus, solution, net.unconverged(solution))
+
+
+def _node_info(G: nx.DiGraph, node_id: str) -> tuple[str | None, str | None]:
+    data = G.nodes[node_id]
+    return data.get("title"), data.get("speaker")
+
+
+def _downstream(net: Network, mask: bytearray) -> dict[int, list[int]]:
+    """For each component inside ``mask``: itself and every component it reaches there, in topological order.
+
+    Built once from the target backwards, each list being the component plus the
+    merge of its successors' lists (a plain concatenation for the usual single
+    successor), so that no candidate needs a search of its own.
+    """
+    comp_of, out_ptr, out_dst = net.comp_of, net.out_ptr, net.out_dst
+    down: dict[int, list[int]] = {}
+    for c in range(net.n_components - 1, -1, -1):
+        members = net.members(c)
+        if not mask[members[0]]:
+            continue
+        nexts = set()
+        for v in members:
+            for k in range(out_ptr[v], out_ptr[v + 1]):
+                w = out_dst[k]
+                if mask[w] and comp_of[w] != c:
+                    nexts.add(comp_of[w])
+        if not nexts:
+            down[c] = [c]
+        elif len(nexts) == 1:
+            down[c] = [c, *down[nexts.pop()]]
+        else:
+            down[c] = [c, *sorted(set().union(*(down[d] for d in nexts)))]
+    return down
+
+
+def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, top: int | None, tol: float,
+                   max_iterations: int) -> tuple[list[Crux], int]:
+    net, solution, tau = base.net, base.solution, base.tau
+    values = solution.values
+    mask = net.ancestors_mask(target)
+    down = _downstream(net, mask)
+    step_of, cyclic, comp_of = net.plan_all, net.cyclic, net.comp_of
+    target_ok = target not in base.bad
+    rows = []
+    for x in range(net.size):
+        if not mask[x] or x == target:
+            continue
+        c = comp_of[x]
+        comps = down[c] if cyclic[c] else down[c][1:]  # a pinned node outside a cycle needs no step
+        plan = [step_of[d] for d in comps]
+        region = [x]
+        for step in plan:
+            if step >= 0:
+                region.append(step)
+            else:
+                region.extend(net.members(-step - 1))
+        saved = [values[i] for i in region]
+        values[x] = 1.0
+        ok_high = net.resolve(solution, tau, plan, method, tol, max_iterations, fixed=x)
+        high = values[target]
+        values[x] = 0.0
+        ok_low = net.resolve(solution, tau, plan, method, tol, max_iterations, fixed=x)
+        low = values[target]
+        for i, v in zip(region, saved):
+            values[i] = v
+        rows.append((-abs(high - low), net.ids[x], x, high, low, ok_high and ok_low))
+    rows.sort()
+    out = []
+    for _, node_id, x, high, low, ok in rows if top is None else rows[:top]:
+        title, speaker = _node_info(G, node_id)
+        out.append(Crux(
+            id=node_id, title=title, speaker=speaker,
+            strength=values[x], strength_final=x not in base.bad,
+            high=high, low=low, swing=high - low,
+            strict=flips(high, low),
+            converged=target_ok and ok,
+        ))
+    return out, len(rows)
+
+
+def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *, method: Method = "qe",
+           top: int | None = None, perspective: str | None = None, network: Network | None = None,
+           tol: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS) -> CruxReport:
+    """Every ancestor of ``target`` ranked by how far forcing it true rather than false moves the target.
+
+    A strict crux is one whose two interventions put the target on opposite
+    sides of 0.5. ``perspective`` is only recorded in the report (``tau`` carries
+    its base scores). Pass ``network`` to reuse a compiled graph.
+    """
+    require_node(G, target)
+    net = network or Network(G)
+    base = _baseline(net, tau, method, tol, max_iterations)
+    return _report(G, base, target, method, top, perspective, tol, max_iterations)
+
+
+def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: int | None,
+            perspective: str | None, tol: float, max_iterations: int) -> CruxReport:
+    t = base.net.index[target]
+    ranked, candidates = _ranked_cruxes(G, base, t, method, top, tol, max_iterations)
+    strength = base.solution.values[t]
+    return CruxReport(
+        target=target, title=G.nodes[target].get("title"), method=method, perspective=perspective,
+        strength=strength, verdict=verdict(strength), converged=t not in base.bad,
+        candidates=candidates, cruxes=ranked,
+    )
+
+
+def overview(G: nx.DiGraph, tau: Mapping[str, float] | None = None, *, method: Method = "qe", top: int = 3,
+             perspective: str | None = None, tol: float = TOLERANCE,
+             max_iterations: int = MAX_ITERATIONS) -> list[CruxReport]:
+    """The strongest cruxes of each top-level thesis (see :func:`kb.graph.theses`)."""
+    net = Network(G)
+    base = _baseline(net, tau, method, tol, max_iterations)
+    return [_report(G, base, t, method, top, perspective, tol, max_iterations) for t in theses(G)]
+
+
+# --- double cruxes -----------------------------------------------------------------------
+
+
+def _shapley_exact(n: int, value: list[float]) -> list[float]:
+    """Shapley values from the value of every coalition, indexed by bit mask."""
+    weight = [math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)]
+    phi = [0.0] * n
+    for mask in range(1 << n):
+        size = mask.bit_count()
+        for j in range(n):
+            bit = 1 << j
+            if not mask & bit:
+                phi[j] += weight[size] * (value[mask | bit] - value[mask])
+    return phi
+
+
+def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b: Mapping[str, float], *,
+                  method: Method = "qe", names: tuple[str, str] = ("A", "B"), samples: int = SHAPLEY_SAMPLES,
+                  seed: int = SHAPLEY_SEED, exact_limit: int = EXACT_SHAPLEY_LIMIT, top: int | None = None,
+                  tol: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS) -> DoubleCruxReport:
+    """Where perspectives A and B part ways on ``target``, claim by claim.
+
+    The disputed claims are those that can reach the target (the target
+    included) on which A's and B's base scores differ. For each, ``close_a`` is
+    the fraction of the gap σ_A(target) − σ_B(target) that A closes by adopting
+    B's base score for it (``close_b`` the reverse), and its score is the smaller
+    of the two: a good double crux is one that would move both. It is strict when
+    A and B sit on opposite sides of 0.5 on the claim itself (their base scores)
+    and adopting the other's view flips each one's verdict on the target.
+
+    The Shapley split of the gap is exact (every coalition, visited in Gray-code
+    order so that each step re-solves one claim's downstream) for up to
+    ``exact_limit`` disputed claims, and otherwise estimated from ``samples``
+    random orders drawn with ``seed``; each sampled order telescopes to the gap,
+    so the estimated parts still add up to it.
+    """
+    require_node(G, target)
+    net = Network(G)
+    a = _baseline(net, tau_a, method, tol, max_iterations)
+    b = _baseline(net, tau_b, method, tol, max_iterations)
+    t = net.index[target]
+    mask = net.ancestors_mask(t)
+    players = [i for i in range(net.size) if mask[i] and a.tau[i] != b.tau[i]]
+    downstream = {x: net.between(x, mask) for x in players}
+    plans = {x: net.plan(nodes) for x, nodes in downstream.items()}
+    sa, sb = a.solution.values[t], b.solution.values[t]
+    gap = sa - sb
+    converged = t not in a.bad and t not in b.bad
+
+    def adopt(side: _Baseline, x: int, value: float) -> tuple[float, bool]:
+        values = side.solution.values
+        saved = [(i, values[i]) for i in downstream[x]]
+        old = side.tau[x]
+        side.tau[x] = value
+        ok = net.resolve(side.solution, side.tau, plans[x], method, tol, max_iterations)
+        result = values[t]
+        side.tau[x] = old
+        for i, v in saved:
+            values[i] = v
+        return result, ok
+
+    items = []
+    for x in players:
+        a_adopting, ok_a = adopt(a, x, b.tau[x])
+        b_adopting, ok_b = adopt(b, x, a.tau[x])
+        if abs(gap) > GAP_EPS:
+            close_a = (sa - a_adopting) / gap
+            close_b = (b_adopting - sb) / gap
+            score = min(close_a, close_b)
+        else:
+            close_a = close_b = score = None
+        opposite = (a.tau[x] - 0.5) * (b.tau[x] - 0.5) < 0
+        node_id = net.ids[x]
+        title, speaker = _node_info(G, node_id)
+        items.append(DoubleCrux(
+            id=node_id, title=title, speaker=speaker, tau_a=a.tau[x], tau_b=b.tau[x],
+            a_adopting=a_adopting, b_adopting=b_adopting, close_a=close_a, close_b=close_b, score=score,
+            strict=opposite and flips(sa, a_adopting) and flips(sb, b_adopting),
+            converged=converged and ok_a and ok_b,
+        ))
+    items.sort(key=lambda d: (d.score is None, -(d.score or 0.0), d.id))
+    shapley = _shapley(net, b, a.tau, players, downstream, plans, t, method, samples, seed, exact_limit, tol,
+                       max_iterations)
+    return DoubleCruxReport(
+        target=target, title=G.nodes[target].get("title"), method=method, a=names[0], b=names[1],
+        strength_a=sa, strength_b=sb, verdict_a=verdict(sa), verdict_b=verdict(sb), gap=gap,
+        converged=converged and shapley.converged, disputed=len(players),
+        items=items if top is None else items[:top], shapley=shapley,
+    )
+
+
+def _shapley(net: Network, b: _Baseline, tau_a: list[float], players: list[int], downstream: dict[int, list[int]],
+             plans: dict[int, list[int]], t: int, method: Method, samples: int, seed: int, exact_limit: int,
+             tol: float, max_iterations: int) -> Shapley:
+    """Shapley values of the game v(S) = σ(target) with B's base scores except A's on S.
+
+    Works on B's baseline in place and restores it before returning.
+    """
+    n = len(players)
+    ids = [net.ids[x] for x in players]
+    values, tau = b.solution.values, b.tau
+    touched = sorted(set().union(*downstream.values())) if players else []
+    saved_values = [(i, values[i]) for i in touched]
+    tau_b = {x: tau[x] for x in players}
+    ok = t not in b.bad
+
+    def restore() -> None:
+        for i, v in saved_values:
+            values[i] = v
+        for x, v in tau_b.items():
+            tau[x] = v
+
+    def toggle(j: int, to_a: bool) -> float:
+        nonlocal ok
+        x = players[j]
+        tau[x] = tau_a[x] if to_a else tau_b[x]
+        ok = net.resolve(b.solution, tau, plans[x], method, tol, max_iterations) and ok
+        return values[t]
+
+    empty = values[t]
+    if n <= exact_limit:
+        v = [0.0] * (1 << n)
+        v[0] = empty
+        mask = 0
+        for k in range(1, 1 << n):
+            j = (k & -k).bit_length() - 1  # Gray code: step k flips bit j
+            mask ^= 1 << j
+            v[mask] = toggle(j, bool(mask & (1 << j)))
+        restore()
+        phi = _shapley_exact(n, v) if n else []
+        parts = dict(zip(ids, phi))
+        return Shapley(parts, "exact", None, None, None, sum(phi), ok)
+    rng = random.Random(seed)
+    total = [0.0] * n
+    squares = [0.0] * n
+    order = list(range(n))
+    for _ in range(samples):
+        rng.shuffle(order)
+        previous = empty
+        for j in order:
+            current = toggle(j, True)
+            delta = current - previous
+            total[j] += delta
+            squares[j] += delta * delta
+            previous = current
+        restore()
+    phi = [s / samples for s in total]
+    stderr = [math.sqrt(max(sq / samples - m * m, 0.0) / max(samples - 1, 1)) for sq, m in zip(squares, phi)]
+    return Shapley(dict(zip(ids, phi)), "monte-carlo", samples, seed, dict(zip(ids, stderr)), sum(phi), ok)
+
+
+__all__ = [
+    "Crux", "CruxReport", "DoubleCrux", "DoubleCruxReport", "Shapley",
+    "cruxes", "double_cruxes", "overview", "EXACT_SHAPLEY_LIMIT", "SHAPLEY_SAMPLES", "SHAPLEY_SEED",
+]

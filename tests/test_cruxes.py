@@ -1,0 +1,232 @@
+"""kb.cruxes: single-target cruxes, double cruxes and the Shapley split of a disagreement.
+
+The incremental computations (re-solving only what lies between a candidate
+and the target) are checked against brute force: the whole graph rebuilt and
+re-solved for every intervention and every coalition.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kb import cruxes, graph, semantics, store
+from kb.errors import UnknownId
+from kb.semantics import strengths
+from test_semantics import cyclic_graph, random_graph, random_tau
+
+
+def forced(G: nx.DiGraph, tau: dict, x: str, value: float, method: str) -> float:
+    """σ of every node with x pinned to value: its incoming edges removed, its base score set."""
+    H = G.copy()
+    H.remove_edges_from(list(H.in_edges(x)))
+    return strengths(H, {**tau, x: value}, method, tol=1e-12)
+
+
+def h(x: float) -> float:
+    x = max(0.0, x)
+    return x * x / (1 + x * x)
+
+
+# --- single-target cruxes ----------------------------------------------------------------
+
+
+def test_cruxes_by_hand():
+    # t has a supporter s and an attacker a, and c attacks a; everything at τ = .5.
+    G = graph.from_edges([("s", "t", "supports"), ("a", "t", "attacks"), ("c", "a", "attacks")])
+    rep = cruxes.cruxes(G, "t")
+    by_id = {c.id: c for c in rep.cruxes}
+    assert [c.id for c in rep.cruxes] == ["s", "a", "c"]  # |swing| .201, .200, .029
+    # s = 1: σ(a) = .5 − .5·h(.5) = .4, E = 1 − .4 = .6; s = 0: E = −.4
+    assert by_id["s"].high == pytest.approx(0.5 + 0.5 * h(0.6), abs=1e-15)
+    assert by_id["s"].low == pytest.approx(0.5 - 0.5 * h(0.4), abs=1e-15)
+    assert by_id["s"].sign == "pro" and by_id["s"].strict
+    # a = 1: E = .5 − 1; a = 0: E = .5
+    assert by_id["a"].swing == pytest.approx(-0.5 * h(0.5) - 0.5 * h(0.5), abs=1e-15)
+    assert by_id["a"].sign == "con" and by_id["a"].strict
+    # c = 1: σ(a) = .5 − .5·h(1) = .25, E = .25; c = 0: σ(a) = .5, E = 0
+    assert by_id["c"].swing == pytest.approx(0.5 * h(0.25), abs=1e-15)
+    assert by_id["c"].sign == "pro" and not by_id["c"].strict
+    assert by_id["c"].strength == 0.5 and by_id["a"].strength == pytest.approx(0.4, abs=1e-15)
+    assert rep.candidates == 3 and rep.verdict == "accepted" and rep.converged
+    assert cruxes.cruxes(G, "t", top=1).cruxes == rep.cruxes[:1]
+
+
+@pytest.mark.parametrize("method", ["qe", "dfquad"])
+@pytest.mark.parametrize("seed", range(12))
+def test_cruxes_match_brute_force(method, seed):
+    rng = random.Random(5000 + seed)
+    if seed % 2:
+        G = cyclic_graph(rng, rng.randint(3, 11), 0.3)
+    else:
+        G = random_graph(rng, rng.randint(2, 12), 0.35, acyclic=True)
+    tau = random_tau(rng, G)
+    target = max(G.nodes, key=lambda n: (len(nx.ancestors(G, n)), n))
+    rep = cruxes.cruxes(G, target, tau, method=method, tol=1e-12)
+    assert {c.id for c in rep.cruxes} == nx.ancestors(G, target)
+    for c in rep.cruxes:
+        high = forced(G, tau, c.id, 1.0, method)
+        low = forced(G, tau, c.id, 0.0, method)
+        assert c.converged == (high.converged and low.converged)
+        assert c.high == pytest.approx(high[target], abs=1e-8)
+        assert c.low == pytest.approx(low[target], abs=1e-8)
+        assert c.strict == semantics.flips(high[target], low[target])
+    swings = [abs(c.swing) for c in rep.cruxes]
+    assert swings == sorted(swings, reverse=True)
+
+
+def test_a_crux_whose_interventions_do_not_settle_is_marked():
+    G = graph.from_edges([("x", "y", "attacks"), ("y", "z", "attacks"), ("z", "x", "attacks"),
+                          ("z", "t", "supports"), ("s", "t", "supports")])
+    rep = cruxes.cruxes(G, "t", {n: 0.9 for n in G.nodes}, max_iterations=2)
+    assert not rep.converged
+    assert not any(c.converged for c in rep.cruxes)
+
+
+def test_unknown_target_is_an_error_with_suggestions():
+    G = graph.from_edges([("see-inside", "audits", "supports")])
+    with pytest.raises(UnknownId, match="did you mean audits"):
+        cruxes.cruxes(G, "audit")
+
+
+def test_overview_lists_every_thesis_with_its_three_strongest_cruxes():
+    G = graph.from_edges([(f"s{i}", "t", "supports", 0.1 * (i + 1)) for i in range(5)] + [("r", "u", "attacks")])
+    reports = cruxes.overview(G)
+    assert [r.target for r in reports] == ["t", "u"]
+    assert [c.id for c in reports[0].cruxes] == ["s4", "s3", "s2"]
+    assert reports[0].candidates == 5
+    G.nodes["s0"]["tags"] = ["thesis"]
+    assert [r.target for r in cruxes.overview(G)] == ["s0"]
+
+
+# --- double cruxes -------------------------------------------------------------------------
+
+
+def test_a_strict_double_crux_by_hand():
+    # A holds x at .9, B at .1; x supports T, which y (.5 for both) attacks.
+    G = graph.from_edges([("x", "T", "supports"), ("y", "T", "attacks")])
+    rep = cruxes.double_cruxes(G, "T", {"x": 0.9}, {"x": 0.1}, names=("A", "B"))
+    assert rep.strength_a == pytest.approx(0.5 + 0.5 * h(0.4), abs=1e-15)
+    assert rep.strength_b == pytest.approx(0.5 - 0.5 * h(0.4), abs=1e-15)
+    assert (rep.verdict_a, rep.verdict_b) == ("accepted", "rejected")
+    [item] = rep.items
+    assert item.id == "x" and (item.tau_a, item.tau_b) == (0.9, 0.1)
+    assert item.close_a == pytest.approx(1.0) and item.close_b == pytest.approx(1.0)
+    assert item.score == pytest.approx(1.0) and item.strict
+    assert rep.shapley.method == "exact" and rep.shapley.parts == {"x": pytest.approx(rep.gap)}
+
+
+def test_no_gap_means_no_fractions():
+    G = graph.from_edges([("x", "T", "supports"), ("y", "T", "supports")])
+    rep = cruxes.double_cruxes(G, "T", {"x": 0.9, "y": 0.1}, {"x": 0.1, "y": 0.9})
+    assert rep.gap == pytest.approx(0.0, abs=1e-15)
+    assert all(i.close_a is None and i.score is None and not i.strict for i in rep.items)
+    assert sum(rep.shapley.parts.values()) == pytest.approx(rep.gap, abs=1e-12)
+
+
+def shapley_brute_force(G, target, tau_a, tau_b, players, method):
+    n = len(players)
+    value = {}
+    for size in range(n + 1):
+        for S in itertools.combinations(players, size):
+            tau = {**tau_b, **{x: tau_a[x] for x in S}}
+            value[frozenset(S)] = strengths(G, tau, method, tol=1e-12)[target]
+    phi = {}
+    for x in players:
+        others = [p for p in players if p != x]
+        total = 0.0
+        for size in range(n):
+            for S in itertools.combinations(others, size):
+                weight = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
+                total += weight * (value[frozenset(S) | {x}] - value[frozenset(S)])
+        phi[x] = total
+    return phi
+
+
+@pytest.mark.parametrize("method", ["qe", "dfquad"])
+@pytest.mark.parametrize("seed", range(8))
+def test_double_cruxes_and_shapley_match_brute_force(method, seed):
+    rng = random.Random(6000 + seed)
+    G = (cyclic_graph(rng, rng.randint(3, 9), 0.3) if seed % 2
+         else random_graph(rng, rng.randint(3, 10), 0.35, acyclic=True))
+    target = max(G.nodes, key=lambda n: (len(nx.ancestors(G, n)), n))
+    tau_a, tau_b = random_tau(rng, G), random_tau(rng, G)
+    for n in rng.sample(sorted(G.nodes), len(G) // 3):
+        tau_b[n] = tau_a[n]  # agreement on some claims
+    rep = cruxes.double_cruxes(G, target, tau_a, tau_b, method=method, tol=1e-12)
+    sa, sb = strengths(G, tau_a, method, tol=1e-12)[target], strengths(G, tau_b, method, tol=1e-12)[target]
+    assert rep.gap == pytest.approx(sa - sb, abs=1e-8)
+    reach = nx.ancestors(G, target) | {target}
+    players = sorted(x for x in reach if tau_a[x] != tau_b[x])
+    assert sorted(i.id for i in rep.items) == players and rep.disputed == len(players)
+    for item in rep.items:
+        a_adopting = strengths(G, {**tau_a, item.id: tau_b[item.id]}, method, tol=1e-12)[target]
+        b_adopting = strengths(G, {**tau_b, item.id: tau_a[item.id]}, method, tol=1e-12)[target]
+        assert item.a_adopting == pytest.approx(a_adopting, abs=1e-8)
+        assert item.b_adopting == pytest.approx(b_adopting, abs=1e-8)
+        if abs(rep.gap) > cruxes.GAP_EPS:
+            assert item.score == min(item.close_a, item.close_b)
+    expected = shapley_brute_force(G, target, tau_a, tau_b, players, method)
+    assert rep.shapley.method == "exact"
+    assert rep.shapley.parts == pytest.approx(expected, abs=1e-8)
+    assert rep.shapley.total == pytest.approx(rep.gap, abs=1e-8)
+
+
+def test_monte_carlo_shapley_is_seeded_close_to_exact_and_adds_up():
+    rng = random.Random(11)
+    G = random_graph(rng, 14, 0.3, acyclic=True)
+    target = max(G.nodes, key=lambda n: (len(nx.ancestors(G, n)), n))
+    tau_a, tau_b = random_tau(rng, G), random_tau(rng, G)
+    exact = cruxes.double_cruxes(G, target, tau_a, tau_b)
+    sampled = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=400, seed=3)
+    again = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=400, seed=3)
+    assert sampled.shapley.method == "monte-carlo" and sampled.shapley.permutations == 400
+    assert sampled.shapley.seed == 3
+    assert sampled.shapley.parts == again.shapley.parts
+    assert sampled.shapley.total == pytest.approx(sampled.gap, abs=1e-12)
+    for x, part in exact.shapley.parts.items():
+        assert abs(sampled.shapley.parts[x] - part) <= 5 * sampled.shapley.stderr[x] + 1e-9
+
+
+def test_beyond_twelve_disputed_claims_shapley_is_sampled():
+    G = graph.from_edges([(f"s{i:02d}", "t", "supports" if i % 2 else "attacks", 0.3) for i in range(13)])
+    tau_a = {f"s{i:02d}": 0.9 for i in range(13)}
+    rep = cruxes.double_cruxes(G, "t", tau_a, {})
+    assert rep.disputed == 13 and rep.shapley.method == "monte-carlo"
+    assert rep.shapley.seed == cruxes.SHAPLEY_SEED and rep.shapley.permutations == cruxes.SHAPLEY_SAMPLES
+    assert sum(rep.shapley.parts.values()) == pytest.approx(rep.gap, abs=1e-12)
+
+
+@st.composite
+def disagreements(draw):
+    n = draw(st.integers(2, 8))
+    edges = []
+    for i in range(n):
+        for j in range(n):
+            if i != j and draw(st.integers(0, 3)) == 0:
+                edges.append((f"n{i}", f"n{j}", draw(st.sampled_from(["supports", "attacks"])),
+                              draw(st.sampled_from([1.0, 0.6, 0.2]))))
+    G = graph.from_edges(edges, nodes=[f"n{i}" for i in range(n)])
+    scores = st.sampled_from([0.0, 0.1, 0.5, 0.8, 1.0])
+    tau_a = {f"n{i}": draw(scores) for i in range(n)}
+    tau_b = {f"n{i}": draw(scores) for i in range(n)}
+    return G, draw(st.sampled_from(sorted(G.nodes))), tau_a, tau_b
+
+
+@settings(max_examples=80, deadline=None)
+@given(disagreements(), st.sampled_from(["qe", "dfquad"]), st.sampled_from([12, 0]))
+def test_shapley_parts_add_up_to_the_gap(case, method, exact_limit):
+    G, target, tau_a, tau_b = case
+    rep = cruxes.double_cruxes(G, target, tau_a, tau_b, method=method, exact_limit=exact_limit, samples=20)
+    if rep.converged:
+        assert rep.shapley.total == pytest.approx(rep.gap, abs=1e-7)
+        assert sum(rep.shapley.parts.values()) == pytest.approx(rep.shapley.total, abs=1e-12)
+
+
+# --- the real knowledge base --------------------------------------------------------------
