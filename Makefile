@@ -6,7 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEEDS ?= ../shared/seeds
 
-.PHONY: serve build test check schema bench clean
+ARGDOWN := tests/argdown/node_modules/.bin/argdown
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: serve build test test-tools check schema bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +31,17 @@ serve: $(VENV)/.installed
 build: $(VENV)/.installed
 	$(BIN)/mkdocs build --strict
 
-test: $(VENV)/.installed-test
+# Real readers of the exports, for the tests: Graphviz from Debian, the Argdown CLI from
+# npm (pinned in tests/argdown). Installed only when missing; KB_SKIP_EXTERNAL=1 skips both.
+$(ARGDOWN): tests/argdown/package.json tests/argdown/package-lock.json
+	cd tests/argdown && npm ci --no-audit --no-fund
+	touch $@
+
+test-tools: $(if $(KB_SKIP_EXTERNAL),,$(ARGDOWN))
+	@[ -n "$(KB_SKIP_EXTERNAL)" ] || command -v dot >/dev/null || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
+
+test: $(VENV)/.installed-test test-tools
 	$(BIN)/python -m pytest
 
 check: $(VENV)/.installed

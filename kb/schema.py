@@ -10,12 +10,14 @@ import json
 from pathlib import Path
 
 from kb import store
+from kb.export.document import ExportDocument
 from kb.models import Node, PeopleFile, SourcesFile
 
 SCHEMAS = {
     "node.schema.json": (Node, "A knowledge-base node: one claim, theory of impact, rebuttal, evidence, question or proposal."),
     "people.schema.json": (PeopleFile, "claims/people.yaml: everyone the knowledge base attributes claims or stances to."),
     "sources.schema.json": (SourcesFile, "claims/sources.yaml: the documents that claims cite."),
+    "export.schema.json": (ExportDocument, "`kb export --format json`: a knowledge base (or a selection) with its analysis."),
 }
 
 

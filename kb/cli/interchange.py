@@ -1,0 +1,75 @@
+"""``kb export`` and ``kb import``: the map in other tools' formats, and AIF maps brought in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kb import importer, store, validate
+from kb.cli import cli
+from kb.cli.common import kb_dir
+from kb.errors import KBError
+from kb.export import core, iccma
+from kb.store import display_path
+
+
+@cli.command("export")
+@click.option("--format", "fmt", required=True, type=click.Choice(core.FORMATS), help="Output format.")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), help="Write here instead of to standard output.")
+@click.option("--select", "query", metavar="QUERY",
+              help="Export only part of the map, e.g. 'ancestors:ID', 'source:DOC kind:rebuttal', '-tag:T' (see README).")
+@click.option("--supports", type=click.Choice(iccma.MODES), default="cayrol", show_default=True,
+              help="iccma only: turn supports into Cayrol's derived attacks, or leave them out.")
+@click.pass_context
+def export_cmd(ctx: click.Context, fmt: str, output: str | None, query: str | None, supports: str) -> None:
+    """Export the map as json, graphml, dot, aif, argdown or iccma."""
+    result = validate.check(Path(kb_dir(ctx)))
+    if not result.ok:
+        raise KBError("the knowledge base has errors (see kb check); fix them before exporting", result.errors)
+    options = {"supports": supports} if fmt == "iccma" else {}
+    out = core.export(result.kb, fmt, query, **options)
+    if output is None:
+        if out.side:
+            raise click.UsageError(f"--format {fmt} writes {1 + len(out.side)} files; give --output PATH")
+        click.echo(out.text, nl=False)
+        return
+    path = Path(output)
+    store.write_atomic(path, out.text)
+    written = [display_path(path)]
+    for suffix, text in out.side.items():
+        side = path.with_name(path.name + suffix)
+        store.write_atomic(side, text)
+        written.append(display_path(side))
+    click.echo(f"wrote {', '.join(written)}", err=True)
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Bring argument maps from other tools into the knowledge base."""
+
+
+@import_group.command("aif")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", help="Source document (an id in sources.yaml) for every imported claim.")
+@click.option("--prefix", help="Start every new node id with PREFIX-.")
+@click.option("--speaker", help="Person (an id in people.yaml) for claims the map attributes to no one.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.pass_context
+def import_aif(ctx: click.Context, file: str, source: str | None, prefix: str | None, speaker: str | None,
+               dry_run: bool) -> None:
+    """Import an AIF JSON map (AIFdb, OVA): I-nodes become claims, RA/CA nodes supports/attacks."""
+    result = importer.import_aif(Path(kb_dir(ctx)), Path(file), source=source, prefix=prefix, speaker=speaker,
+                                 dry_run=dry_run)
+    verb = "would write" if result.dry_run else "wrote"
+    for change in result.changes:
+        click.echo(f"{verb} {display_path(change.path)}" + ("" if change.before is None else " (appended)"))
+    for old, new in sorted(result.renamed.items()):
+        click.echo(f"id {old} is taken: imported as {new}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    for problem in result.warnings:
+        click.echo(problem.format())
+    edges = sum(len(n.supports) + len(n.attacks) for n in result.nodes.values())
+    click.echo(f"{'would import' if result.dry_run else 'imported'} {len(result.nodes)} claims, {edges} edges, "
+               f"{len(result.people)} new people, {len(result.sources)} new sources")

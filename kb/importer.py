@@ -1,0 +1,364 @@
+"""``kb import aif``: bring an AIF map into the knowledge base, whole or not at all.
+
+The import is computed in memory first: new node files in the canonical layout
+(:mod:`kb.canonical`), one folder per source document, and new people and
+sources appended to the registries (appended, so that the comments and layout
+of hand-kept registries survive). The knowledge base as it would be afterwards
+is then checked with the rules of ``kb check``; any error and nothing is
+written. Ids never collide: each new id is the one the map suggests (from
+``kb``'s own export) or the title's slug, prefixed if asked, with -2, -3, ...
+added until it is free.
+
+Writes happen under the knowledge base's lock (the one the editing commands of
+:mod:`kb.authoring` take), each file atomically, after a journal
+(``.kb-pending.json``, in :mod:`kb.authoring`'s format) holding every file's
+new text, so that an import killed half-way is reported by ``kb check`` and
+finished by ``kb recover`` or the next editing command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from pydantic import ValidationError
+
+from kb import aifread, authoring, canonical, store, validate
+from kb.authoring import LOCK_FILE, LOCK_TIMEOUT, slugify, unique_id as unique
+from kb.errors import KBError, UnknownId
+from kb.models import KINDS, MAX_ID_LEN, Node, Person, Source, is_valid_id
+from kb.report import Problem
+from kb.store import KnowledgeBase, display_path
+from kb.suggest import closest
+
+MAX_FILE_BYTES = 50 << 20
+TITLE_LENGTH = 80
+UNATTRIBUTED = "unattributed"
+
+
+@dataclass
+class Change:
+    path: Path
+    before: str | None  # None: a new file
+    after: str
+
+
+@dataclass
+class ImportResult:
+    changes: list[Change]
+    nodes: dict[str, Node]  # new node id -> node
+    people: list[str]  # ids of people added to people.yaml
+    sources: list[str]  # ids of sources added to sources.yaml
+    renamed: dict[str, str]  # id the map suggested -> id given, where they differ
+    notes: list[str]  # parts of the map kb cannot hold, which were skipped
+    warnings: list[Problem]
+    dry_run: bool = False
+
+
+def title_from(text: str) -> str:
+    """A map label from a proposition: the text itself, or its first words up to TITLE_LENGTH."""
+    text = " ".join(text.split())
+    if len(text) <= TITLE_LENGTH:
+        return text
+    cut = text[: TITLE_LENGTH - 1]
+    return (cut[: cut.rfind(" ")] if " " in cut else cut).rstrip(" ,;:") + "…"
+
+
+def read_file(path: Path) -> object:
+    """The JSON of an AIF file, or a KBError that says why it cannot be read."""
+    display = display_path(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise KBError(f"{display}: file is over {MAX_FILE_BYTES >> 20} MiB; nothing was written")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise KBError(f"{display}: cannot read file: {exc.strerror or exc}") from None
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise KBError(f"{display}: not UTF-8 text, so not an AIF JSON file; nothing was written") from None
+    except json.JSONDecodeError as exc:
+        raise KBError(f"{display}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); nothing was written") from None
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+
+class _Plan:
+    """The knowledge base after the import, built up in memory."""
+
+    def __init__(self, root: Path, kb: KnowledgeBase, display: str, stem: str):
+        self.root, self.kb, self.display, self.stem = root, kb, display, stem
+        self.taken = set(kb.nodes) | {p.stem for p in store.node_files(root)} if root.is_dir() else set(kb.nodes)
+        self.people: dict[str, Person] = {}
+        self.sources: dict[str, Source] = {}
+        self.notes: list[str] = []
+
+    def person_for(self, participant: aifread.Participant) -> str:
+        """The person a participant is: one already known by id or by name, or a new one."""
+        known = {**self.kb.people, **self.people}
+        meta_id = participant.meta.get("id")
+        fold = participant.name.casefold()
+        if isinstance(meta_id, str) and meta_id in known and " ".join(known[meta_id].name.split()).casefold() == fold:
+            return meta_id
+        for person_id, person in known.items():
+            if " ".join(person.name.split()).casefold() == fold:
+                return person_id
+        base = meta_id if isinstance(meta_id, str) and is_valid_id(meta_id) else slugify(participant.name)
+        new_id = unique(base, known)
+        data = {k: v for k, v in participant.meta.items() if k in Person.model_fields and k not in ("id", "name")}
+        try:
+            self.people[new_id] = Person(id=new_id, name=participant.name, **data)
+        except ValidationError:
+            self.people[new_id] = Person(id=new_id, name=participant.name)
+        return new_id
+
+    def unattributed(self) -> str:
+        known = {**self.kb.people, **self.people}
+        name = f"Unattributed (imported from {self.stem})"
+        for person_id, person in known.items():
+            if person.name == name:
+                return person_id
+        new_id = unique(UNATTRIBUTED, known)
+        self.people[new_id] = Person(id=new_id, name=name, role="Speaker of imported claims the map does not attribute")
+        return new_id
+
+    def source_for(self, meta_sources: dict[str, dict], document: str | None, authors: list[str]) -> str:
+        known = {**self.kb.sources, **self.sources}
+        if document is not None and document in known:
+            return document
+        if document is not None and document in meta_sources:
+            try:
+                self.sources[document] = Source.model_validate(meta_sources[document])
+                return document
+            except ValidationError:
+                pass
+        name = f"{self.stem} (AIF map)"
+        for source_id, source in self.sources.items():
+            if source.title == name:
+                return source_id
+        new_id = unique(slugify(self.stem), known)
+        self.sources[new_id] = Source(id=new_id, title=name, authors=authors, kind="aif-map")
+        return new_id
+
+
+def _check_id(value: str, what: str) -> str:
+    if not is_valid_id(value):
+        raise KBError(f"{what} '{value}' is not a valid id: lowercase letters, digits and single hyphens")
+    return value
+
+
+def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: str | None = None,
+         prefix: str | None = None, speaker: str | None = None) -> ImportResult:
+    """The changes an import would make, checked like ``kb check``; raises KBError when they would add errors."""
+    root = Path(root)
+    if prefix is not None:
+        prefix = _check_id(prefix, "prefix")
+    kb, load_problems = store.load(root) if root.is_dir() else (KnowledgeBase(root=root), [])
+    creating = {p.path for p in load_problems if p.code == "missing-registry"}
+    blocking = [p for p in load_problems if p.severity == "error" and p.path not in creating]
+    if blocking or (root.is_dir() and validate.graph_problems(kb)):
+        raise KBError(f"{display_path(root)} has errors already (see kb check); fix them before importing",
+                      store.locate(blocking))
+    if source is not None and source not in kb.sources:
+        raise UnknownId("source", source, closest(source, kb.sources))
+    if speaker is not None and speaker not in kb.people:
+        raise UnknownId("person", speaker, closest(speaker, kb.people))
+    state = _Plan(root, kb, display, stem)
+    state.notes.extend(aif.notes)
+    person_of = {pid: state.person_for(p) for pid, p in sorted(aif.participants.items(), key=lambda kv: kv[0])}
+    by_old_id = {p.meta["id"]: person_of[pid] for pid, p in aif.participants.items() if isinstance(p.meta.get("id"), str)}
+    meta_sources = {s["id"]: s for s in aif.meta.get("sources") or [] if isinstance(s, dict) and isinstance(s.get("id"), str)}
+    authors = [p.name for p in aif.participants.values()]
+
+    ids: dict[str, str] = {}
+    renamed: dict[str, str] = {}
+    for claim in aif.claims:
+        meta_id = claim.meta.get("id")
+        base = meta_id if isinstance(meta_id, str) and is_valid_id(meta_id) else None
+        base = base or slugify(str(claim.meta.get("title") or title_from(claim.text)), 60)
+        if prefix:
+            base = f"{prefix}-{base}"[:MAX_ID_LEN].rstrip("-")
+        new_id = unique(base, state.taken)
+        state.taken.add(new_id)
+        ids[claim.aif_id] = new_id
+        if isinstance(meta_id, str) and meta_id != new_id:
+            renamed[meta_id] = new_id
+
+    drafts: dict[str, dict] = {}
+    for claim in aif.claims:
+        meta = claim.meta
+        meta_source = meta.get("source") if isinstance(meta.get("source"), dict) else {}
+        if claim.participant is not None:
+            who = person_of[claim.participant]
+        elif meta.get("speaker") in by_old_id:
+            who = by_old_id[meta["speaker"]]
+        elif meta.get("speaker") in kb.people and not aif.participants:
+            who = meta["speaker"]
+        else:
+            who = speaker or state.unattributed()
+        document = source or state.source_for(meta_sources, meta_source.get("document"), authors)
+        quote = meta_source.get("quote") or claim.utterance
+        draft = {
+            "kind": meta.get("kind") if meta.get("kind") in KINDS else "claim",
+            "title": str(meta.get("title") or title_from(claim.text))[:100],
+            "text": claim.text,
+            "speaker": who,
+            "source": {"document": document, "quote": quote or None, "section": meta_source.get("section")},
+            "tags": [t for t in meta.get("tags") or [] if isinstance(t, str) and is_valid_id(t)],
+            "stances": _stances(meta.get("stances"), by_old_id, {**kb.people, **state.people},
+                                lambda doc: _known_source(state, meta_sources, doc), state.notes, ids[claim.aif_id]),
+            "note": meta.get("note") if isinstance(meta.get("note"), str) else None,
+            "supports": [], "attacks": [],
+        }
+        drafts[ids[claim.aif_id]] = draft
+    linked: dict[tuple[str, str], str] = {}
+    for rel in aif.relations:
+        a, b = ids[rel.source], ids[rel.target]
+        if a == b:
+            state.notes.append(f"skipped a {rel.relation[:-1]} of {a} by itself")
+            continue
+        if (a, b) in linked:
+            state.notes.append(f"skipped a second relation from {a} to {b} (kept: {linked[(a, b)]})")
+            continue
+        linked[(a, b)] = rel.relation
+        edge = {"target": b}
+        weight, note = rel.meta.get("weight"), rel.meta.get("note")
+        if isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight <= 1:
+            edge["weight"] = float(weight)
+        if isinstance(note, str):
+            edge["note"] = note
+        drafts[a][rel.relation].append(edge)
+
+    nodes: dict[str, Node] = {}
+    problems: list[Problem] = []
+    for node_id, draft in drafts.items():
+        try:
+            nodes[node_id] = Node.model_validate(draft)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                problems.append(Problem(display, 1, 1, "invalid-value",
+                                        f"claim {node_id}: {'.'.join(map(str, err['loc']))}: {err['msg']}"))
+    if problems:
+        raise KBError(f"{display}: the map does not fit the knowledge base's schema; nothing was written", problems)
+    return _finish(state, nodes, renamed, creating)
+
+
+def _known_source(state: _Plan, meta_sources: dict[str, dict], document: str) -> bool:
+    """Whether a document a stance cites exists, or can be created from the map's own source list."""
+    if document in state.kb.sources or document in state.sources:
+        return True
+    return document in meta_sources and state.source_for(meta_sources, document, []) == document
+
+
+def _stances(raw, by_old_id: dict[str, str], people: dict, known_source, notes: list[str], node_id: str) -> dict:
+    if not isinstance(raw, dict):
+        return {}
+    out = {}
+    for person, stance in raw.items():
+        new_person = by_old_id.get(person, person if person in people else None)
+        if new_person is None:
+            notes.append(f"dropped the stance of '{person}' on {node_id}: no such person in the map or the knowledge base")
+            continue
+        if isinstance(stance, dict) and stance.get("source") is not None and not known_source(stance["source"]):
+            notes.append(f"dropped the source '{stance['source']}' of {person}'s stance on {node_id}: unknown document")
+            stance = {k: v for k, v in stance.items() if k != "source"}
+        out[new_person] = stance
+    return out
+
+
+def _registry_change(path: Path, root: Path, entries: list[dict], schema: str) -> Change:
+    before = path.read_text(encoding="utf-8") if path.exists() else None
+    if before is None:
+        head = canonical.schema_comment(path, canonical.find_schema_dir(root), schema)
+        after = canonical.registry_text(entries, head)
+    else:
+        after = (before if before.endswith("\n") or not before else before + "\n") + canonical.registry_text(entries)
+    data, errs = store.parse_text(after, display_path(path))
+    if errs or not isinstance(data, list) or [e.get("id") for e in data][-len(entries):] != [e["id"] for e in entries]:
+        raise KBError(f"{display_path(path)} cannot be extended safely (its layout is unusual); "
+                      "add the entries by hand or fix the file")
+    return Change(path, before, after)
+
+
+def _finish(state: _Plan, nodes: dict[str, Node], renamed: dict[str, str], creating: set[str]) -> ImportResult:
+    root, kb = state.root, state.kb
+    changes: list[Change] = []
+    if state.people:
+        changes.append(_registry_change(root / store.PEOPLE_FILE, root,
+                                        [p.model_dump(exclude_none=True) for p in state.people.values()],
+                                        "people.schema.json"))
+    elif not (root / store.PEOPLE_FILE).exists():
+        changes.append(Change(root / store.PEOPLE_FILE, None, canonical.schema_comment(
+            root / store.PEOPLE_FILE, canonical.find_schema_dir(root), "people.schema.json") + "\n[]\n"))
+    if state.sources:
+        changes.append(_registry_change(root / store.SOURCES_FILE, root,
+                                        [s.model_dump(exclude_none=True) for s in state.sources.values()],
+                                        "sources.schema.json"))
+    after = replace(kb, nodes=dict(kb.nodes), paths=dict(kb.paths), people={**kb.people, **state.people},
+                    sources={**kb.sources, **state.sources})
+    documents = {}
+    for node_id, node in nodes.items():
+        path = root / node.source.document / f"{node_id}.yaml"
+        text = canonical.node_text(node, path, root)
+        changes.append(Change(path, None, text))
+        after.nodes[node_id], after.paths[node_id] = node, path
+        documents[display_path(path)] = text
+    problems = validate.problems_for(after, documents=documents)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise KBError(f"{state.display}: importing would add {len(errors)} error{'s' * (len(errors) != 1)} "
+                      "(shown above); nothing was written", errors)
+    new_paths = {display_path(c.path) for c in changes}
+    warnings = [p for p in problems if p.path in new_paths]
+    return ImportResult(changes, nodes, list(state.people), list(state.sources), renamed, state.notes, warnings)
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _sha(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write(root: Path, changes: list[Change], command: str) -> None:
+    journal = {"version": 1, "command": command,
+               "changes": [{"path": c.path.relative_to(root).as_posix(), "before": _sha(c.before), "after": c.after}
+                           for c in changes]}
+    store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
+    for change in changes:
+        if change.before is None:
+            store.create_exclusive(change.path, change.after)
+        else:
+            store.write_atomic(change.path, change.after)
+    store.remove_durable(root / store.PENDING_FILE)
+
+
+def import_aif(root: Path, file: Path, *, source: str | None = None, prefix: str | None = None,
+               speaker: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> ImportResult:
+    """Import an AIF JSON file into the knowledge base at root (created if missing), or explain why not."""
+    root, file = Path(root), Path(file)
+    data = aifread.parse(read_file(file), display_path(file))  # a bad file is refused before anything is touched
+    options = dict(display=display_path(file), stem=file.stem, source=source, prefix=prefix, speaker=speaker)
+    if dry_run:
+        result = plan(root, data, **options)
+        result.dry_run = True
+        return result
+    root.mkdir(parents=True, exist_ok=True)
+    authoring.recover(root, timeout)  # finish an interrupted change before planning over it
+    lock = FileLock(str(root / LOCK_FILE), timeout=timeout)
+    try:
+        with lock:
+            result = plan(root, data, **options)
+            for change in result.changes:
+                current = change.path.read_text(encoding="utf-8") if change.path.exists() else None
+                if current != change.before:
+                    raise KBError(f"{display_path(change.path)} changed while kb was working; nothing was written")
+            _write(root, result.changes, f"kb import aif {file.name}")
+    except Timeout:
+        raise KBError(f"another kb command is editing {display_path(root)}; try again") from None
+    return result
