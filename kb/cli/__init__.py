@@ -29,6 +29,7 @@ def cli(ctx: click.Context, kb_dir: str) -> None:
 # Each command group lives in its own module and registers itself on `cli`.
 from kb.cli import check as _check  # noqa: E402,F401
 from kb.cli import author as _author  # noqa: E402,F401
+from kb.cli import query as _query  # noqa: E402,F401
 from kb.cli import interchange as _interchange  # noqa: E402,F401
 
 

@@ -1,0 +1,421 @@
+"""Query commands: ``kb cruxes``, ``kb show``, ``kb search``, ``kb list``, ``kb path`` and ``kb stats``.
+
+Each loads and checks the knowledge base (refusing one with errors), asks one
+library function, and prints its answer as a table or, with ``--format json``,
+as a versioned JSON object whose shape README.md documents.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import click
+
+from kb import report, semantics, validate
+from kb.cli import cli
+from kb.cli.common import kb_dir
+from kb.errors import KBError
+from kb.models import KINDS
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from rich.table import Table
+
+    from kb import cruxes as cruxes_mod
+
+# networkx, rich and the analysis modules are imported inside the commands:
+# every `kb` command imports this module, and `kb check` should not pay for them.
+# The defaults below mirror kb.cruxes (a test keeps them equal).
+SHAPLEY_SAMPLES = 256
+SHAPLEY_SEED = 0
+EXACT_SHAPLEY_LIMIT = 12
+
+JSON_VERSION = 1
+PROVISIONAL = "?"  # appended to numbers whose iteration did not converge
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    help="A readable table, or JSON for scripts (shape documented in README.md).",
+)
+semantics_option = click.option(
+    "--semantics", "method", type=click.Choice(semantics.METHODS), default="qe", show_default=True,
+    help="Gradual semantics: quadratic energy (qe) or DF-QuAD (dfquad).",
+)
+perspective_option = click.option(
+    "--as", "perspective", default=semantics.NEUTRAL, show_default=True, metavar="PERSON",
+    help="Base scores from this person's recorded stances (0.5 where none), or 'neutral' (all 0.5).",
+)
+
+
+def _friendly(fn: Callable) -> Callable:
+    """Turn expected failures (unknown ids, bad values) into one line on stderr and exit 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except KBError as exc:
+            for problem in exc.problems:
+                click.echo(problem.format(), err=True)
+            click.echo(f"error: {exc}", err=True)
+            raise click.exceptions.Exit(1) from None
+
+    return wrapper
+
+
+def _load(ctx: click.Context) -> nx.DiGraph:
+    """The checked knowledge base as a graph; analysing a broken one would mislead, so errors stop here."""
+    result = validate.check(Path(kb_dir(ctx)), parallel=True)
+    if not result.ok:
+        for problem in result.errors:
+            click.echo(problem.format(), err=True)
+        click.echo(report.summary(result.problems, result.kb.files), err=True)
+        click.echo("error: the knowledge base has errors; fix them (see `kb check`) before analysing it", err=True)
+        raise click.exceptions.Exit(1)
+    from kb import graph
+
+    return graph.build(result.kb)
+
+
+def _json(data: dict) -> None:
+    click.echo(json.dumps({"version": JSON_VERSION, **data}, indent=2, ensure_ascii=False))
+
+
+def _render(*items) -> None:
+    """Print strings and rich tables through click (so that tests and pipes capture them), without colour."""
+    from rich.console import Console
+    from rich.text import Text
+
+    width = shutil.get_terminal_size((120, 24)).columns
+    console = Console(file=io.StringIO(), width=max(width, 60), markup=False, highlight=False,
+                      emoji=False, color_system=None, soft_wrap=False)
+    for item in items:
+        console.print(Text(item) if isinstance(item, str) else item)
+    # Tables pad every cell to the column width; trailing blanks only get in the way of diffs and greps.
+    click.echo("\n".join(line.rstrip() for line in console.file.getvalue().splitlines()).strip("\n"))
+
+
+def _num(value: float | None, final: bool = True, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    text = f"{value:+.3f}" if signed else f"{value:.3f}"
+    return text if final else text + PROVISIONAL
+
+
+TEXT_COLUMNS = {"crux", "claim", "id", "speaker", "title", "kind", "source", "sign", "strict", "label", "chain",
+                "name", "stances"}
+
+
+def _table(*columns: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for name in columns:
+        table.add_column(name, justify="left" if name in TEXT_COLUMNS else "right", overflow="fold")
+    return table
+
+
+def _footnote(any_provisional: bool) -> list:
+    if not any_provisional:
+        return []
+    return [f"{PROVISIONAL} did not converge within the iteration cap: a provisional value, not a result"]
+
+
+# --- cruxes ---------------------------------------------------------------------------------
+
+
+def _crux_table(rep: cruxes_mod.CruxReport) -> tuple[Table, bool]:
+    table = _table("#", "crux", "speaker", "strength", "swing", "sign", "strict", "title")
+    provisional = False
+    for rank, c in enumerate(rep.cruxes, 1):
+        provisional |= not (c.converged and c.strength_final)
+        table.add_row(str(rank), c.id, c.speaker or "", _num(c.strength, c.strength_final),
+                      _num(c.swing, c.converged, signed=True), c.sign, "yes" if c.strict else "", c.title or "")
+    return table, provisional
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def _crux_header(rep: cruxes_mod.CruxReport) -> str:
+    return (
+        f"\n{rep.target}: {rep.title or ''}\n"
+        f"strength {_num(rep.strength, rep.converged)} ({rep.verdict}) under {rep.method}, "
+        f"perspective {rep.perspective}; {_plural(rep.candidates, 'ancestor')} examined\n"
+    )
+
+
+def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
+    from kb.cruxes import GAP_EPS
+
+    head = (
+        f"{rep.target}: {rep.title or ''}\n"
+        f"{rep.a}: {_num(rep.strength_a, rep.converged)} ({rep.verdict_a})   "
+        f"{rep.b}: {_num(rep.strength_b, rep.converged)} ({rep.verdict_b})   "
+        f"gap {rep.a} − {rep.b} = {_num(rep.gap, rep.converged, signed=True)} under {rep.method}; "
+        f"{_plural(rep.disputed, 'disputed claim')} can reach it\n\n"
+        f"Double cruxes (\"{rep.a} closes\": the share of the gap {rep.a} closes by adopting {rep.b}'s base score "
+        f"for the claim, and the reverse; score: the smaller of the two)\n"
+    )
+    table = _table("#", "claim", f"τ {rep.a}", f"τ {rep.b}", f"{rep.a} closes", f"{rep.b} closes", "score", "strict",
+                   "title")
+    provisional = not rep.converged
+    for rank, d in enumerate(rep.items, 1):
+        provisional |= not d.converged
+        table.add_row(str(rank), d.id, f"{d.tau_a:.2f}", f"{d.tau_b:.2f}", _num(d.close_a, d.converged),
+                      _num(d.close_b, d.converged), _num(d.score, d.converged), "yes" if d.strict else "",
+                      d.title or "")
+    sh = rep.shapley
+    how = ("exact, over every coalition" if sh.method == "exact"
+           else f"Monte-Carlo estimate from {sh.permutations} random orders (seed {sh.seed})")
+    parts = _table("claim", "part", "share")
+    for node_id, part in sorted(sh.parts.items(), key=lambda p: (-abs(p[1]), p[0])):
+        share = f"{100 * part / rep.gap:.0f}%" if abs(rep.gap) > GAP_EPS else "-"
+        if sh.stderr:
+            part_text = f"{part:+.3f} ± {sh.stderr[node_id]:.3f}"
+        else:
+            part_text = _num(part, sh.converged, signed=True)
+        parts.add_row(node_id, part_text, share)
+    total = (f"parts add up to {_num(sh.total, sh.converged, signed=True)}; "
+             f"gap {_num(rep.gap, rep.converged, signed=True)}")
+    same = f"{rep.a} and {rep.b} hold the same base score on every claim that reaches it."
+    items = [head, table] if rep.items else [head, same]
+    if sh.parts:
+        items += [f"\nShapley split of the gap ({how})\n", parts, "", total]
+    _render(*items, *_footnote(provisional))
+
+
+@cli.command("cruxes")
+@click.argument("target", required=False)
+@perspective_option
+@click.option("--between", nargs=2, metavar="A B", default=None,
+              help="Double cruxes between two perspectives (people, or 'neutral').")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="How many to list  [default: 10 for a target, every disputed claim with --between, "
+                   "3 per thesis without a target]")
+@semantics_option
+@click.option("--samples", type=click.IntRange(min=1), default=SHAPLEY_SAMPLES, show_default=True,
+              help=f"Random orders for the Shapley estimate beyond {EXACT_SHAPLEY_LIMIT} disputed claims.")
+@click.option("--seed", type=int, default=SHAPLEY_SEED, show_default=True, help="Seed of that estimate.")
+@format_option
+@click.pass_context
+@_friendly
+def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between: tuple[str, str] | None,
+               top: int | None, method: str, samples: int, seed: int, fmt: str) -> None:
+    """What TARGET hinges on; with --between, where two people part ways on it.
+
+    Without TARGET: the map's theses (nodes tagged `thesis`, or else those that
+    argue about nothing) with the three strongest cruxes of each.
+    """
+    if between and target is None:
+        raise click.UsageError("--between needs a TARGET")
+    if between and perspective != semantics.NEUTRAL:
+        raise click.UsageError("--as and --between cannot be combined: --between gives both perspectives")
+    from kb import cruxes as cruxes_mod
+    from kb import graph
+
+    G = _load(ctx)
+    if between:
+        a, b = between
+        tau_a, tau_b = semantics.base_scores(G, a), semantics.base_scores(G, b)
+        graph.require_node(G, target)
+        rep = cruxes_mod.double_cruxes(G, target, tau_a, tau_b, method=method, names=(a, b), samples=samples,
+                                       seed=seed, top=top)
+        if fmt == "json":
+            _json(rep.to_dict())
+        else:
+            _print_double(rep)
+        return
+    tau = semantics.base_scores(G, perspective)
+    if target is None:
+        reports = cruxes_mod.overview(G, tau, method=method, top=top or 3, perspective=perspective)
+        if fmt == "json":
+            _json({"method": method, "perspective": perspective, "theses": [r.to_dict() for r in reports]})
+            return
+        items: list = []
+        provisional = False
+        for rep in reports:
+            table, bad = _crux_table(rep)
+            provisional |= bad or not rep.converged
+            items += [_crux_header(rep), table]
+        _render(*(items or ["no theses: the map is empty"]), *_footnote(provisional))
+        return
+    rep = cruxes_mod.cruxes(G, target, tau, method=method, top=top or 10, perspective=perspective)
+    if fmt == "json":
+        _json(rep.to_dict())
+        return
+    table, provisional = _crux_table(rep)
+    _render(_crux_header(rep), table, *_footnote(provisional or not rep.converged))
+
+
+# --- show, search, list, path, stats -----------------------------------------------------------
+
+
+@cli.command("show")
+@click.argument("node_id", metavar="ID")
+@perspective_option
+@semantics_option
+@format_option
+@click.pass_context
+@_friendly
+def show_cmd(ctx: click.Context, node_id: str, perspective: str, method: str, fmt: str) -> None:
+    """One node: its claim, source, stances, supporters and attackers both ways, strength and label."""
+    from kb import queries
+
+    G = _load(ctx)
+    data = queries.show(G, node_id, perspective=perspective, method=method)
+    if fmt == "json":
+        _json(data)
+        return
+    src = data["source"]
+    lines = [
+        f"{data['id']} ({data['kind']}): {data['title']}",
+        "",
+        data["text"].strip(),
+        "",
+        f"speaker   {data['speaker']}" + (f" ({data['speaker_name']})" if data["speaker_name"] else ""),
+        f"source    {src['document']}" + (f": {src['title']}" if src["title"] else "")
+        + (f", section “{src['section']}”" if src["section"] else ""),
+    ]
+    if src["quote"]:
+        lines.append(f"quote     “{src['quote']}”")
+    if data["tags"]:
+        lines.append(f"tags      {', '.join(data['tags'])}")
+    if data["stances"]:
+        lines.append("stances   " + ", ".join(f"{p} {c:.2f}" for p, c in sorted(data["stances"].items())))
+    lines.append(f"strength  {_num(data['strength'], data['converged'])} ({data['verdict']}) under {data['method']}, "
+                 f"perspective {data['perspective']}")
+    lines.append(f"label     {data['label']} (grounded)")
+    if data["path"]:
+        lines.append(f"file      {data['path']}")
+    items: list = ["\n".join(lines)]
+    provisional = not data["converged"]
+    for key, heading in (("supporters", "Supported by"), ("attackers", "Attacked by"),
+                         ("supports", "Supports"), ("attacks", "Attacks")):
+        if not data[key]:
+            continue
+        table = _table("id", "weight", "strength", "label", "title")
+        for n in data[key]:
+            provisional |= not n["converged"]
+            table.add_row(n["id"], f"{n['weight']:.2f}", _num(n["strength"], n["converged"]), n["label"],
+                          n["title"] or "")
+        items += [f"\n{heading}\n", table]
+    _render(*items, *_footnote(provisional))
+
+
+@cli.command("search")
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@format_option
+@click.pass_context
+@_friendly
+def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
+    """Nodes whose id, title, text, quote or speaker contain every word of TEXT, best first."""
+    from kb import queries
+
+    G = _load(ctx)
+    hits = queries.search(G, text, limit)
+    if fmt == "json":
+        _json({"query": text, "results": hits})
+        return
+    table = _table("#", "id", "kind", "speaker", "score", "title")
+    for rank, h in enumerate(hits, 1):
+        table.add_row(str(rank), h["id"], h["kind"] or "", h["speaker"] or "", f"{h['score']:.1f}", h["title"] or "")
+    _render(table if hits else f"no node matches “{text}”")
+
+
+@cli.command("list")
+@click.option("--kind", type=click.Choice(KINDS), default=None)
+@click.option("--speaker", default=None, metavar="PERSON")
+@click.option("--source", default=None, metavar="DOCUMENT")
+@click.option("--tag", default=None)
+@format_option
+@click.pass_context
+@_friendly
+def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, source: str | None, tag: str | None,
+             fmt: str) -> None:
+    """Nodes matching every filter given, by id."""
+    from kb import queries
+
+    G = _load(ctx)
+    nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag)
+    if fmt == "json":
+        _json({"filters": {"kind": kind, "speaker": speaker, "source": source, "tag": tag}, "nodes": nodes})
+        return
+    table = _table("id", "kind", "speaker", "source", "title")
+    for n in nodes:
+        table.add_row(n["id"], n["kind"] or "", n["speaker"] or "", n["source"] or "", n["title"] or "")
+    _render(table, f"{len(nodes)} node{'s' * (len(nodes) != 1)}")
+
+
+def _step(step: dict) -> str:
+    weight = "" if step["weight"] == 1.0 else f" {step['weight']:.2f}"
+    return f" —{step['relation']}{weight}→ {step['to']}"
+
+
+@cli.command("path")
+@click.argument("start", metavar="A")
+@click.argument("end", metavar="B")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@format_option
+@click.pass_context
+@_friendly
+def path_cmd(ctx: click.Context, start: str, end: str, limit: int, fmt: str) -> None:
+    """The argument chains from A to B, shortest first: pro when they argue for B, con against."""
+    from kb import queries
+
+    G = _load(ctx)
+    data = queries.paths(G, start, end, limit)
+    if fmt == "json":
+        _json(data)
+        return
+    if not data["paths"]:
+        _render(f"no argument chain leads from {start} to {end}")
+        return
+    table = _table("#", "sign", "len", "chain")
+    for rank, p in enumerate(data["paths"], 1):
+        chain = p["nodes"][0] + "".join(_step(s) for s in p["steps"])
+        table.add_row(str(rank), p["sign"], str(p["length"]), chain)
+    items: list = [table]
+    if data["truncated"]:
+        items.append(f"more chains exist; showing the {len(data['paths'])} shortest (--limit)")
+    _render(*items)
+
+
+@cli.command("stats")
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True)
+@format_option
+@click.pass_context
+@_friendly
+def stats_cmd(ctx: click.Context, top: int, fmt: str) -> None:
+    """Counts by kind and source, and the most attacked and most contested nodes."""
+    from kb import queries
+
+    G = _load(ctx)
+    data = queries.stats(G, top)
+    if fmt == "json":
+        _json(data)
+        return
+    head = f"{data['nodes']} nodes, {data['edges']['supports']} supports, {data['edges']['attacks']} attacks"
+    tables: list = [head]
+    for key, heading in (("by_kind", "By kind"), ("by_source", "By source"), ("by_speaker", "By speaker")):
+        table = _table("name", "count")
+        for name, count in data[key].items():
+            table.add_row(name, str(count))
+        tables += [f"\n{heading}\n", table]
+    attacked = _table("id", "attackers", "supporters", "title")
+    for n in data["most_attacked"]:
+        attacked.add_row(n["id"], str(n["attackers"]), str(n["supporters"]), n["title"] or "")
+    contested = _table("id", "spread", "stances", "title")
+    for n in data["most_contested"]:
+        stances = ", ".join(f"{p} {c:.2f}" for p, c in sorted(n["stances"].items()))
+        contested.add_row(n["id"], f"{n['spread']:.2f}", stances, n["title"] or "")
+    _render(*tables, "\nMost attacked\n", attacked,
+            "\nMost contested (widest spread of recorded stances)\n", contested)

@@ -1,0 +1,268 @@
+"""Questions people ask of the map, answered as plain data (dicts and lists).
+
+Plain data so that the command line can print it as a table or as JSON and the
+site generator can template it, without either knowing the graph's internals.
+Unknown ids raise :class:`~kb.errors.UnknownId` with the closest matches.
+
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from itertools import islice
+
+import networkx as nx
+
+from kb.errors import UnknownId
+from kb.graph import require_node
+from kb.models import KINDS
+from kb.semantics import NEUTRAL, Method, Network, base_scores, grounded, strengths, verdict
+from kb.suggest import closest
+
+# How much a query word counts in each field when ranking search hits.
+SEARCH_WEIGHTS = {"id": 3.0, "title": 3.0, "speaker": 2.0, "quote": 1.5, "text": 1.0}
+MAX_PATH_LENGTH = 12
+
+
+def _summary(G: nx.DiGraph, node_id: str) -> dict:
+    data = G.nodes[node_id]
+    return {
+        "id": node_id,
+        "kind": data.get("kind"),
+        "title": data.get("title"),
+        "speaker": data.get("speaker"),
+        "source": data.get("source"),
+        "tags": list(data.get("tags") or []),
+    }
+
+
+def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Method = "qe") -> dict:
+    """One node with its neighbours both ways, its strength and its grounded label.
+
+    ``supporters`` and ``attackers`` argue about this node; ``supports`` and
+    ``attacks`` are what this node argues about. Every neighbour carries the
+    edge's weight and note and its own strength and label.
+    """
+    require_node(G, node_id)
+    net = Network(G)
+    result = strengths(net, base_scores(G, perspective), method)
+    labels = grounded(net)
+    data = G.nodes[node_id]
+    people = G.graph.get("people", {})
+    sources = G.graph.get("sources", {})
+
+    def neighbour(other: str, edge: dict) -> dict:
+        return {
+            "id": other,
+            "title": G.nodes[other].get("title"),
+            "speaker": G.nodes[other].get("speaker"),
+            "weight": edge.get("weight", 1.0),
+            "note": edge.get("note"),
+            "strength": result[other],
+            "converged": result.final(other),
+            "label": labels[other].value,
+        }
+
+    incoming = sorted(G.in_edges(node_id, data=True))
+    outgoing = sorted(G.out_edges(node_id, data=True))
+    speaker = data.get("speaker")
+    document = data.get("source")
+    return {
+        "id": node_id,
+        "kind": data.get("kind"),
+        "title": data.get("title"),
+        "text": data.get("text"),
+        "speaker": speaker,
+        "speaker_name": people.get(speaker, {}).get("name"),
+        "source": {
+            "document": document,
+            "title": sources.get(document, {}).get("title"),
+            "quote": data.get("quote"),
+            "section": data.get("section"),
+        },
+        "tags": list(data.get("tags") or []),
+        "stances": dict(data.get("stances") or {}),
+        "note": data.get("note"),
+        "path": data.get("path"),
+        "perspective": perspective,
+        "method": method,
+        "strength": result[node_id],
+        "verdict": verdict(result[node_id]),
+        "converged": result.final(node_id),
+        "label": labels[node_id].value,
+        "supporters": [neighbour(u, e) for u, _, e in incoming if e.get("relation") == "supports"],
+        "attackers": [neighbour(u, e) for u, _, e in incoming if e.get("relation") == "attacks"],
+        "supports": [neighbour(v, e) for _, v, e in outgoing if e.get("relation") == "supports"],
+        "attacks": [neighbour(v, e) for _, v, e in outgoing if e.get("relation") == "attacks"],
+    }
+
+
+def _fold(text: str | None) -> str:
+    """Lower case without accents, so that "segerie" finds "Ségerie"."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def search(G: nx.DiGraph, text: str, limit: int | None = 20) -> list[dict]:
+    """Nodes matching every word of ``text`` in their id, title, text, quote or speaker, best first.
+
+    Each word scores the weight of every field it occurs in (titles and ids count
+    most), and the whole phrase scores again where it occurs as such; ties go to
+    the id, so the order is stable. ``matched`` lists the fields that matched.
+    """
+    phrase = " ".join(_fold(text).split())
+    words = phrase.split()
+    if not words:
+        return []
+    people = G.graph.get("people", {})
+    hits = []
+    for node_id, data in G.nodes(data=True):
+        speaker = data.get("speaker")
+        fields = {
+            "id": _fold(node_id.replace("-", " ")) + " " + node_id,
+            "title": _fold(data.get("title")),
+            "speaker": _fold(f"{speaker or ''} {people.get(speaker, {}).get('name', '')}"),
+            "quote": _fold(data.get("quote")),
+            "text": _fold(data.get("text")),
+        }
+        score = 0.0
+        matched = set()
+        for word in words:
+            found = [name for name, value in fields.items() if word in value]
+            if not found:
+                break
+            matched.update(found)
+            score += sum(SEARCH_WEIGHTS[name] for name in found)
+        else:
+            if len(words) > 1:
+                score += sum(SEARCH_WEIGHTS[name] for name, value in fields.items() if phrase in value)
+            hits.append({**_summary(G, node_id), "score": score,
+                         "matched": [name for name in SEARCH_WEIGHTS if name in matched]})
+    hits.sort(key=lambda h: (-h["score"], h["id"]))
+    return hits if limit is None else hits[:limit]
+
+
+def _check_value(what: str, value: str | None, pool) -> None:
+    if value is not None and value not in pool:
+        raise UnknownId(what, value, closest(value, pool))
+
+
+def list_nodes(G: nx.DiGraph, *, kind: str | None = None, speaker: str | None = None,
+               source: str | None = None, tag: str | None = None) -> list[dict]:
+    """Nodes matching every filter given, sorted by id.
+
+    A filter value that matches nothing in the whole map (a kind, person, source
+    or tag that does not exist) is an error with suggestions, since it is far
+    more likely a typo than a question whose answer is "none".
+    """
+    _check_value("kind", kind, KINDS)
+    speakers = set(G.graph.get("people", {})) | {s for _, s in G.nodes(data="speaker") if s}
+    _check_value("speaker", speaker, speakers)
+    documents = set(G.graph.get("sources", {})) | {s for _, s in G.nodes(data="source") if s}
+    _check_value("source", source, documents)
+    _check_value("tag", tag, {t for _, tags in G.nodes(data="tags") for t in (tags or [])})
+    out = []
+    for node_id in sorted(G.nodes):
+        data = G.nodes[node_id]
+        if kind is not None and data.get("kind") != kind:
+            continue
+        if speaker is not None and data.get("speaker") != speaker:
+            continue
+        if source is not None and data.get("source") != source:
+            continue
+        if tag is not None and tag not in (data.get("tags") or []):
+            continue
+        out.append(_summary(G, node_id))
+    return out
+
+
+def paths(G: nx.DiGraph, start: str, end: str, limit: int = 10, max_length: int = MAX_PATH_LENGTH) -> dict:
+    """The argument chains from ``start`` to ``end``, shortest first, with the sign of each.
+
+    A chain's sign is the product of its edges' signs: it is ``pro`` when it has
+    an even number of attacks (the enemy of an enemy argues for the end), ``con``
+    otherwise. Chains longer than ``max_length`` edges are not followed;
+    ``truncated`` says whether more chains exist than are listed.
+    """
+    require_node(G, start)
+    require_node(G, end)
+    result = {"from": start, "to": end, "paths": [], "truncated": False}
+    if start == end:
+        return result
+    between = (nx.descendants(G, start) | {start}) & (nx.ancestors(G, end) | {end})
+    if end not in between:
+        return result
+    # A canonical copy, so that which chains are found first does not depend on file order.
+    H = nx.DiGraph()
+    H.add_nodes_from(sorted(between))
+    H.add_edges_from(sorted((u, v) for u, v in G.subgraph(between).edges))
+    found = []
+    for nodes in nx.shortest_simple_paths(H, start, end):
+        if len(nodes) - 1 > max_length:
+            result["truncated"] = True
+            break
+        if len(found) >= limit and len(nodes) > len(found[limit - 1]):
+            result["truncated"] = True
+            break
+        found.append(nodes)
+    found.sort(key=lambda p: (len(p), p))
+    if len(found) > limit:
+        result["truncated"] = True
+        found = found[:limit]
+    for nodes in found:
+        steps = []
+        attacks = 0
+        for u, v in zip(nodes, nodes[1:]):
+            edge = G.edges[u, v]
+            attacks += edge.get("relation") == "attacks"
+            steps.append({"from": u, "to": v, "relation": edge.get("relation"), "weight": edge.get("weight", 1.0)})
+        result["paths"].append({
+            "nodes": nodes,
+            "length": len(steps),
+            "sign": "con" if attacks % 2 else "pro",
+            "steps": steps,
+        })
+    return result
+
+
+def stats(G: nx.DiGraph, top: int = 5) -> dict:
+    """Counts by kind, source and speaker, and the most attacked and most contested nodes.
+
+    *Most attacked*: the most attackers. *Most contested*: the widest spread of
+    recorded stances (highest minus lowest credence, from at least two people),
+    then the most even mix of supporters and attackers: where the people of
+    the debate disagree most.
+    """
+    relations = Counter(r for _, _, r in G.edges(data="relation"))
+    n_att = {n: 0 for n in G.nodes}
+    n_sup = {n: 0 for n in G.nodes}
+    for _, v, r in G.edges(data="relation"):
+        (n_att if r == "attacks" else n_sup)[v] += 1
+    attacked = sorted((n for n in G.nodes if n_att[n]), key=lambda n: (-n_att[n], n))
+    contested = []
+    for n, stances in G.nodes(data="stances"):
+        credences = list((stances or {}).values())
+        spread = max(credences) - min(credences) if len(credences) >= 2 else 0.0
+        if spread > 0:
+            contested.append((n, spread))
+    contested.sort(key=lambda p: (-p[1], -min(n_sup[p[0]], n_att[p[0]]), p[0]))
+    return {
+        "nodes": G.number_of_nodes(),
+        "edges": {"supports": relations.get("supports", 0), "attacks": relations.get("attacks", 0)},
+        "by_kind": dict(sorted(Counter(k for _, k in G.nodes(data="kind") if k).items())),
+        "by_source": dict(sorted(Counter(s for _, s in G.nodes(data="source") if s).items())),
+        "by_speaker": dict(sorted(Counter(s for _, s in G.nodes(data="speaker") if s).items())),
+        "most_attacked": [
+            {"id": n, "title": G.nodes[n].get("title"), "attackers": n_att[n], "supporters": n_sup[n]}
+            for n in islice(attacked, top)
+        ],
+        "most_contested": [
+            {"id": n, "title": G.nodes[n].get("title"), "spread": spread,
+             "stances": dict(G.nodes[n].get("stances") or {}), "attackers": n_att[n], "supporters": n_sup[n]}
+            for n, spread in contested[:top]
+        ],
+    }
