@@ -7,6 +7,7 @@ loader when present), with aliases, unknown tags and duplicate keys refused.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -451,16 +452,35 @@ def _create_unnamed(path: Path, data: bytes) -> bool:
         while view:
             view = view[os.write(fd, view):]
         os.fsync(fd)
-        try:
-            os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
-        except FileExistsError:
-            raise
-        except OSError:
-            return False  # /proc cannot link here (another mount namespace, say)
+        if not _link_fd(fd, path):
+            return False
     finally:
         os.close(fd)
     _fsync_dir(path.parent)
     return True
+
+
+def _link_fd(fd: int, path: Path) -> bool:
+    """Give an unnamed file a name: through /proc, or else linkat(AT_EMPTY_PATH)."""
+    try:
+        os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
+        return True
+    except FileExistsError:
+        raise
+    except OSError:
+        pass  # some sandboxes refuse the /proc route (EXDEV)
+    try:
+        import ctypes
+
+        linkat = ctypes.CDLL(None, use_errno=True).linkat
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, at_empty_path = -100, 0x1000
+    if linkat(fd, b"", at_fdcwd, os.fsencode(path), at_empty_path) == 0:
+        return True
+    if ctypes.get_errno() == errno.EEXIST:
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
+    return False  # needs CAP_DAC_READ_SEARCH before Linux 6.10
 
 
 _TEMP_NAME = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
