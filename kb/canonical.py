@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -38,7 +39,9 @@ NODE_SCHEMA = "node.schema.json"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _resolver = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
-_NEEDS_ESCAPE = re.compile("[\\x00-\\x1f\\x7f-\\x9f\"\\\\\u2028\u2029\ufeff]")
+# Characters a YAML reader refuses or reinterprets when written raw: controls,
+# line and paragraph separators, the byte-order mark and U+FFFE/U+FFFF.
+_NEEDS_ESCAPE = re.compile("[\\x00-\\x1f\\x7f-\\x9f\"\\\\\u2028\u2029\ufeff\ufffe\uffff]")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
 
 
@@ -79,10 +82,11 @@ def plain_id(value: str) -> str:
 
 def number(value: float) -> str:
     text = repr(float(value))
-    if "e" in text or "inf" in text or "nan" in text:
-        # YAML 1.1 (and so PyYAML) reads 1e-05 as a string; spell it out.
-        text = f"{value:.20f}".rstrip("0")
-        text = text + "0" if text.endswith(".") else text
+    if "e" in text:
+        # YAML 1.1 (and so PyYAML) reads 1e-05 as a string: spell out the same
+        # shortest decimal without an exponent.
+        text = format(Decimal(text), "f")
+        text = text if "." in text else text + ".0"
     return text
 
 

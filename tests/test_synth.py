@@ -28,3 +28,10 @@ def test_synthetic_kb_is_deterministic(tmp_path):
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.yaml"))
     assert files_a == files_b
     assert all((tmp_path / "a" / f).read_text() == (tmp_path / "b" / f).read_text() for f in files_a)
+
+
+def test_synthetic_kb_is_in_the_canonical_layout(tmp_path):
+    from kb import authoring
+
+    synth.generate(tmp_path / "claims", 60, seed=2)
+    assert authoring.fmt(tmp_path / "claims", check=True).changed == []
