@@ -62,7 +62,7 @@ class FileChange:
 
 @dataclass
 class Outcome:
-    """What a command changed, or would change with ``dry_run``."""
+    """What a command changed, or would change with ``dry_run``, for the CLI to report."""
 
     summary: str
     changes: list[FileChange]
@@ -216,7 +216,11 @@ def _key(p: Problem, renamed: dict[str, str]) -> tuple:
 
 
 def _after(state: _State, changes: list[FileChange]) -> tuple[KnowledgeBase, list[Problem], dict[str, str]]:
-    """The knowledge base as it would be after the changes, built in memory."""
+    """The knowledge base as it would be after the changes.
+
+    Built in memory, so that a change is judged by the very rules of ``kb check``
+    before a byte is written.
+    """
     kb = state.kb
     new = replace(kb, nodes=dict(kb.nodes), paths=dict(kb.paths))
     touched = {display_path(c.path) for c in changes}
@@ -248,7 +252,12 @@ def _after(state: _State, changes: list[FileChange]) -> tuple[KnowledgeBase, lis
 
 def _commit(state: _State, changes: list[FileChange], summary: str, dry_run: bool, command: str,
             node_id: str | None = None, renamed: dict[str, str] | None = None) -> Outcome:
-    """Validate the knowledge base as it would be after the changes, then write them (or refuse)."""
+    """Write the changes unless they add an error to the knowledge base.
+
+    Problems are counted against the state before the change, so only what the
+    change itself breaks refuses it: the knowledge base may already have errors,
+    and these commands are one way to repair them.
+    """
     renamed = renamed or {}
     before = Counter(_key(p, renamed) for p in state.load_problems + validate.graph_problems(state.kb)
                      + validate.lint_problems(state.kb))
@@ -522,7 +531,7 @@ def stance(root: Path, person: str, node_id: str, credence: float, quote: str | 
 
 
 def referrers(kb: KnowledgeBase, node_id: str) -> list[tuple[str, str]]:
-    """(node, relation) for every edge that points at node_id."""
+    """Every (node, relation) that removing node_id would leave dangling."""
     return [(other, relation) for other, node in kb.nodes.items() for relation in RELATIONS
             if other != node_id and any(e.target == node_id for e in node.edges(relation))]
 
@@ -610,13 +619,17 @@ def fmt(root: Path, paths: Sequence[Path] | None = None, check: bool = False,
     root = Path(root)
     if not root.is_dir():
         raise KBError(f"knowledge-base folder {display_path(root)} not found")
-    files = store.node_files(root)
-    if paths is not None:
-        wanted = {os.path.realpath(p) for p in paths}
-        files = [f for f in files if os.path.realpath(f) in wanted]
     schema_dir = canonical.find_schema_dir(root)
     lock = None if check else _lock(root, timeout)
     try:
+        if lock is not None:
+            # Reformatting a file an interrupted change still has to rewrite
+            # would make that change impossible to finish.
+            _finish_pending(root)
+        files = store.node_files(root)
+        if paths is not None:
+            wanted = {os.path.realpath(p) for p in paths}
+            files = [f for f in files if os.path.realpath(f) in wanted]
         changed, problems = [], []
         for path in files:
             display = display_path(path)

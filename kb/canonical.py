@@ -67,7 +67,7 @@ def schema_comment(path: Path, schema_dir: Path, schema: str = NODE_SCHEMA) -> s
 
 
 def quoted(value: str) -> str:
-    """A YAML double-quoted scalar: always correct, whatever the characters."""
+    """Free text double-quoted: correct whatever the characters, and never read as ``no`` or ``1.0``."""
     if not _NEEDS_ESCAPE.search(value):
         return f'"{value}"'
     return '"' + _NEEDS_ESCAPE.sub(lambda m: _ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), value) + '"'
@@ -245,7 +245,7 @@ def _reads_as(node: Node, text: str) -> bool:
 
 
 def node_body(node: Node) -> str:
-    """The canonical YAML of a node, without the schema comment."""
+    """The canonical YAML of a node, without the schema comment (whose path depends on the file's folder)."""
     return "\n".join(_emit(node).lines) + "\n"
 
 
@@ -398,7 +398,7 @@ def _registry_value(value: Any) -> str:
 
 
 def registry_text(entries: Iterable[dict], comment: str | None = None) -> str:
-    """A people or sources file: a list of entries, ids plain and everything else quoted."""
+    """A people or sources file, for generated knowledge bases (the real registries are edited by hand)."""
     lines = [comment] if comment else []
     for entry in entries:
         first = True

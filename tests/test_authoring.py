@@ -111,6 +111,32 @@ def test_add_prompts_for_missing_values_on_a_terminal(root, monkeypatch):
     assert not errs and (node.title, node.speaker, node.source.quote) == ("Asked title", "alice", "Audits need it.")
 
 
+def test_prompts_ask_for_edges_when_none_are_given(root, monkeypatch):
+    monkeypatch.setattr(author_cli, "interactive", lambda: True)
+    answers = "claim\nAsked\nAsked text.\nalice\ndoc1\n\nsee-inside, audits\nwont-scale\n"
+    result = kb("add", input=answers)
+    assert result.exit_code == 0, result.output
+    node, _ = store.parse_node((root / "asked.yaml").read_text(), "x")
+    assert [e.target for e in node.supports] == ["see-inside", "audits"]
+    assert [e.target for e in node.attacks] == ["wont-scale"] and node.source.quote is None
+
+
+def test_fmt_finishes_an_interrupted_change_before_formatting(root, monkeypatch):
+    with monkeypatch.context() as m, pytest.raises(KeyboardInterrupt):
+        interrupt_after(m, 2)
+        authoring.rename(root, "see-inside", "look-inside")
+    assert kb("fmt").exit_code == 0
+    assert not (root / store.PENDING_FILE).exists() and not (root / "see-inside.yaml").exists()
+    assert_clean(root)
+
+
+def test_rm_removes_a_file_that_does_not_load(root):
+    (root / "broken.yaml").write_text("kind: claim\ntitle: [unclosed\n")
+    result = kb("rm", "broken")
+    assert result.exit_code == 0, result.output
+    assert not (root / "broken.yaml").exists() and validate.check(root).ok
+
+
 def test_tab_completion_in_prompts_offers_existing_people():
     readline = pytest.importorskip("readline")
     with author_cli._tab_completes(["alice", "bob", "albert"]):

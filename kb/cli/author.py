@@ -87,6 +87,13 @@ def _ask(value: str | None, option: str, label: str, words: Callable[[], Iterabl
         return click.prompt(label + (" (Tab completes)" if words else ""))
 
 
+def _ask_ids(relation: str, root: Path) -> tuple[str, ...]:
+    with _tab_completes(authoring.node_ids(root)):
+        answer = click.prompt(f"{relation} (ids separated by spaces, Tab completes; Enter for none)",
+                              default="", show_default=False)
+    return tuple(answer.replace(",", " ").split())
+
+
 # --- reporting ---------------------------------------------------------------------------------
 
 
@@ -162,6 +169,10 @@ def add(ctx: click.Context, kind: str | None, title: str | None, text: str | Non
         if not interactive():
             raise click.UsageError("missing --quote (no terminal to ask on; --quote '' for none)")
         quote = click.prompt("quote (verbatim; Enter for none)", default="", show_default=False)
+    if not supports and not attacks and interactive():
+        # A node without edges is an orphan: worth asking, never required.
+        supports = _ask_ids("supports", root)
+        attacks = _ask_ids("attacks", root)
     outcome = _run(ctx, authoring.add, root, kind, title, text, speaker, document, quote or None, section,
                    supports, attacks, tags, node_id, folder, dry_run=dry_run)
     if dry_run:
