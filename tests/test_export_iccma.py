@@ -18,6 +18,7 @@ from conftest import REPO
 from interchange_helpers import INTERCHANGE, MAPS, load
 from kb import graph, semantics, validate
 from kb.cli import cli
+from kb.errors import KBError
 from kb.export import core, iccma
 from kb.export.core import Bundle
 
@@ -99,3 +100,13 @@ def test_the_real_knowledge_base():
     G = graph.build(result.kb)
     for supports in iccma.MODES:
         assert solver_in(core.export(result.kb, "iccma", supports=supports)) == kb_in(G, supports)
+
+
+def test_too_many_derived_attacks_are_refused_with_a_way_out():
+    """Long support chains under many attacks multiply; past the limit the export says what to do."""
+    kb = load(INTERCHANGE)
+    bundle = core.bundle(kb)
+    assert len(iccma.attacks(bundle, "cayrol")) > 8
+    with pytest.raises(KBError, match="--supports ignore"):
+        iccma.attacks(bundle, "cayrol", limit=8)
+    assert len(iccma.attacks(bundle, "ignore", limit=8)) == 7

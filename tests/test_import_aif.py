@@ -184,3 +184,22 @@ def test_dry_run_reports_the_same_changes_and_writes_nothing(tmp_path, capsys, m
     assert [line.split(" ", 2)[-1] for line in dry.splitlines() if line.startswith("would write")] == \
            [line.split(" ", 1)[-1] for line in real.splitlines() if line.startswith("wrote")]
     assert not (root / ".kb-pending.json").exists()
+
+
+def test_round_trip_of_a_synthetic_map_with_nested_folders_and_stances(tmp_path):
+    """bench/synth.py's generator: hundreds of nodes, weighted and noted edges, stances citing other documents."""
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    synth.generate(tmp_path / "synthetic", 300, seed=5)
+    original = load(tmp_path / "synthetic")
+    result = importer.import_aif(tmp_path / "new", export_aif(tmp_path / "synthetic", tmp_path))
+    assert result.renamed == {} and result.notes == []
+    imported = load(tmp_path / "new")
+    assert signed_edges(imported) == signed_edges(original)
+    assert all(node_shape(imported, n) == node_shape(original, n) for n in original.nodes)
+    assert validate.check(tmp_path / "new").ok

@@ -71,5 +71,7 @@ def import_aif(ctx: click.Context, file: str, source: str | None, prefix: str | 
     for problem in result.warnings:
         click.echo(problem.format())
     edges = sum(len(n.supports) + len(n.attacks) for n in result.nodes.values())
-    click.echo(f"{'would import' if result.dry_run else 'imported'} {len(result.nodes)} claims, {edges} edges, "
-               f"{len(result.people)} new people, {len(result.sources)} new sources")
+    counts = [(len(result.nodes), "claim"), (edges, "edge"), (len(result.sources), "new source")]
+    parts = [f"{n} {word}{'s' * (n != 1)}" for n, word in counts]
+    parts.insert(2, f"{len(result.people)} new {'person' if len(result.people) == 1 else 'people'}")
+    click.echo(f"{'would import' if result.dry_run else 'imported'} {', '.join(parts)}")

@@ -14,9 +14,10 @@ this file is then exactly the set of nodes ``kb`` labels IN. With
 ``supports="ignore"`` the file holds the attack edges alone. Edges of weight 0
 carry no force and are left out either way.
 
-The derived attacks are written out, one line each, so their number can grow
-with the product of support-chain lengths; for maps of thousands of nodes with
-long support chains, ``ignore`` stays linear.
+The derived attacks are written out, one line each, so that every Dung
+semantics (not only grounded) sees Cayrol's framework itself. Their number can
+grow with the product of support-chain lengths; past a million the export is
+refused with a hint, and ``ignore`` (or a ``--select``) stays linear.
 """
 
 from __future__ import annotations
@@ -25,32 +26,60 @@ from kb.errors import KBError
 
 SIDE_SUFFIX = ".ids.tsv"
 MODES = ("cayrol", "ignore")
+MAX_ATTACKS = 1_000_000
 
 
-def attacks(bundle, supports: str = "cayrol") -> set[tuple[str, str]]:
-    """The attack relation over the selected node ids."""
+def _reach(start: str, succ: dict[str, list[str]], budget: int) -> set[str] | None:
+    """start and every node a chain of supports leads to from it; None past ``budget`` nodes."""
+    seen, todo = {start}, [start]
+    while todo:
+        for m in succ.get(todo.pop(), ()):
+            if m not in seen:
+                seen.add(m)
+                if len(seen) > budget:
+                    return None
+                todo.append(m)
+    return seen
+
+
+def attacks(bundle, supports: str = "cayrol", limit: int = MAX_ATTACKS) -> set[tuple[str, str]]:
+    """The attack relation over the selected node ids.
+
+    Refuses (KBError) rather than write more than ``limit`` derived attacks, which
+    only a map with long support chains under many attacks reaches.
+    """
     if supports not in MODES:
         raise KBError(f"unknown support mode '{supports}' (one of {', '.join(MODES)})")
     edges = [(u, v, d["relation"]) for u, v, d in bundle.edges() if d["weight"] > 0]
     direct = {(u, v) for u, v, r in edges if r == "attacks"}
     if supports == "ignore":
         return direct
-    up: dict[str, set[str]] = {n: {n} for n in bundle.ids}  # n and everything that supports it, transitively
-    down: dict[str, set[str]] = {n: {n} for n in bundle.ids}  # n and everything it supports, transitively
-    support_succ: dict[str, list[str]] = {n: [] for n in bundle.ids}
+    forward: dict[str, list[str]] = {}  # n -> what n supports
+    backward: dict[str, list[str]] = {}  # n -> what supports n
     for u, v, r in edges:
         if r == "supports":
-            support_succ[u].append(v)
-    for start in bundle.ids:
-        todo = [start]
-        while todo:
-            n = todo.pop()
-            for m in support_succ[n]:
-                if m not in down[start]:
-                    down[start].add(m)
-                    up[m].add(start)
-                    todo.append(m)
-    return {(a, d) for b, c in direct for a in up[b] for d in down[c]}
+            forward.setdefault(u, []).append(v)
+            backward.setdefault(v, []).append(u)
+    too_many = KBError(f"supports turn the {len(direct)} attacks into more than {limit} derived attacks; "
+                       "export with --supports ignore, or --select a part of the map")
+    up: dict[str, set[str]] = {}  # b -> b and everything that supports it, transitively
+    down: dict[str, set[str]] = {}  # c -> c and everything it supports, transitively
+    derived: set[tuple[str, str]] = set()
+    work = 0
+    for b, c in sorted(direct):
+        for memo, node, succ in ((up, b, backward), (down, c, forward)):
+            if node not in memo:
+                found = _reach(node, succ, limit)
+                if found is None:
+                    raise too_many
+                memo[node] = found
+        work += len(up[b]) * len(down[c])
+        if work > 20 * limit:  # pairs repeat across attacks; stop before the repeats cost minutes
+            raise too_many
+        derived.update((a, d) for a in up[b] for d in down[c])
+        if len(derived) > limit:
+            raise too_many
+    return derived
 
 
 def export(bundle, supports: str = "cayrol"):
