@@ -6,12 +6,19 @@ import json
 import os
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import networkx as nx
 import pytest
+from py_arg.algorithms.semantics.get_grounded_extension import get_grounded_extension
+from py_arg.import_export.argumentation_framework_from_iccma23_format_reader import (
+    ArgumentationFrameworkFromICCMA23FormatReader as IccmaReader,
+)
 
 from conftest import BASE, FIXTURES, REPO
-from kb import store
+from kb import semantics, store
+from kb.export import argdown, core, iccma
 from kb.store import KnowledgeBase
 
 # A map with every kind, a support cycle, an attack cycle, weighted and noted edges (one of
@@ -71,3 +78,73 @@ def argdown_json(text: str, tmp_path: Path) -> dict:
     assert run.returncode == 0, f"argdown failed:\n{run.stdout}\n{run.stderr}"
     assert "error" not in (run.stdout + run.stderr).lower(), run.stdout + run.stderr
     return json.loads((out / "map.json").read_text(encoding="utf-8"))
+
+
+# --- Argdown: the parsed JSON against the knowledge base ---
+
+RELATION = {"support": "supports", "attack": "attacks"}
+
+
+def _text(member: dict) -> str:
+    """A statement's text as Argdown reads it, without the tags it appends."""
+    text = member["text"]
+    starts = [r["start"] for r in member.get("ranges", []) if r["type"] == "tag"]
+    return text[: min(starts)].rstrip() if starts else text.strip()
+
+
+def statements_by_id(parsed: dict) -> dict[str, dict]:
+    """Statements by the kb id in their data block."""
+    out = {}
+    for title, statement in parsed["statements"].items():
+        definitions = [m for m in statement["members"] if not m.get("isReference")]
+        assert len(definitions) == 1, f"{title!r} is defined {len(definitions)} times"
+        node_id = statement["data"]["id"]
+        assert node_id not in out, f"two statements claim id {node_id}"
+        out[node_id] = {"title": title, "text": _text(definitions[0]), "tags": statement.get("tags", []),
+                        "data": statement["data"]}
+    return out
+
+
+def compare(kb, parsed: dict) -> None:
+    statements = statements_by_id(parsed)
+    assert set(statements) == set(kb.nodes)
+    titles = argdown.titles(core.bundle(kb))
+    for node_id, statement in statements.items():
+        node = kb.nodes[node_id]
+        assert statement["title"] == titles[node_id]
+        assert statement["text"] == " ".join(node.text.split())
+        assert statement["tags"] == list(dict.fromkeys([node.kind, *node.tags]))
+        data = statement["data"]
+        assert (data["kind"], data["title"], data["speaker"]) == (node.kind, node.title, node.speaker)
+        assert data.get("quote") == node.source.quote and data.get("section") == node.source.section
+    by_title = {s["title"]: node_id for node_id, s in statements.items()}
+    relations = [(by_title[r["from"]], by_title[r["to"]], RELATION[r["relationType"]]) for r in parsed["relations"]]
+    assert len(relations) == len(set(relations))
+    assert set(relations) == signed_edges(kb)
+
+
+# --- Graphviz ---
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def render(text: str, tmp_path) -> ET.Element:
+    binary = external("dot", "install Graphviz: apt-get install graphviz (make test does)")
+    source = tmp_path / "map.dot"
+    source.write_text(text, encoding="utf-8")
+    run = subprocess.run([binary, "-Tsvg", str(source)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stderr.strip() == "", run.stderr
+    return ET.fromstring(run.stdout)
+
+
+# --- ICCMA: a Dung solver's grounded extension ---
+
+def solver_in(output: core.Output) -> set[str]:
+    """The grounded extension a Dung solver finds in the file, as kb ids via the side file."""
+    ids = dict(line.split("\t") for line in output.side[iccma.SIDE_SUFFIX].splitlines())
+    framework = IccmaReader.from_iccma23(output.text)
+    return {ids[argument.name[1:]] for argument in get_grounded_extension(framework)}
+
+
+def kb_in(G: nx.DiGraph, supports: str) -> set[str]:
+    return {n for n, label in semantics.grounded(G, supports).items() if label == semantics.Label.IN}

@@ -4,28 +4,13 @@ the relation's colour (attacks dashed), with no warning from Graphviz."""
 
 from __future__ import annotations
 
-import subprocess
-import xml.etree.ElementTree as ET
-
 import pytest
 
-from interchange_helpers import INTERCHANGE, MAPS, external, load, signed_edges
+from interchange_helpers import INTERCHANGE, MAPS, SVG, load, render, signed_edges
 from kb import style
 from kb.export import core, dot
 
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def render(text: str, tmp_path) -> ET.Element:
-    binary = external("dot", "install Graphviz: apt-get install graphviz (make test does)")
-    source = tmp_path / "map.dot"
-    source.write_text(text, encoding="utf-8")
-    run = subprocess.run([binary, "-Tsvg", str(source)], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0 and run.stderr.strip() == "", run.stderr
-    return ET.fromstring(run.stdout)
-
-
-def _shape_fill(group: ET.Element) -> str:
+def _shape_fill(group) -> str:
     shapes = [e for e in group.iter() if e.tag in (SVG + "polygon", SVG + "ellipse", SVG + "path")]
     fills = [e.get("fill") for e in shapes if e.get("fill") not in (None, "none")]
     return fills[0].upper()

@@ -9,29 +9,13 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from py_arg.algorithms.semantics.get_grounded_extension import get_grounded_extension
-from py_arg.import_export.argumentation_framework_from_iccma23_format_reader import (
-    ArgumentationFrameworkFromICCMA23FormatReader as Reader,
-)
 
-from conftest import REPO
-from interchange_helpers import INTERCHANGE, MAPS, load
-from kb import graph, semantics, validate
+from interchange_helpers import INTERCHANGE, MAPS, kb_in, load, solver_in
+from kb import graph
 from kb.cli import cli
 from kb.errors import KBError
 from kb.export import core, iccma
 from kb.export.core import Bundle
-
-
-def solver_in(output: core.Output) -> set[str]:
-    """The grounded extension a Dung solver finds in the file, as kb ids via the side file."""
-    ids = dict(line.split("\t") for line in output.side[iccma.SIDE_SUFFIX].splitlines())
-    framework = Reader.from_iccma23(output.text)
-    return {ids[argument.name[1:]] for argument in get_grounded_extension(framework)}
-
-
-def kb_in(G: nx.DiGraph, supports: str) -> set[str]:
-    return {n for n, label in semantics.grounded(G, supports).items() if label == semantics.Label.IN}
 
 
 @pytest.mark.parametrize("supports", iccma.MODES)
@@ -92,14 +76,6 @@ def test_cli_needs_an_output_path_and_writes_both_files(tmp_path):
     assert result.exit_code == 0, result.output
     output = core.Output(out.read_text(), {iccma.SIDE_SUFFIX: (tmp_path / ("map.af" + iccma.SIDE_SUFFIX)).read_text()})
     assert solver_in(output) == kb_in(graph.build(load(INTERCHANGE)), "cayrol")
-
-
-def test_the_real_knowledge_base():
-    result = validate.check(REPO / "claims")
-    assert result.ok
-    G = graph.build(result.kb)
-    for supports in iccma.MODES:
-        assert solver_in(core.export(result.kb, "iccma", supports=supports)) == kb_in(G, supports)
 
 
 def test_too_many_derived_attacks_are_refused_with_a_way_out():

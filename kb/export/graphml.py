@@ -54,7 +54,7 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 def export(bundle):
     from kb.export.core import Output
 
-    kb, G = bundle.kb, bundle.graph
+    kb = bundle.kb
     root = ET.Element("graphml", {"xmlns": NS, "xmlns:xsi": _XSI, "xsi:schemaLocation": _LOCATION})
     for scope, keys, prefix in (("node", NODE_KEYS, "n"), ("edge", EDGE_KEYS, "e")):
         for name, kind in keys:
