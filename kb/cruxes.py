@@ -163,7 +163,8 @@ class _Baseline:
     bad: set[int] = field(default_factory=set)
 
 
-def _baseline(net: Network, tau: Mapping[str, float] | None, method: Method, tol: float, max_iterations: int) -> _Baseline:
+def _baseline(net: Network, tau: Mapping[str, float] | None, method: Method, tol: float,
+              max_iterations: int) -> _Baseline:
     taus = net.tau_list(tau)
     solution = net.solve(taus, method, tol, max_iterations)
     return _Baseline(net, taus, solution, net.unconverged(solution))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -230,3 +231,58 @@ def test_shapley_parts_add_up_to_the_gap(case, method, exact_limit):
 
 
 # --- the real knowledge base --------------------------------------------------------------
+
+
+REAL = Path(__file__).resolve().parent.parent / "claims"
+TOI = "toi-05-enabling-coordination"
+REPLY = "coordination-better-via-governance-and-outreach"
+EVIDENCE = "ai-risk-statement-enabled-more-coordination"
+THESIS = "interp-is-among-best-bets"
+
+
+@pytest.fixture(scope="module")
+def real() -> nx.DiGraph:
+    # store.load never raises: a file being written elsewhere in the map costs only its own node,
+    # and graph.build leaves out edges to missing nodes. Strengths below are computed on the
+    # example's own ancestors, which is exact (nothing else can reach them).
+    kb, _ = store.load(REAL)
+    return graph.build(kb)
+
+
+def test_a_hand_worked_example_on_the_real_knowledge_base(real):
+    """Nanda's ToI 5 (interpretability enables coordination) and Segerie's reply to it.
+
+    The reply, "coordination comes from governance and expert outreach, not interp",
+    attacks ToI 5 and has a single input: one supporter (the statement on AI risk
+    did more for coordination than interp will) that nothing argues about.
+
+    * Neutral, every τ = .5: the supporter stays at .5, so the reply has E = .5,
+      h(.5) = .25/1.25 = .2 and σ = .5 + .5 × .2 = .6.
+    * Its one crux is that supporter: forced to 1, E = 1, h = .5 and σ = .75;
+      forced to 0, σ = .5. Swing +.25, pro; not strict, as .5 is no verdict.
+    * From Segerie's stances (.85 for the reply, .8 for its supporter): E = .8,
+      h = .64/1.64 and σ = .85 + .15 × h ≈ .909; the swing is .15 × (.5 − 0) = .075.
+    * Grounded labels: nothing attacks the reply or its supporter, so both are IN
+      and ToI 5 is OUT. ToI 5 supports the thesis that interpretability is among
+      the best bets, so under Cayrol's indirect defeat the thesis is OUT too: an
+      objection to one of its reasons stands unanswered.
+    """
+    for node in (TOI, REPLY, EVIDENCE, THESIS):
+        assert node in real, f"{node} is no longer in the knowledge base: update this example"
+    assert (real.edges[REPLY, TOI]["relation"], real.edges[REPLY, TOI]["weight"]) == ("attacks", 1.0)
+    assert real.edges[TOI, THESIS]["relation"] == "supports"
+    assert list(real.in_edges(REPLY, data="relation")) == [(EVIDENCE, REPLY, "supports")], "the example changed"
+    assert real.edges[EVIDENCE, REPLY]["weight"] == 1.0 and real.in_degree(EVIDENCE) == 0
+
+    sub = real.subgraph(nx.ancestors(real, REPLY) | {REPLY})
+    assert strengths(sub)[REPLY] == pytest.approx(0.6, abs=1e-12)
+    [crux] = cruxes.cruxes(sub, REPLY).cruxes
+    assert (crux.id, crux.high, crux.low, crux.sign, crux.strict) == (EVIDENCE, 0.75, 0.5, "pro", False)
+
+    segerie = semantics.base_scores(sub, "segerie")
+    assert (segerie[REPLY], segerie[EVIDENCE]) == (0.85, 0.8)
+    assert strengths(sub, segerie)[REPLY] == pytest.approx(0.85 + 0.15 * 0.64 / 1.64, abs=1e-12)
+    assert cruxes.cruxes(sub, REPLY, segerie).cruxes[0].swing == pytest.approx(0.075, abs=1e-12)
+
+    labels = semantics.grounded(real)
+    assert (labels[EVIDENCE], labels[REPLY], labels[TOI], labels[THESIS]) == ("IN", "IN", "OUT", "OUT")

@@ -91,8 +91,9 @@ def _render(*items) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    width = shutil.get_terminal_size((120, 24)).columns
-    console = Console(file=io.StringIO(), width=max(width, 60), markup=False, highlight=False,
+    # The terminal's width (or $COLUMNS), wide when piped; never so narrow that ids and titles are crushed.
+    width = max(shutil.get_terminal_size((160, 24)).columns, 100)
+    console = Console(file=io.StringIO(), width=width, markup=False, highlight=False,
                       emoji=False, color_system=None, soft_wrap=False)
     for item in items:
         console.print(Text(item) if isinstance(item, str) else item)
@@ -107,6 +108,7 @@ def _num(value: float | None, final: bool = True, signed: bool = False) -> str:
     return text if final else text + PROVISIONAL
 
 
+PROSE_COLUMNS = {"title", "chain", "stances"}
 TEXT_COLUMNS = {"crux", "claim", "id", "speaker", "title", "kind", "source", "sign", "strict", "label", "chain",
                 "name", "stances"}
 
@@ -117,7 +119,10 @@ def _table(*columns: str) -> Table:
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for name in columns:
-        table.add_column(name, justify="left" if name in TEXT_COLUMNS else "right", overflow="fold")
+        # Only prose wraps; ids (to be copied into the next command) and numbers stay whole.
+        prose = name in PROSE_COLUMNS
+        table.add_column(name, justify="left" if name in TEXT_COLUMNS else "right", no_wrap=not prose,
+                         overflow="fold" if prose else "ellipsis")
     return table
 
 
