@@ -56,6 +56,7 @@ class Crux:
     swing: float  # high − low
     strict: bool  # the verdict on the target flips between the two
     converged: bool  # False when high or low is provisional
+    label: str | None = None  # the crux's grounded label, when the caller asked for labels
 
     @property
     def sign(self) -> str:
@@ -204,7 +205,7 @@ def _downstream(net: Network, mask: bytearray) -> dict[int, list[int]]:
 
 
 def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, top: int | None, tol: float,
-                   max_iterations: int) -> tuple[list[Crux], int]:
+                   max_iterations: int, labels: Mapping[str, str] | None) -> tuple[list[Crux], int]:
     net, solution, tau = base.net, base.solution, base.tau
     values = solution.values
     mask = net.ancestors_mask(target)
@@ -244,29 +245,33 @@ def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, 
             high=high, low=low, swing=high - low,
             strict=flips(high, low),
             converged=target_ok and ok,
+            label=None if labels is None else str(labels[node_id]),
         ))
     return out, len(rows)
 
 
 def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *, method: Method = "qe",
            top: int | None = None, perspective: str | None = None, network: Network | None = None,
-           tol: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS) -> CruxReport:
+           labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
+           max_iterations: int = MAX_ITERATIONS) -> CruxReport:
     """Every ancestor of ``target`` ranked by how far forcing it true rather than false moves the target.
 
     A strict crux is one whose two interventions put the target on opposite
     sides of 0.5. ``perspective`` is only recorded in the report (``tau`` carries
-    its base scores). Pass ``network`` to reuse a compiled graph.
+    its base scores). Pass ``network`` to reuse a compiled graph, and ``labels``
+    (from :func:`kb.semantics.grounded`) to have each crux carry its label.
     """
     require_node(G, target)
     net = network or Network(G)
     base = _baseline(net, tau, method, tol, max_iterations)
-    return _report(G, base, target, method, top, perspective, tol, max_iterations)
+    return _report(G, base, target, method, top, perspective, tol, max_iterations, labels)
 
 
 def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: int | None,
-            perspective: str | None, tol: float, max_iterations: int) -> CruxReport:
+            perspective: str | None, tol: float, max_iterations: int,
+            labels: Mapping[str, str] | None) -> CruxReport:
     t = base.net.index[target]
-    ranked, candidates = _ranked_cruxes(G, base, t, method, top, tol, max_iterations)
+    ranked, candidates = _ranked_cruxes(G, base, t, method, top, tol, max_iterations, labels)
     strength = base.solution.values[t]
     return CruxReport(
         target=target, title=G.nodes[target].get("title"), method=method, perspective=perspective,
@@ -276,12 +281,13 @@ def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: in
 
 
 def overview(G: nx.DiGraph, tau: Mapping[str, float] | None = None, *, method: Method = "qe", top: int = 3,
-             perspective: str | None = None, tol: float = TOLERANCE,
+             perspective: str | None = None, network: Network | None = None,
+             labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
              max_iterations: int = MAX_ITERATIONS) -> list[CruxReport]:
     """The strongest cruxes of each top-level thesis (see :func:`kb.graph.theses`)."""
-    net = Network(G)
+    net = network or Network(G)
     base = _baseline(net, tau, method, tol, max_iterations)
-    return [_report(G, base, t, method, top, perspective, tol, max_iterations) for t in theses(G)]
+    return [_report(G, base, t, method, top, perspective, tol, max_iterations, labels) for t in theses(G)]
 
 
 # --- double cruxes -----------------------------------------------------------------------

@@ -57,6 +57,9 @@ def test_cruxes_by_hand():
     assert by_id["c"].strength == 0.5 and by_id["a"].strength == pytest.approx(0.4, abs=1e-15)
     assert rep.candidates == 3 and rep.verdict == "accepted" and rep.converged
     assert cruxes.cruxes(G, "t", top=1).cruxes == rep.cruxes[:1]
+    labelled = cruxes.cruxes(G, "t", labels=semantics.grounded(G))
+    assert [(c.id, c.label) for c in labelled.cruxes] == [("s", "IN"), ("a", "OUT"), ("c", "IN")]
+    assert all(c.label is None for c in rep.cruxes)
 
 
 @pytest.mark.parametrize("method", ["qe", "dfquad"])

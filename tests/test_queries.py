@@ -202,8 +202,9 @@ def test_cruxes_command(kb_root):
     data = run_json(kb_root, "cruxes", THESIS, "--top", "2")
     assert data["target"] == THESIS and data["perspective"] == "neutral" and data["method"] == "qe"
     assert [c["id"] for c in data["cruxes"]] == ["probes-find-lies", "probes-overfit"]
-    assert set(data["cruxes"][0]) == {"id", "title", "speaker", "strength", "strength_final", "high", "low", "swing",
-                                      "sign", "strict", "converged"}
+    assert set(data["cruxes"][0]) == {"id", "title", "speaker", "strength", "strength_final", "label", "high", "low",
+                                      "swing", "sign", "strict", "converged"}
+    assert [c["label"] for c in data["cruxes"]] == ["IN", "IN"]
     assert data["candidates"] == 7
     table = run(kb_root, "cruxes", THESIS).stdout
     assert "7 ancestors examined" in table and "probes-find-lies" in table and "pro" in table

@@ -136,11 +136,11 @@ def _footnote(any_provisional: bool) -> list:
 
 
 def _crux_table(rep: cruxes_mod.CruxReport) -> tuple[Table, bool]:
-    table = _table("#", "crux", "speaker", "strength", "swing", "sign", "strict", "title")
+    table = _table("#", "crux", "speaker", "strength", "label", "swing", "sign", "strict", "title")
     provisional = False
     for rank, c in enumerate(rep.cruxes, 1):
         provisional |= not (c.converged and c.strength_final)
-        table.add_row(str(rank), c.id, c.speaker or "", _num(c.strength, c.strength_final),
+        table.add_row(str(rank), c.id, c.speaker or "", _num(c.strength, c.strength_final), c.label or "",
                       _num(c.swing, c.converged, signed=True), c.sign, "yes" if c.strict else "", c.title or "")
     return table, provisional
 
@@ -239,8 +239,11 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between
             _print_double(rep)
         return
     tau = semantics.base_scores(G, perspective)
+    net = semantics.Network(G)
+    labels = semantics.grounded(net)
     if target is None:
-        reports = cruxes_mod.overview(G, tau, method=method, top=top or 3, perspective=perspective)
+        reports = cruxes_mod.overview(G, tau, method=method, top=top or 3, perspective=perspective, network=net,
+                                      labels=labels)
         if fmt == "json":
             _json({"method": method, "perspective": perspective, "theses": [r.to_dict() for r in reports]})
             return
@@ -252,7 +255,8 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between
             items += [_crux_header(rep), table]
         _render(*(items or ["no theses: the map is empty"]), *_footnote(provisional))
         return
-    rep = cruxes_mod.cruxes(G, target, tau, method=method, top=top or 10, perspective=perspective)
+    rep = cruxes_mod.cruxes(G, target, tau, method=method, top=top or 10, perspective=perspective, network=net,
+                            labels=labels)
     if fmt == "json":
         _json(rep.to_dict())
         return
