@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from operator import mul
 from typing import TYPE_CHECKING, Iterable, Literal, Mapping, Sequence
 
 from kb.errors import UnknownId
@@ -221,13 +220,8 @@ def _tarjan(n: int, ptr: Sequence[int], dst: Sequence[int]) -> tuple[list[int], 
     return order, bounds
 
 
-def _rows(n: int, src: Sequence[int], dst: Sequence[int],
-          payload: Sequence[float] | None = None) -> tuple[list[int], list[int], list[float]]:
-    """Compressed rows of the edges ``src[k] -> dst[k]``, each row in edge order.
-
-    Returns ``(ptr, targets, payloads)``: row ``u`` is ``targets[ptr[u]:ptr[u + 1]]``,
-    with ``payload`` (when given) carried along into ``payloads``.
-    """
+def _rows(n: int, src: Sequence[int], dst: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Compressed rows ``(ptr, targets)`` of the edges ``src[k] -> dst[k]``, each row in edge order."""
     ptr = [0] * (n + 1)
     for u in src:
         ptr[u + 1] += 1
@@ -235,14 +229,11 @@ def _rows(n: int, src: Sequence[int], dst: Sequence[int],
         ptr[i + 1] += ptr[i]
     fill = ptr[:n]
     out = [0] * len(src)
-    carried = [0.0] * len(src) if payload is not None else []
-    for k, (u, v) in enumerate(zip(src, dst)):
+    for u, v in zip(src, dst):
         p = fill[u]
         out[p] = v
-        if payload is not None:
-            carried[p] = payload[k]
         fill[u] = p + 1
-    return ptr, out, carried
+    return ptr, out
 
 
 class Network:
@@ -286,6 +277,8 @@ class Network:
         m = len(src)
         # In-edges by counting sort on the target: edges are visited by ascending
         # source, so each row comes out sorted by source; supports fill a row first.
+        # Attack weights are stored negated, an attack of weight 0 as −0.0: the sign
+        # bit, not a comparison with 0, tells the two relations apart.
         n_sup = [0] * n
         in_ptr = [0] * (n + 1)
         for j, w in zip(dst, wts):
@@ -314,7 +307,7 @@ class Network:
         self.sup_end = [in_ptr[i] + n_sup[i] for i in range(n)]
         self.in_src = in_src
         self.in_w = in_w
-        self.out_ptr, self.out_dst, self.out_w = _rows(n, src, dst, wts)
+        self.out_ptr, self.out_dst = _rows(n, src, dst)
         self.order, self.bounds = _tarjan(n, self.out_ptr, self.out_dst)
         self.n_components = len(self.bounds) - 1
         self.comp_of = [0] * n
@@ -587,7 +580,7 @@ def _label(n: int, src: list[int], dst: list[int]) -> bytearray:
     attacker is IN; what neither rule reaches is UNDEC. Each edge is looked at a
     bounded number of times.
     """
-    ptr, targets, _ = _rows(n, src, dst)
+    ptr, targets = _rows(n, src, dst)
     live = [0] * n  # attackers not yet OUT
     for v in dst:
         live[v] += 1
@@ -637,7 +630,7 @@ def _cayrol_framework(net: Network) -> tuple[int, list[int], list[int]]:
             if in_w[k] > 0.0:
                 s_src.append(in_src[k])
                 s_dst.append(j)
-    ptr, dst, _ = _rows(n, s_src, s_dst)
+    ptr, dst = _rows(n, s_src, s_dst)
     order, bounds = _tarjan(n, ptr, dst)
     groups = len(bounds) - 1
     group_of = [0] * n
