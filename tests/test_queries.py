@@ -244,3 +244,11 @@ def test_markup_in_titles_is_printed_as_written(kb_root):
     path.write_text(path.read_text().replace("title: Probes are cheap", "title: Probes are [bold]cheap[/bold]"))
     result = run(kb_root, "list")
     assert "Probes are [bold]cheap[/bold]" in result.stdout
+
+
+def test_a_target_nothing_argues_about_has_no_cruxes(kb_root):
+    result = run(kb_root, "cruxes", "benchmarks-show-lies")
+    assert result.exit_code == 0 and "0 ancestors examined" in result.stdout
+    assert "so it has no cruxes" in result.stdout
+    result = run(kb_root, "cruxes", "probes-are-cheap", "--between", "ann", "ben")
+    assert "hold the same base score on every claim that reaches it" in result.stdout

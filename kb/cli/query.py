@@ -139,7 +139,9 @@ def _footnote(any_provisional: bool) -> list:
 # --- cruxes ---------------------------------------------------------------------------------
 
 
-def _crux_table(rep: cruxes_mod.CruxReport) -> tuple[Table, bool]:
+def _crux_table(rep: cruxes_mod.CruxReport) -> tuple[Table | str, bool]:
+    if not rep.cruxes:
+        return "Nothing argues about it, directly or not, so it has no cruxes.", False
     table = _table("#", "crux", "speaker", "strength", "label", "swing", "sign", "strict", "title")
     provisional = False
     for rank, c in enumerate(rep.cruxes, 1):
@@ -169,10 +171,10 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
         f"{rep.a}: {_num(rep.strength_a, rep.converged)} ({rep.verdict_a})   "
         f"{rep.b}: {_num(rep.strength_b, rep.converged)} ({rep.verdict_b})   "
         f"gap {rep.a} − {rep.b} = {_num(rep.gap, rep.converged, signed=True)} under {rep.method}; "
-        f"{_plural(rep.disputed, 'disputed claim')} can reach it\n\n"
-        f"Double cruxes (\"{rep.a} closes\": the share of the gap {rep.a} closes by adopting {rep.b}'s base score "
-        f"for the claim, and the reverse; score: the smaller of the two)\n"
+        f"{_plural(rep.disputed, 'disputed claim')} can reach it"
     )
+    legend = (f"\nDouble cruxes (\"{rep.a} closes\": the share of the gap {rep.a} closes by adopting {rep.b}'s base "
+              f"score for the claim, and the reverse; score: the smaller of the two)\n")
     table = _table("#", "claim", f"τ {rep.a}", f"τ {rep.b}", f"{rep.a} closes", f"{rep.b} closes", "score", "strict",
                    "title")
     provisional = not rep.converged
@@ -194,8 +196,8 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
         parts.add_row(node_id, part_text, share)
     total = (f"parts add up to {_num(sh.total, sh.converged, signed=True)}; "
              f"gap {_num(rep.gap, rep.converged, signed=True)}")
-    same = f"{rep.a} and {rep.b} hold the same base score on every claim that reaches it."
-    items = [head, table] if rep.items else [head, same]
+    same = f"\n{rep.a} and {rep.b} hold the same base score on every claim that reaches it."
+    items = [head, legend, table] if rep.items else [head, same]
     if sh.parts:
         items += [f"\nShapley split of the gap ({how})\n", parts, "", total]
     _render(*items, *_footnote(provisional))
