@@ -3,13 +3,41 @@ function and format its result."""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from kb import __version__
 from kb.cli.common import run_main
 
+# Command name -> the module under kb.cli that registers it on `cli`.
+COMMAND_MODULES = {
+    "check": "check", "schema": "check",
+    "add": "author", "link": "author", "unlink": "author", "stance": "author",
+    "rm": "author", "mv": "author", "fmt": "author", "recover": "author",
+    "cruxes": "query", "show": "query", "search": "query", "list": "query", "path": "query", "stats": "query",
+    "export": "interchange", "import": "interchange",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command is used.
+
+    The analysis, export and site modules pull in networkx, rich and mkdocs;
+    `kb check` (run by editors and pre-commit hooks on every save) should not pay
+    for them.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMAND_MODULES:
+            importlib.import_module(f"kb.cli.{COMMAND_MODULES[name]}")
+        return self.commands.get(name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="kb")
 @click.option(
     "--kb",
@@ -24,13 +52,6 @@ from kb.cli.common import run_main
 def cli(ctx: click.Context, kb_dir: str) -> None:
     """kb: a git-native argument-mapping knowledge base."""
     ctx.obj = {"kb_dir": kb_dir}
-
-
-# Each command group lives in its own module and registers itself on `cli`.
-from kb.cli import check as _check  # noqa: E402,F401
-from kb.cli import author as _author  # noqa: E402,F401
-from kb.cli import query as _query  # noqa: E402,F401
-from kb.cli import interchange as _interchange  # noqa: E402,F401
 
 
 def main() -> None:
