@@ -392,17 +392,11 @@ def write_atomic(path: Path, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:
+    """Make a rename or link in folder durable, where the platform allows it."""
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
         try:
