@@ -1,0 +1,438 @@
+"""Interactive argument maps as HTML fragments that run nothing until the site's own script draws them.
+
+A map is built as a pyvis network (so that its nodes and edges carry the
+attribute names vis-network reads), but it is never rendered with pyvis's
+template: that template loads vis-network from a CDN or from a folder beside
+each page, and it writes titles into the page as HTML. Here the network's data
+is serialised as JSON into a ``<script type="application/json">`` block, which
+the browser never executes, and every character that could end the block
+(``<``, ``>``, ``&``) is written as a JSON escape. ``kb/assets/kb-map.js``, loaded
+once per site, draws each block with the one copy of vis-network in the site's
+assets, and shows titles as text.
+
+Positions are computed here, at build time, so the browser draws a map without
+running a physics simulation: a whole-map layout by force direction for the
+global map, and rings of neighbours around the focus for a local map.
+
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from typing import Callable, Iterable
+
+import networkx as nx
+from pyvis.network import Network
+
+from kb import style
+
+LOCAL_STEPS = 2
+LOCAL_CAP = 100
+LABEL_CHARS = 40
+LOCAL_HEIGHT = 520
+GLOBAL_HEIGHT = 640
+# Pairs of nodes the global layout may compare per run: the force layout
+# compares every pair on each iteration, so big maps get fewer iterations
+# rather than a build that grows with the square of their size.
+LAYOUT_BUDGET = 125_000_000
+LAYOUT_ITERATIONS = 60
+LAYOUT_MIN_ITERATIONS = 5
+# Distance between neighbouring nodes in layout units (vis-network pixels at zoom 1).
+SPACING = 190.0
+# Pull towards the centre in the force layout: enough to keep small separate components near the rest.
+GRAVITY = 1.0
+
+_JSON_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+
+UrlOf = Callable[[str], str]
+
+
+
+
+def escape_json(text: str) -> str:
+    """JSON made safe inside a script element: nothing in it can close the element or open a comment."""
+    for char, escape in _JSON_ESCAPES:  # str.replace is far quicker than str.translate with a table
+        text = text.replace(char, escape)
+    return text
+
+
+def _dumps(value) -> str:
+    return escape_json(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+class _Network(Network):
+    """pyvis's network with membership tests that do not scan a list.
+
+    pyvis checks that both ends of every edge exist by searching its list of node
+    ids, which makes a whole-map graph quadratic to build; its node map answers
+    the same question at once.
+    """
+
+    def get_nodes(self):  # noqa: D401 - pyvis hook
+        return self.node_map
+
+
+def label_for(title: str, limit: int = LABEL_CHARS) -> str:
+    """A map label: the title, shortened on a word boundary so that boxes stay small."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def tooltip(data: dict) -> str:
+    """Hover text: the full title and the kind. vis-network shows a string title as text, never as HTML."""
+    return f"{data.get('title') or ''}\n{style.kind_style(data.get('kind')).label}"
+
+
+def _kind(data: dict) -> str:
+    return data.get("kind") if data.get("kind") in style.KIND_STYLES else "claim"
+
+
+def _emphasis(kind: str, width: float) -> dict:
+    fill = style.KIND_STYLES[kind].fill
+    return {"borderWidth": width, "color": {"background": fill, "border": style.BORDER,
+                                            "highlight": {"background": fill, "border": style.BORDER}}}
+
+
+def _node_options(node_id: str, data: dict) -> dict:
+    """Per-node attributes; what every node of a kind shares is in the map's groups (see map_options)."""
+    kind = _kind(data)
+    out = {"label": label_for(data.get("title") or node_id), "shape": style.KIND_STYLES[kind].vis,
+           "group": kind, "title": tooltip(data)}
+    if style.THESIS_TAG in (data.get("tags") or []):
+        out.update(_emphasis(kind, style.THESIS_BORDER))
+    return out
+
+
+# vis-network draws these shapes around their label; the others draw it below.
+_LABEL_INSIDE = {"box", "ellipse", "database", "circle", "text"}
+
+
+def _groups() -> dict:
+    return {
+        kind: {
+            "shape": ks.vis,
+            "color": {"background": ks.fill, "border": ks.fill,
+                      "highlight": {"background": ks.fill, "border": style.BORDER},
+                      "hover": {"background": ks.fill, "border": style.BORDER}},
+            "font": {"color": ks.font if ks.vis in _LABEL_INSIDE else "#000000"},
+        }
+        for kind, ks in style.KIND_STYLES.items()
+    }
+
+
+def _edge_options(data: dict) -> dict:
+    relation = data.get("relation", "supports")
+    rel = style.RELATION_STYLES.get(relation, style.RELATION_STYLES["supports"])
+    weight = float(data.get("weight", 1.0))
+    title = f"{rel.label} (weight {weight:g})"
+    if data.get("note"):
+        title += f"\n{data['note']}"
+    out = {"color": rel.colour, "width": style.edge_width(weight), "title": title}
+    if rel.dashes:
+        out["dashes"] = True
+    return out
+
+
+def map_options(*, physics: bool = False) -> dict:
+    """vis-network options shared by every map: fixed positions, straight edges, arrows, hover tooltips."""
+    return {
+        "physics": {"enabled": physics},
+        "layout": {"improvedLayout": False},
+        "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False, "keyboard": False},
+        "edges": {"smooth": False, "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}}},
+        "nodes": {"widthConstraint": {"maximum": 170}, "font": {"size": 14, "face": "sans-serif"}},
+        "groups": _groups(),
+    }
+
+
+def build_network(G: nx.DiGraph) -> Network:
+    """The whole argument graph as a pyvis network: styled nodes and edges, no positions yet."""
+    net = _Network(directed=True)
+    for node_id in sorted(G.nodes):
+        data = G.nodes[node_id]
+        net.add_node(node_id, **_node_options(node_id, data))
+    for source, target, data in sorted(G.edges(data=True), key=lambda e: (e[0], e[1])):
+        net.add_edge(source, target, **_edge_options(data))
+    return net
+
+
+class Atlas:
+    """Every map of one knowledge base, cut from one pyvis network built once.
+
+    A site has a map on every node page; building a pyvis network and encoding
+    it per page would cost more than the rest of the build. Each node and edge
+    is encoded to JSON once here, and a map is assembled from those pieces with
+    only its positions and links added.
+    """
+
+    def __init__(self, G: nx.DiGraph, url_of: UrlOf):
+        """``url_of`` gives the address of a node's page relative to the site's root.
+
+        Each map's data carries a ``base``, the way from its page up to the root,
+        which the map script puts in front of these addresses: the addresses stay
+        the same on every page, so they are encoded once.
+        """
+        self.graph = G
+        self.network = build_network(G)
+        self._node_json: dict[str, str] = {}
+        self._kind: dict[str, str] = {}
+        for node in self.network.nodes:
+            node["url"] = url_of(node["id"])
+            del node["shape"]  # pyvis always sets one; the node's group already says it
+            self._node_json[node["id"]] = _dumps(node)[1:-1]  # without the braces: x and y go in front
+            self._kind[node["id"]] = node["group"]
+        self._out: dict[str, list[tuple[str, str]]] = {n: [] for n in self._node_json}
+        self._adj: dict[str, list[tuple[str, float]]] = {n: [] for n in self._node_json}
+        for edge in self.network.edges:
+            source, target = edge["from"], edge["to"]
+            self._out[source].append((target, _dumps(edge)))
+            weight = float(G.edges[source, target].get("weight", 1.0))
+            self._adj[source].append((target, weight))
+            self._adj[target].append((source, weight))
+        self._succ = {n: sorted(G.successors(n)) for n in self._node_json}
+        self._pred = {n: sorted(G.predecessors(n)) for n in self._node_json}
+        self._options = _dumps(map_options())
+
+    # -- which nodes a local map shows --
+
+    def neighbourhood(self, focus: str, steps: int = LOCAL_STEPS, cap: int = LOCAL_CAP) -> tuple[list[str], int]:
+        """The focus and the nodes within ``steps`` edges of it (either direction), nearest first.
+
+        Returns at most ``cap`` nodes and how many were within reach. Nearer nodes
+        are kept before farther ones, and among equals those with heavier edges to
+        the part already kept, then by id, so the cut is deterministic.
+        """
+        seen = {focus}
+        order = [focus]
+        frontier = [focus]
+        for _ in range(steps):
+            found: dict[str, float] = {}
+            for node in frontier:
+                for other, weight in self._adj[node]:
+                    if other not in seen and found.get(other, -1.0) < weight:
+                        found[other] = weight
+            ranked = sorted(found, key=lambda n: (-found[n], n))
+            seen.update(ranked)
+            order.extend(ranked)
+            frontier = ranked
+        return order[:cap], len(order)
+
+    def radial_layout(self, focus: str, nodes: list[str]) -> dict[str, tuple[float, float]]:
+        """Rings around the focus: its neighbours on the first, theirs on the second, each near its parent.
+
+        A ring layout costs next to nothing (there is one per page, thousands of
+        pages) and reads well for a neighbourhood. What the focus argues about
+        takes the upper half of the first ring, what argues about it the lower.
+        """
+        keep = set(nodes)
+        pos: dict[str, tuple[float, float]] = {focus: (0.0, 0.0)}
+        out_first = [n for n in self._succ[focus] if n in keep]
+        in_first = [n for n in self._pred[focus] if n in keep and n not in out_first]
+        ring1 = out_first + in_first
+        placed = {focus, *ring1}
+        children: dict[str, list[str]] = {}
+        for parent in ring1:
+            kids = []
+            for other, _ in self._adj[parent]:
+                if other in keep and other not in placed:
+                    kids.append(other)
+                    placed.add(other)
+            children[parent] = kids
+        weights = [1 + len(children[p]) for p in ring1]
+        total = sum(weights)
+        r1 = max(SPACING * 1.3, SPACING * len(ring1) / (2 * math.pi))
+        r2 = max(r1 + SPACING * 1.2, SPACING * (total - len(ring1)) / (2 * math.pi))
+        # Screen y grows downwards, so -pi/2 is the top; the out-neighbours' sectors are centred there.
+        angle = -math.pi / 2 - math.pi * (sum(weights[: len(out_first)]) / total) if total else 0.0
+        for parent, w in zip(ring1, weights):
+            span = 2 * math.pi * w / total
+            mid = angle + span / 2
+            pos[parent] = (r1 * math.cos(mid), r1 * math.sin(mid))
+            kids = children[parent]
+            for k, kid in enumerate(kids):
+                a = angle + span * (k + 0.5) / len(kids)
+                pos[kid] = (r2 * math.cos(a), r2 * math.sin(a))
+            angle += span
+        # Anything left (reachable only through a node the cap dropped) goes on an outer ring.
+        rest = [n for n in nodes if n not in pos]
+        r3 = (r2 if ring1 else 0.0) + SPACING
+        for k, node in enumerate(rest):
+            a = 2 * math.pi * k / len(rest)
+            pos[node] = (r3 * math.cos(a), r3 * math.sin(a))
+        return pos
+
+    # -- assembling a map --
+
+    def data_json(self, nodes: list[str], positions: dict[str, tuple[float, float]], base: str,
+                  focus: str | None = None) -> tuple[str, int]:
+        """The JSON for a map of these nodes and every edge between them, and its edge count.
+
+        ``base`` leads from the page the map sits on to the site's root (``../../``);
+        clicking a node follows ``base`` and the node's address.
+        """
+        parts = []
+        for node_id in nodes:
+            x, y = positions[node_id]
+            head = f'"x":{round(x)},"y":{round(y)},'
+            if node_id == focus:
+                node = dict(self.network.node_map[node_id])
+                node.update(_emphasis(self._kind[node_id], 4.0))
+                parts.append("{" + head + _dumps(node)[1:])
+            else:
+                parts.append("{" + head + self._node_json[node_id] + "}")
+        keep = set(nodes)
+        edges = [text for node_id in nodes for target, text in self._out[node_id] if target in keep]
+        key = _dumps(legend({self._kind[n] for n in nodes}))
+        body = ('{"base":' + _dumps(base) + ',"nodes":[' + ",".join(parts) + '],"edges":[' + ",".join(edges) + '],"options":' + self._options
+                + ',"legend":' + key + "}")
+        return body, len(edges)
+
+    def local_map(self, focus: str, base: str, *, steps: int = LOCAL_STEPS, cap: int = LOCAL_CAP) -> str:
+        """The map of one node's neighbourhood, for its page (``base``: see :meth:`data_json`)."""
+        nodes, total = self.neighbourhood(focus, steps, cap)
+        body, n_edges = self.data_json(nodes, self.radial_layout(focus, nodes), base, focus)
+        caption = (f"Showing the {len(nodes)} nearest of the {total} nodes within {steps} steps."
+                   if total > len(nodes) else "")
+        return render(body, len(nodes), n_edges,
+                      label=f"Map of the {len(nodes)} nodes within {steps} steps of this one", caption=caption)
+
+    def focus_map(self, focus: str, nodes: Iterable[str], base: str, *, label: str) -> str:
+        """A map of chosen nodes around a focus (a theory with its critiques and their replies, say)."""
+        keep = [focus, *sorted(set(nodes) - {focus})]
+        body, n_edges = self.data_json(keep, self.radial_layout(focus, keep), base, focus)
+        return render(body, len(keep), n_edges, label=label)
+
+    def global_map(self, base: str, positions: dict[str, tuple[float, float]] | None = None) -> str:
+        """The map of the whole debate (``base``: see :meth:`data_json`)."""
+        positions = positions if positions is not None else force_layout(self.graph)
+        nodes = sorted(self._node_json)
+        body, n_edges = self.data_json(nodes, positions, base)
+        return render(body, len(nodes), n_edges,
+                      label=f"Map of all {len(nodes)} nodes of the debate", height=GLOBAL_HEIGHT)
+
+
+# --- the whole map's layout ------------------------------------------------------------------
+
+
+def force_layout(G: nx.DiGraph, seed: int = 0, budget: int = LAYOUT_BUDGET) -> dict[str, tuple[float, float]]:
+    """Force-directed positions for the whole map, computed once per build.
+
+    Fruchterman–Reingold, vectorised with numpy from a seeded random start, so
+    the same map always gets the same picture. networkx's spring layout switches
+    to a per-node Python loop above 500 nodes, which takes seconds at the size of
+    the real map and minutes at ten times that (and its spectral start needs a
+    dense eigen-decomposition); here the number of iterations shrinks with the
+    square of the size so that a build stays bounded.
+    """
+    import numpy as np
+
+    nodes = sorted(G.nodes)
+    n = len(nodes)
+    if n == 0:
+        return {}
+    if n == 1:
+        return {nodes[0]: (0.0, 0.0)}
+    index = {node: i for i, node in enumerate(nodes)}
+    und = nx.Graph()
+    und.add_nodes_from(nodes)
+    und.add_edges_from(G.edges())
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(-1.0, 1.0, size=(n, 2)).astype(np.float32)
+    x, y = start[:, 0].copy(), start[:, 1].copy()
+    src = np.array([index[u] for u, v in und.edges()], dtype=np.intp)
+    dst = np.array([index[v] for u, v in und.edges()], dtype=np.intp)
+    k = np.float32(1.0 / math.sqrt(n))
+    k2 = k * k
+    iterations = max(LAYOUT_MIN_ITERATIONS, min(LAYOUT_ITERATIONS, budget // (n * n)))
+    temperature = 0.1
+    cool = temperature / (iterations + 1)
+    chunk = max(1, 2_000_000 // n)  # rows per block: bounds memory at a few dozen megabytes
+    for _ in range(iterations):
+        disp_x = np.zeros(n, dtype=np.float32)
+        disp_y = np.zeros(n, dtype=np.float32)
+        for s in range(0, n, chunk):  # repulsion between every pair: k² / d along the pair's direction
+            dx = x[s:s + chunk, None] - x[None, :]
+            dy = y[s:s + chunk, None] - y[None, :]
+            d2 = dx * dx
+            d2 += dy * dy
+            np.maximum(d2, 1e-6, out=d2)
+            np.divide(k2, d2, out=d2)
+            disp_x[s:s + chunk] = (dx * d2).sum(axis=1)
+            disp_y[s:s + chunk] = (dy * d2).sum(axis=1)
+        if len(src):  # attraction along edges: d² / k
+            ex, ey = x[src] - x[dst], y[src] - y[dst]
+            pull = np.sqrt(ex * ex + ey * ey) / k
+            np.add.at(disp_x, src, -ex * pull)
+            np.add.at(disp_x, dst, ex * pull)
+            np.add.at(disp_y, src, -ey * pull)
+            np.add.at(disp_y, dst, ey * pull)
+        disp_x -= x * GRAVITY  # gravity keeps separate components from drifting apart
+        disp_y -= y * GRAVITY
+        length = np.sqrt(disp_x * disp_x + disp_y * disp_y)
+        np.maximum(length, 1e-9, out=length)
+        step = np.minimum(length, temperature) / length
+        x += disp_x * step
+        y += disp_y * step
+        temperature -= cool
+    x -= x.mean()
+    y -= y.mean()
+    spread = max(float(np.abs(x).max()), float(np.abs(y).max()), 1e-9)
+    scale = SPACING * 0.6 * math.sqrt(n) / spread
+    return {node: (float(a * scale), float(b * scale)) for node, a, b in zip(nodes, x.tolist(), y.tolist())}
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+
+def legend(kinds: Iterable[str]) -> dict:
+    """The key to a map, for the kinds it shows: drawn by the map script, which sets every label as text.
+
+    Built in the browser rather than written as HTML because it repeats on every
+    page, and each tag of a page is parsed again by search indexing.
+    """
+    present = set(kinds)
+    return {
+        "kinds": [{"label": ks.label, "shape": ks.vis, "color": ks.fill}
+                  for kind, ks in style.KIND_STYLES.items() if kind in present],
+        "relations": [{"label": rs.label, "color": rs.colour, "dashes": rs.dashes}
+                      for rs in style.RELATION_STYLES.values()],
+    }
+
+
+def render(data_json: str, n_nodes: int, n_edges: int, *, label: str, height: int = LOCAL_HEIGHT,
+           caption: str = "") -> str:
+    """The map as one HTML element: a canvas holder, its data and a caption.
+
+    ``data_json`` must come from :meth:`Atlas.data_json` (escaped for a script
+    element). The element is excluded from the search index
+    (``data-search-exclude``) and holds no user text outside the JSON.
+    """
+    parts = [
+        f'<div class="kb-map" data-search-exclude data-nodes="{n_nodes}" data-edges="{n_edges}">',
+        f'<div class="kb-map__canvas" style="height:{int(height)}px" role="img" aria-label="{html.escape(label)}"></div>',
+        f'<script type="application/json" class="kb-map__data">{data_json}</script>',
+    ]
+    if caption:
+        parts.append(f'<p class="kb-map__caption">{html.escape(caption)}</p>')
+    parts.append("</div>")
+    # One line: Markdown passes a block of raw HTML through untouched only up to a blank line.
+    return "".join(parts)
+
+
+__all__ = ["Atlas", "build_network", "force_layout", "map_options", "legend", "render", "label_for", "tooltip",
+           "escape_json"]

@@ -1,0 +1,136 @@
+"""kb.maps: map data built with pyvis, escaped for a script element, laid out at build time."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import networkx as nx
+import pytest
+from pyvis.network import Network
+
+from kb import graph as kbgraph
+from kb import maps, store, style
+from conftest import BASE, FIXTURES
+
+XSS = FIXTURES / "xss" / "claims"
+
+
+def _graph(root=BASE) -> nx.DiGraph:
+    kb, problems = store.load(root)
+    assert not [p for p in problems if p.severity == "error"]
+    return kbgraph.build(kb)
+
+
+def _data(fragment: str) -> dict:
+    match = re.search(r'<script type="application/json" class="kb-map__data">(.*?)</script>', fragment, re.S)
+    assert match, fragment[:300]
+    return json.loads(match.group(1))
+
+
+def _chain(n: int) -> nx.DiGraph:
+    G = kbgraph.from_edges([(f"n{i}", f"n{i + 1}", "supports") for i in range(n - 1)])
+    for node in G:
+        G.nodes[node].update(kind="claim", title=f"Node {node}")
+    return G
+
+
+def test_json_cannot_close_the_script_element():
+    text = maps.escape_json(json.dumps({"t": "</script><script>alert(1)</script> <!-- & \u2028"}))
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text)["t"] == "</script><script>alert(1)</script> <!-- & \u2028"
+
+
+def test_hostile_titles_stay_data():
+    G = _graph(XSS)
+    atlas = maps.Atlas(G, lambda n: f"claims/{n}/")
+    fragment = atlas.local_map("img-title", "../../")
+    script = fragment[fragment.index("<script"):fragment.index("</script>")]
+    assert script.count("<") == 1, "only the opening tag itself may contain '<'"
+    data = _data(fragment)
+    titles = {node["id"]: node["title"].split("\n")[0] for node in data["nodes"]}
+    assert titles["img-title"] == "<img src=x onerror=alert(1)>"
+    assert titles["script-title"] == "</title></script><script>alert('title')</script>"
+    # Outside the JSON the fragment carries no knowledge-base text at all.
+    assert "alert" not in fragment.replace(script, "")
+
+
+def test_built_with_pyvis_styled_by_kind_and_relation():
+    G = _graph()
+    net = maps.build_network(G)
+    assert isinstance(net, Network)
+    nodes = {n["id"]: n for n in net.nodes}
+    assert nodes["see-inside"]["group"] == "theory_of_impact"
+    assert nodes["see-inside"]["title"].startswith("Interpretability lets us see inside models")
+    edges = {(e["from"], e["to"]): e for e in net.edges}
+    support, attack = edges[("audits", "see-inside")], edges[("wont-scale", "see-inside")]
+    assert support["color"] == style.RELATION_STYLES["supports"].colour
+    assert attack["color"] == style.RELATION_STYLES["attacks"].colour and attack["dashes"] is True
+    assert support["arrows"] == "to" and attack["arrows"] == "to"
+    assert support["width"] == style.edge_width(0.5) < attack["width"] == style.edge_width(1.0)
+    assert "Our reading." in support["title"]
+    options = maps.map_options()
+    assert options["physics"]["enabled"] is False
+    assert set(options["groups"]) == set(style.KIND_STYLES)
+
+
+def test_local_map_data():
+    G = _graph()
+    atlas = maps.Atlas(G, lambda n: f"claims/{n}/")
+    fragment = atlas.local_map("see-inside", "../../")
+    data = _data(fragment)
+    assert data["base"] == "../../"
+    assert [n["id"] for n in data["nodes"]][0] == "see-inside"
+    assert {n["id"] for n in data["nodes"]} == {"see-inside", "audits", "wont-scale"}
+    assert {n["url"] for n in data["nodes"]} == {f"claims/{n}/" for n in G}
+    assert len(data["edges"]) == 2
+    assert 'data-nodes="3"' in fragment and 'data-edges="2"' in fragment and "data-search-exclude" in fragment
+    assert {k["label"] for k in data["legend"]["kinds"]} == {"Theory of impact", "Claim", "Rebuttal"}
+    focus = data["nodes"][0]
+    assert focus["x"] == 0 and focus["y"] == 0 and focus["borderWidth"] == 4.0
+
+
+def test_neighbourhood_is_two_steps_nearest_first_and_capped():
+    G = _chain(9)
+    atlas = maps.Atlas(G, lambda n: n)
+    nodes, total = atlas.neighbourhood("n4")
+    assert nodes[0] == "n4" and set(nodes[1:3]) == {"n3", "n5"} and set(nodes[3:]) == {"n2", "n6"}
+    assert total == 5
+    star = kbgraph.from_edges([(f"leaf{i:03d}", "hub", "attacks") for i in range(150)])
+    for node in star:
+        star.nodes[node].update(kind="claim", title=node)
+    nodes, total = maps.Atlas(star, lambda n: n).neighbourhood("hub", cap=100)
+    assert len(nodes) == 100 and total == 151 and nodes[0] == "hub"
+    assert nodes == maps.Atlas(star, lambda n: n).neighbourhood("hub", cap=100)[0]  # deterministic
+
+
+def test_radial_layout_places_every_node_apart():
+    G = _chain(7)
+    atlas = maps.Atlas(G, lambda n: n)
+    nodes, _ = atlas.neighbourhood("n3")
+    pos = atlas.radial_layout("n3", nodes)
+    assert set(pos) == set(nodes) and pos["n3"] == (0.0, 0.0)
+    points = list(pos.values())
+    assert len(set((round(x), round(y)) for x, y in points)) == len(points)
+    assert pos["n4"][1] < 0 < pos["n2"][1], "what the focus argues about sits above it, what argues about it below"
+
+
+def test_force_layout_is_deterministic_and_bounded():
+    G = nx.gnm_random_graph(300, 900, seed=2, directed=True)
+    G = nx.relabel_nodes(G, {i: f"n{i}" for i in G})
+    a, b = maps.force_layout(G), maps.force_layout(G)
+    assert a == b and len(a) == 300
+    assert len({(round(x), round(y)) for x, y in a.values()}) > 290
+    big = nx.relabel_nodes(nx.gnm_random_graph(3000, 9000, seed=3, directed=True), lambda i: f"n{i}")
+    start = time.perf_counter()
+    assert len(maps.force_layout(big)) == 3000
+    assert time.perf_counter() - start < 20  # iterations shrink with size instead of the time growing
+
+
+@pytest.mark.parametrize("title, label", [
+    ("Short", "Short"),
+    ("A considerably longer title that will need to be cut somewhere", "A considerably longer title that will…"),
+])
+def test_label_for(title, label):
+    assert maps.label_for(title) == label
