@@ -1,0 +1,809 @@
+"""The published site's pages, as Markdown, from a knowledge base and its analysis.
+
+:func:`render` is a pure function from a loaded knowledge base and a
+:class:`~kb.site.SiteAnalysis` to ``{path: markdown}``: no files are read or
+written and nothing depends on MkDocs, so the same pages feed the MkDocs plugin
+(which hands them to MkDocs as generated files) and ``kb site DIR`` (which
+writes them out), and tests can look at every page without building a site.
+
+Headings are Markdown, so that MkDocs takes the page title from the first one
+and Material builds the table of contents and search sections from them; what
+lies between them is written as HTML blocks, which Markdown passes through
+untouched. A site has a page per node, and Python-Markdown's inline processing
+of tables and lists of links costs several times what the rest of a page's
+build does; HTML also has one escaping rule (:func:`h`) instead of Markdown's
+many. The price is that MkDocs does not check links inside HTML, so every link
+is built here from ids by one function (:meth:`_Site.url`) and the site tests
+follow every link of the built site.
+
+Every piece of text that comes from the knowledge base goes through :func:`h`
+(HTML) or :func:`md` (a Markdown heading): a title such as
+``<img src=x onerror=alert(1)>`` must come out as those characters, never as
+markup. Links are built from ids, which the schema restricts to lowercase
+letters, digits and hyphens, and from web addresses only when they are plain
+http(s).
+
+A strength that did not converge is never shown as final: it is marked
+provisional, with the last iterate after "≈".
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from kb import maps, semantics, style
+from kb.models import Node
+from kb.quotes import fold
+from kb.site import SiteAnalysis, analyse
+from kb.store import KnowledgeBase
+
+NEUTRAL = semantics.NEUTRAL
+THEORY = "theory_of_impact"
+DEFAULT_INTRO = "An argument map: every claim of the debate, what supports and attacks it, and how strong it stands."
+HOME = "index.md"
+CLAIMS, THEORIES, SOURCES, PEOPLE = "claims", "theories", "sources", "people"
+CRUXES_PAGE = "cruxes.md"
+CLAIMS_INDEX, THEORIES_INDEX = f"{CLAIMS}/index.md", f"{THEORIES}/index.md"
+SOURCES_INDEX, PEOPLE_INDEX = f"{SOURCES}/index.md", f"{PEOPLE}/index.md"
+_TOI_NUMBER = re.compile(r"^neel-toi-(\d+)$")
+# Characters Python-Markdown gives a meaning to and honours a backslash before.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+_WEB = re.compile(r"^https?://[^\s<>\"'`]+$")
+LABEL_TEXT = {
+    "IN": "stands against every objection that itself stands",
+    "OUT": "defeated by an objection that stands",
+    "UNDEC": "the map cannot settle it either way",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the pages are laid out; none of it changes what they say about the debate."""
+
+    intro: str = DEFAULT_INTRO  # Markdown written by the site's editors, opening the home page as it is
+    directory_urls: bool = True  # MkDocs' use_directory_urls: where a page ends up decides its links' form
+    source_texts: Mapping[str, str] = field(default_factory=dict)  # source id -> text, for document order
+    local_steps: int = maps.LOCAL_STEPS
+    local_cap: int = maps.LOCAL_CAP
+
+
+# --- text and links ---------------------------------------------------------------------------
+
+
+def h(text: object) -> str:
+    """Knowledge-base text made inert for HTML, in element content and in quoted attributes alike."""
+    return html.escape(str(text), quote=True)
+
+
+def md(text: object) -> str:
+    """Knowledge-base text made inert for a Markdown heading: HTML escaped, Markdown syntax backslash-escaped.
+
+    Double quotes are escaped too: MkDocs takes the page title from the first
+    heading and themes write titles into double-quoted attributes as well as
+    into text. Single quotes are left alone: MkDocs' title extraction would
+    escape the ampersand of their entity a second time.
+    """
+    text = " ".join(str(text).split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False).replace('"', "&quot;"))
+
+
+def paragraphs(text: str) -> str:
+    """Longer text as HTML paragraphs, one per blank-line-separated paragraph of the original."""
+    parts = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return "".join(f"<p>{h(p)}</p>" for p in parts)
+
+
+def page_url(path: str, directory_urls: bool = True) -> str:
+    """Where MkDocs publishes a Markdown page, relative to the site root."""
+    stem = path[:-3] if path.endswith(".md") else path
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def url_between(from_page: str, to_page: str, directory_urls: bool = True, anchor: str = "") -> str:
+    """A relative link from one published page to another.
+
+    Always up to the site root and down again: the one rule that holds for
+    every pair of pages, and cheap enough for the hundreds of thousands of links
+    a big site has.
+    """
+    depth = page_url(from_page, directory_urls).count("/")
+    target = "../" * depth + page_url(to_page, directory_urls)
+    return (target or "./") + (f"#{anchor}" if anchor else "")
+
+
+def node_page(node_id: str) -> str:
+    return f"{CLAIMS}/{node_id}.md"
+
+
+def theory_page(node_id: str) -> str:
+    return f"{THEORIES}/{node_id}.md"
+
+
+def source_page(source_id: str) -> str:
+    return f"{SOURCES}/{source_id}.md"
+
+
+def person_page(person_id: str) -> str:
+    return f"{PEOPLE}/{person_id}.md"
+
+
+def table(header: Iterable[str], rows: Iterable[Iterable[str]], cls: str = "") -> str:
+    """An HTML table from cells that are already HTML."""
+    head = "".join(f"<th>{c}</th>" for c in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    attr = f' class="{cls}"' if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def facts(rows: Iterable[tuple[str, str]]) -> str:
+    """A two-column list of labelled facts (label text, HTML value)."""
+    body = "".join(f"<tr><th>{h(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="kb-facts"><tbody>{body}</tbody></table>'
+
+
+BLOCK_START = '<div class="kb-block"'  # how every HTML block of a generated page begins
+BLOCK_UNSEARCHED = BLOCK_START + " data-search-exclude>"  # ... and one that search must leave out
+
+
+def _block(*parts: str, search: bool = True) -> str:
+    """HTML for one Markdown block: one element, on one line, so that no blank line inside can end it early.
+
+    Markdown passes such a block through as it is; the MkDocs plugin relies on
+    that to hand it past Markdown altogether (see kb.mkdocs_plugin), and the
+    single enclosing element keeps the result identical to Markdown's. With
+    ``search=False`` Material's search leaves the block out of its index: lists
+    of neighbours and tables of numbers would make every claim match the words
+    of the claims around it.
+    """
+    start = BLOCK_START + ">" if search else BLOCK_UNSEARCHED
+    return start + "".join(parts).replace("\n", " ") + "</div>"
+
+
+# --- the context every page shares ----------------------------------------------------------------
+
+
+class _Site:
+    """The knowledge base, its analysis and the lookups that several pages need."""
+
+    def __init__(self, kb: KnowledgeBase, analysis: SiteAnalysis, options: Options):
+        self.kb = kb
+        self.a = analysis
+        self.o = options
+        self.G = analysis.graph
+        self.nodes: dict[str, Node] = {n: kb.nodes[n] for n in sorted(kb.nodes) if n in self.G}
+        self.provisional_used = False
+        self._urls: dict[str, str] = {}
+        self._node_targets: dict[str, tuple[str, str]] = {}
+        self.atlas = maps.Atlas(self.G, lambda nid: self.root_url(node_page(nid)))
+        self.sections = self._sections()
+        self.page = HOME
+        self.by_speaker: dict[str, list[str]] = defaultdict(list)
+        self.by_stance: dict[str, list[str]] = defaultdict(list)
+        for nid, node in self.nodes.items():
+            self.by_speaker[node.speaker].append(nid)
+            for pid in node.stances:
+                self.by_stance[pid].append(nid)
+
+    @property
+    def page(self) -> str:
+        return self._page
+
+    @page.setter
+    def page(self, path: str) -> None:
+        """Links are written relative to the page being generated, so its way up to the root is kept."""
+        self._page = path
+        self.base = "../" * page_url(path, self.o.directory_urls).count("/")
+
+    # -- links, relative to the page being written --
+
+    def root_url(self, to_page: str) -> str:
+        """Where a page is published, relative to the root (cached: a big site links the same pages often)."""
+        url = self._urls.get(to_page)
+        if url is None:
+            url = self._urls[to_page] = page_url(to_page, self.o.directory_urls)
+        return url
+
+    def url(self, to_page: str, anchor: str = "") -> str:
+        """A link from the current page, the same as :func:`url_between` gives."""
+        return (self.base + self.root_url(to_page) or "./") + (f"#{anchor}" if anchor else "")
+
+    def link(self, to_page: str, text: str, anchor: str = "") -> str:
+        return f'<a href="{self.url(to_page, anchor)}">{h(text)}</a>'
+
+    def person_name(self, pid: str) -> str:
+        person = self.kb.people.get(pid)
+        return person.name if person else pid
+
+    def person_link(self, pid: str) -> str:
+        return self.link(person_page(pid), self.person_name(pid)) if pid in self.kb.people else h(pid)
+
+    def perspective_name(self, p: str) -> str:
+        return "Neutral" if p == NEUTRAL else self.person_name(p)
+
+    def perspective_link(self, p: str) -> str:
+        return "Neutral" if p == NEUTRAL else self.person_link(p)
+
+    def source_link(self, sid: str) -> str:
+        source = self.kb.sources.get(sid)
+        return self.link(source_page(sid), source.title) if source else h(sid)
+
+    def node_link(self, nid: str) -> str:
+        target = self._node_targets.get(nid)
+        if target is None:  # a node page's address and escaped title, kept: nodes are linked from many pages
+            target = self._node_targets[nid] = (self.root_url(node_page(nid)), h(self.nodes[nid].title))
+        return f'<a href="{self.base}{target[0]}">{target[1]}</a>'
+
+    def kind_label(self, nid: str) -> str:
+        return style.kind_style(self.nodes[nid].kind).label
+
+    def label_text(self, nid: str) -> str:
+        return self.a.labels.get(nid, "UNDEC")
+
+    # -- numbers --
+
+    def strength(self, nid: str, perspective: str = NEUTRAL) -> str:
+        """A strength as text; one that did not converge is marked provisional, never shown as final."""
+        s = self.a.strengths[perspective]
+        if not s.final(nid):
+            self.provisional_used = True
+            return f'<span class="kb-provisional" title="did not converge">≈{s[nid]:.2f} (provisional)</span>'
+        return f"{s[nid]:.2f}"
+
+    def verdict(self, nid: str, perspective: str = NEUTRAL) -> str:
+        s = self.a.strengths[perspective]
+        return semantics.verdict(s[nid]) if s.final(nid) else "undecided (did not converge)"
+
+    def label(self, nid: str) -> str:
+        label = self.a.labels.get(nid, "UNDEC")
+        return f'<span class="kb-label kb-label--{label.lower()}" title="{h(LABEL_TEXT.get(label, ""))}">{label}</span>'
+
+    def footnote(self) -> str:
+        if not self.provisional_used:
+            return ""
+        self.provisional_used = False
+        return ('<p class="kb-note">≈ marks a provisional strength: the computation went round a circle of '
+                "arguments without settling, and the value shown is its last step, not a result.</p>")
+
+    # -- sources in document order --
+
+    def _sections(self) -> dict[str, list[tuple[str, list[str]]]]:
+        """For each source, its sections in document order with their nodes in document order.
+
+        A node's place is where its quote occurs in the source's text when the
+        text was provided; otherwise the nodes keep the order of their files.
+        """
+        out: dict[str, list[tuple[str, list[str]]]] = {}
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for nid, node in self.nodes.items():
+            by_source[node.source.document].append(nid)
+        file_order = {n: i for i, n in enumerate(sorted(self.nodes, key=lambda n: (str(self.kb.paths.get(n, "")), n)))}
+        for sid, nids in by_source.items():
+            text = self.o.source_texts.get(sid)
+            folded = fold(text) if text else ""
+
+            def place(nid: str) -> tuple:
+                quote = self.nodes[nid].source.quote
+                pos = folded.find(fold(quote)) if folded and quote else -1
+                return (0, pos, nid) if pos >= 0 else (1, file_order[nid], nid)
+
+            groups: dict[str, list[str]] = {}
+            for nid in sorted(nids, key=place):
+                groups.setdefault(self.nodes[nid].source.section or "", []).append(nid)
+            out[sid] = list(groups.items())
+        return out
+
+    def section_anchor(self, nid: str) -> str:
+        node = self.nodes[nid]
+        for i, (section, _) in enumerate(self.sections.get(node.source.document, [])):
+            if section == (node.source.section or ""):
+                return f"section-{i + 1}"
+        return ""
+
+
+# --- the node pages ---------------------------------------------------------------------------------
+
+
+def _edge_items(s: _Site, items: list[tuple[str, dict]], show_strength: bool) -> str:
+    """One list item per neighbour: its link, kind, the edge's weight and note, and its standing.
+
+    Plain text rather than nested markup around the link: every tag is parsed
+    again by search indexing, on every page of a big site.
+    """
+    lis = []
+    for other, data in items:
+        about = [s.kind_label(other)]
+        weight = float(data.get("weight", 1.0))
+        if weight != 1.0:
+            about.append(f"weight {weight:g}")
+        line = f"{s.node_link(other)} ({h(', '.join(about))})"
+        if show_strength:
+            line += f" · strength {s.strength(other)}, {s.label_text(other)}"
+        if data.get("note"):
+            line += f" · Note: {h(data['note'])}"
+        lis.append(f"<li>{line}</li>")
+    return "<ul>" + "".join(lis) + "</ul>"
+
+
+def _edges_section(s: _Site, groups: list[tuple[str, list[tuple[str, dict]], bool]]) -> str:
+    html_parts = []
+    for title, items, show_strength in groups:
+        if items:
+            html_parts.append(f"<p><strong>{h(title)}</strong> ({len(items)})</p>")
+            html_parts.append(_edge_items(s, items, show_strength))
+    return _block(*html_parts, search=False)
+
+
+_CRUX_HEADER = ["Crux", "Target if the crux holds", "Target if it fails", "Swing", "Flips the verdict"]
+
+
+def _crux_table(s: _Site, report) -> str:
+    rows = []
+    for c in report.cruxes:
+        mark = "" if c.converged else " (provisional)"
+        if not c.converged:
+            s.provisional_used = True
+        rows.append([s.node_link(c.id), f"{c.high:.2f}{mark}", f"{c.low:.2f}{mark}", f"{c.swing:+.2f}",
+                     "yes" if c.strict else "no"])
+    return table(_CRUX_HEADER, rows)
+
+
+def _heading(title: str, anchor: str, level: int = 2) -> str:
+    """A section heading inside an HTML block, with an id to link to."""
+    return f'<h{level} id="{h(anchor)}">{h(title)}</h{level}>'
+
+
+def _node_page(s: _Site, nid: str) -> str:
+    """A node's page: its own words first (what search indexes), then everything computed or linked.
+
+    Only the node's own content is searchable: its neighbours' titles, the
+    numbers and the map would make every claim match the words of the claims
+    around it, and would cost search indexing a parse of most of the page.
+    """
+    s.page = page = node_page(nid)
+    node = s.nodes[nid]
+    G = s.G
+    summary = [f"<strong>{h(s.kind_label(nid))}</strong>"]
+    if style.THESIS_TAG in node.tags:
+        summary.append("top-level thesis")
+    summary += [f"strength <strong>{s.strength(nid)}</strong> (neutral)", f"grounded label {s.label(nid)}"]
+    source = node.source
+    where = f"Asserted by {s.person_link(node.speaker)} in {s.source_link(source.document)}"
+    if source.section:
+        where += ", section " + s.link(source_page(source.document), source.section, s.section_anchor(nid))
+    where += "."
+    if node.tags:
+        where += f" Tags: {h(', '.join(node.tags))}."
+    own = [f'<p class="kb-summary">{" · ".join(summary)}</p>', paragraphs(node.text),
+           f'<p class="kb-provenance">{where} Id: <code>{h(nid)}</code>.</p>']
+    if source.quote:
+        own.append(f'<blockquote class="kb-quote"><p>“{h(source.quote)}”</p>'
+                   f'<p class="kb-attribution">— {s.person_link(node.speaker)}</p></blockquote>')
+    if node.kind == THEORY:
+        own.append(f'<p>{s.link(theory_page(nid), "Scorecard of this theory of impact")}</p>')
+    if node.note:
+        own.append(f'<p class="kb-note">Editorial note: {h(node.note)}</p>')
+
+    rest = [_heading("Strength", "strength")]
+    rows = []
+    for p in s.a.perspectives:
+        tau = 0.5 if p == NEUTRAL else node.credence(p)
+        base = f"{tau:.2f}" if tau is not None else "0.50 (no stance)"
+        rows.append([h(s.perspective_name(p)), base, s.strength(nid, p), s.verdict(nid, p)])
+    rest += ["<p>How strongly the claim stands once everything for and against it is weighed, starting from "
+             "each perspective's own credences (0.5 is undecided).</p>",
+             table(["Perspective", "Base score", "Strength", "Verdict"], rows),
+             f"<p>Grounded label: {s.label(nid)} ({h(LABEL_TEXT[s.label_text(nid)])}).</p>"]
+
+    if node.stances:
+        rows = []
+        for pid, stance in sorted(node.stances.items()):
+            words = f"“{h(stance.quote)}”" if stance.quote else ""
+            if stance.quote and stance.source and stance.source != source.document:
+                words += f" ({s.source_link(stance.source)})"
+            if stance.note:
+                words += (" " if words else "") + f"<em>{h(stance.note)}</em>"
+            rows.append([s.person_link(pid), f"{stance.credence:.2f}", words])
+        rest += [_heading("Where people stand", "where-people-stand"),
+                 table(["Person", "Credence", "In their words"], rows)]
+
+    outgoing = sorted(G.out_edges(nid, data=True))
+    incoming = sorted(G.in_edges(nid, data=True))
+    supports = [(v, d) for _, v, d in outgoing if d["relation"] == "supports"]
+    attacks = [(v, d) for _, v, d in outgoing if d["relation"] == "attacks"]
+    supporters = [(u, d) for u, _, d in incoming if d["relation"] == "supports"]
+    attackers = [(u, d) for u, _, d in incoming if d["relation"] == "attacks"]
+    if supports or attacks:
+        rest += [_heading("What it argues about", "what-it-argues-about"),
+                 _edges_section(s, [("Supports", supports, False), ("Attacks", attacks, False)])]
+    if supporters or attackers:
+        rest += [_heading("What argues about it", "what-argues-about-it"),
+                 _edges_section(s, [("Supported by", supporters, True), ("Attacked by", attackers, True)])]
+
+    report = s.a.cruxes.get(nid)
+    if report is not None and report.cruxes:
+        rest += [_heading("Cruxes", "cruxes"),
+                 f"<p>What this claim hinges on, from the neutral perspective: each of its {report.candidates} "
+                 "ancestors forced to hold and then to fail, and how far that moves this claim.</p>",
+                 _crux_table(s, report)]
+    elif nid in s.a.crux_skipped:
+        rest += [_heading("Cruxes", "cruxes"),
+                 "<p>Not computed for the site: this claim has too many ancestors, or ancestors that argue in "
+                 f"a large circle, to analyse within a build. <code>kb cruxes {h(nid)}</code> computes them.</p>"]
+
+    rest += [_heading("Map", "map"),
+             f"<p>Everything within {s.o.local_steps} steps of this claim. Click a node to open its page.</p>",
+             s.atlas.local_map(nid, s.base, steps=s.o.local_steps, cap=s.o.local_cap), s.footnote()]
+    return "\n".join([f"# {md(node.title)}", "", _block(*own), "", _block(*rest, search=False), ""])
+
+
+# --- theories of impact -----------------------------------------------------------------------------
+
+
+def _theories(s: _Site) -> list[str]:
+    def key(nid: str) -> tuple:
+        for tag in s.nodes[nid].tags:
+            m = _TOI_NUMBER.match(tag)
+            if m:
+                return (0, int(m.group(1)), "", nid)
+        return (1, 0, s.nodes[nid].title.lower(), nid)
+
+    return sorted((n for n, node in s.nodes.items() if node.kind == THEORY), key=key)
+
+
+def _critiques(s: _Site, nid: str) -> list[tuple[str, dict, list[tuple[str, str, dict]]]]:
+    """The attackers of a theory, each with the nodes that answer it (attack it) or back it (support it)."""
+    out = []
+    for critic, _, data in sorted(s.G.in_edges(nid, data=True)):
+        if data["relation"] == "attacks":
+            replies = [(u, d["relation"], d) for u, _, d in sorted(s.G.in_edges(critic, data=True))]
+            out.append((critic, data, replies))
+    return out
+
+
+def _participants(s: _Site) -> list[str]:
+    return [p for p in s.a.perspectives if p != NEUTRAL]
+
+
+def _theory_page(s: _Site, nid: str) -> str:
+    s.page = theory_page(nid)
+    node = s.nodes[nid]
+    own = [paragraphs(node.text),
+           f"<p>Asserted by {s.person_link(node.speaker)} in {s.source_link(node.source.document)}. "
+           f"{s.link(node_page(nid), 'The claim’s own page')} has its map and every link.</p>"]
+    rows = [[h(s.perspective_name(p)), s.strength(nid, p), s.verdict(nid, p)] for p in s.a.perspectives]
+    rest = [_heading("Strength for each participant", "strength"),
+            table(["Perspective", "Strength", "Verdict"], rows), f"<p>Grounded label: {s.label(nid)}.</p>"]
+    critiques = _critiques(s, nid)
+    rest.append(_heading(f"Critiques ({len(critiques)})", "critiques"))
+    if not critiques:
+        rest.append("<p>Nothing in the knowledge base attacks this theory.</p>")
+    for critic, data, replies in critiques:
+        cnode = s.nodes[critic]
+        weight = float(data.get("weight", 1.0))
+        line = [s.node_link(critic), h(s.kind_label(critic)), f"by {s.person_link(cnode.speaker)}",
+                f"strength {s.strength(critic)} {s.label(critic)}"]
+        if weight != 1.0:
+            line.append(f"weight {weight:g}")
+        rest += [_heading(cnode.title, f"critique-{critic}", 3),
+                 f'<p class="kb-summary">{" · ".join(line)}</p>', paragraphs(cnode.text)]
+        if data.get("note"):
+            rest.append(f'<p class="kb-edge-note">Note: {h(data["note"])}</p>')
+        if replies:
+            items = []
+            for reply, relation, rdata in replies:
+                verb = "answers it" if relation == "attacks" else "backs it"
+                item = (f"{s.node_link(reply)} ({verb}) by {s.person_link(s.nodes[reply].speaker)} · "
+                        f"strength {s.strength(reply)} {s.label(reply)}")
+                if rdata.get("note"):
+                    item += f" · Note: {h(rdata['note'])}"
+                items.append(f"<li>{item}</li>")
+            rest.append(f"<p>Replies and backing ({len(replies)}):</p><ul>{''.join(items)}</ul>")
+        else:
+            rest.append("<p>No reply to this critique in the knowledge base.</p>")
+    backers = [(u, d) for u, _, d in sorted(s.G.in_edges(nid, data=True)) if d["relation"] == "supports"]
+    if backers:
+        rest += [_heading(f"Support ({len(backers)})", "support"), _edge_items(s, backers, True)]
+    shown = {nid, *(u for u, _ in backers)}
+    for critic, _, replies in critiques:
+        shown.add(critic)
+        shown.update(reply for reply, _, _ in replies)
+    rest += [_heading("Map", "map"), "<p>The theory, its critiques, their replies and its support. "
+             "Click a node to open its page.</p>",
+             s.atlas.focus_map(nid, shown, s.base, label=f"Map of the theory and the {len(shown) - 1} nodes around it"),
+             s.footnote()]
+    return "\n".join([f"# Scorecard: {md(node.title)}", "", _block(*own), "", _block(*rest, search=False), ""])
+
+
+def _theories_index(s: _Site, theories: list[str]) -> str:
+    s.page = THEORIES_INDEX
+    people = _participants(s)
+    header = ["Theory", "Critiques", "Replies", "Neutral", *(h(s.person_name(p)) for p in people), "Label"]
+    rows = []
+    for nid in theories:
+        critiques = _critiques(s, nid)
+        rows.append([s.link(theory_page(nid), s.nodes[nid].title), str(len(critiques)),
+                     str(sum(len(r) for _, _, r in critiques)), s.strength(nid), *(s.strength(nid, p) for p in people),
+                     s.label(nid)])
+    out = ["# Theories of impact", "", _block(
+        f"<p>Every theory of impact in the map ({len(theories)}), with how many critiques attack it, how many "
+        "replies those critiques get, and how strongly the theory stands for each participant once all of it "
+        "is weighed. Each title opens the theory's scorecard.</p>",
+        table(header, rows) if rows else "<p>The knowledge base has no theory of impact yet.</p>"), ""]
+    out.append(s.footnote())
+    return "\n".join(out)
+
+
+# --- sources and people -------------------------------------------------------------------------------
+
+
+def _web_link(url: str | None) -> str | None:
+    url = (url or "").strip()
+    return f'<a href="{h(url)}" rel="nofollow noopener">{h(url)}</a>' if _WEB.match(url) else None
+
+
+def _source_page(s: _Site, sid: str) -> str:
+    s.page = source_page(sid)
+    source = s.kb.sources[sid]
+    rows = [("Kind", h(source.kind))]
+    if source.authors:
+        rows.append(("Authors", h(", ".join(source.authors))))
+    if source.date:
+        rows.append(("Date", h(source.date)))
+    if source.url:
+        rows.append(("Published at", _web_link(source.url) or h(source.url)))
+    sections = s.sections.get(sid, [])
+    rows.append(("Nodes", str(sum(len(n) for _, n in sections))))
+    rest = ["<p>The claims drawn from this document, in the order the document makes them.</p>"]
+    for i, (section, nids) in enumerate(sections):
+        items = []
+        for nid in nids:
+            node = s.nodes[nid]
+            quote = f'<br><span class="kb-quote-inline">“{h(node.source.quote)}”</span>' if node.source.quote else ""
+            items.append(f"<li>{s.node_link(nid)} · {h(s.kind_label(nid))} by {s.person_link(node.speaker)} · "
+                         f"strength {s.strength(nid)}{quote}</li>")
+        rest += [_heading(section or "Without a section", f"section-{i + 1}"), "<ul>", *items, "</ul>"]
+    rest.append(s.footnote())
+    return "\n".join([f"# {md(source.title)}", "", _block(facts(rows)), "", _block(*rest, search=False), ""])
+
+
+def _person_page(s: _Site, pid: str) -> str:
+    s.page = person_page(pid)
+    person = s.kb.people[pid]
+    rows = []
+    if person.affiliation:
+        rows.append(("Affiliation", h(person.affiliation)))
+    if person.role:
+        rows.append(("Role", h(person.role)))
+    if person.url and _web_link(person.url):
+        rows.append(("More", _web_link(person.url)))
+    own = pid in s.a.perspectives
+    asserts = s.by_speaker.get(pid, [])
+    stances = [(n, s.nodes[n].stances[pid]) for n in s.by_stance.get(pid, [])]
+    theses = [t for t in s.a.theses if t in s.nodes]
+    rest = []
+    if theses:
+        table_rows = []
+        for t in theses:
+            credence = s.nodes[t].credence(pid)
+            table_rows.append([s.node_link(t), f"{credence:.2f}" if credence is not None else "no stance recorded",
+                               s.strength(t, pid) if own else "—"])
+        rest += [_heading("Where they stand on the theses", "theses"),
+                 table(["Thesis", "Their credence", "Strength from their perspective"], table_rows)]
+        if not own:
+            rest.append("<p>Strengths from this person's perspective are not computed for the site.</p>")
+    rest.append(_heading(f"What they assert ({len(asserts)})", "asserts"))
+    if asserts:
+        rest.append(table(["Claim", "Kind", "Source", "Strength", "Label"],
+                          [[s.node_link(n), h(s.kind_label(n)), s.source_link(s.nodes[n].source.document),
+                            s.strength(n), s.label(n)] for n in asserts]))
+    else:
+        rest.append("<p>Nothing in the knowledge base is attributed to them.</p>")
+    rest.append(_heading(f"Where they stand ({len(stances)})", "stances"))
+    if stances:
+        rest.append(table(["Claim", "Credence", "In their words"],
+                          [[s.node_link(n), f"{st.credence:.2f}", f"“{h(st.quote)}”" if st.quote else ""]
+                           for n, st in stances]))
+    else:
+        rest.append("<p>No stance of theirs is recorded.</p>")
+    rest.append(s.footnote())
+    first = [_block(facts(rows)), ""] if rows else []
+    return "\n".join([f"# {md(person.name)}", "", *first, _block(*rest, search=False), ""])
+
+
+def _sources_index(s: _Site) -> str:
+    s.page = SOURCES_INDEX
+    rows = []
+    for sid, source in sorted(s.kb.sources.items(), key=lambda kv: (kv[1].date or "", kv[0])):
+        count = sum(len(n) for _, n in s.sections.get(sid, []))
+        rows.append([s.source_link(sid), h(", ".join(source.authors)), h(source.date or ""), str(count)])
+    return "\n".join(["# Sources", "", _block("<p>The documents the map is built from.</p>",
+                                               table(["Document", "Authors", "Date", "Nodes"], rows)), ""])
+
+
+def _people_index(s: _Site) -> str:
+    s.page = PEOPLE_INDEX
+    said = Counter(node.speaker for node in s.nodes.values())
+    stood = Counter(pid for node in s.nodes.values() for pid in node.stances)
+    rows = [[s.person_link(pid), h(person.role or ""), str(said[pid]), str(stood[pid])]
+            for pid, person in sorted(s.kb.people.items(), key=lambda kv: (kv[1].name.lower(), kv[0]))]
+    return "\n".join(["# People", "", _block("<p>Everyone the map attributes a claim or a stance to.</p>",
+                                              table(["Person", "Role", "Claims", "Stances"], rows)), ""])
+
+
+def _claims_index(s: _Site) -> str:
+    s.page = CLAIMS_INDEX
+    out = ["# All claims", "", _block(f"<p>Every node of the map ({len(s.nodes)}), by kind.</p>"), ""]
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for nid, node in s.nodes.items():
+        by_kind[node.kind].append(nid)
+    for kind, ks in style.KIND_STYLES.items():
+        nids = sorted(by_kind.get(kind, []), key=lambda n: (s.nodes[n].title.lower(), n))
+        if nids:
+            rows = [[s.node_link(n), s.person_link(s.nodes[n].speaker), s.source_link(s.nodes[n].source.document),
+                     s.strength(n), s.label(n)] for n in nids]
+            out += [f"## {md(ks.label)} ({len(nids)})", "",
+                    _block(table(["Claim", "Speaker", "Source", "Strength", "Label"], rows), search=False), ""]
+    out.append(s.footnote())
+    return "\n".join(out)
+
+
+# --- cruxes -------------------------------------------------------------------------------------------
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.0f}%"
+
+
+def _cruxes_page(s: _Site) -> str:
+    s.page = CRUXES_PAGE
+    out = ["# Cruxes", "", _block(
+        "<p>A <em>crux</em> of a thesis is a claim it hinges on: the claim is forced to hold, then to fail, "
+        "and the swing in the thesis's strength is measured. A <em>double crux</em> of two people is a claim "
+        "they score differently whose adoption by either would close much of their disagreement on the "
+        "thesis.</p>"), ""]
+    theses = [t for t in s.a.theses if t in s.nodes]
+    if not theses:
+        out += [_block("<p>The map has no thesis yet.</p>"), ""]
+    for t in theses:
+        strengths = ", ".join(f"{h(s.perspective_name(p))} {s.strength(t, p)}" for p in s.a.perspectives)
+        block = [f"<p>{s.node_link(t)} · strength {strengths} · grounded label {s.label(t)}</p>"]
+        reports = s.a.thesis_cruxes.get(t)
+        if reports is None:
+            if t in s.a.crux_skipped:
+                block.append(f"<p>Not computed for the site (too large an analysis): "
+                             f"<code>kb cruxes {h(t)}</code> computes them.</p>")
+            else:
+                block.append("<p>Nothing argues about this thesis yet, so it has no cruxes.</p>")
+        else:
+            for p in s.a.perspectives:
+                report = reports[p]
+                whose = "the neutral perspective" if p == NEUTRAL else f"{h(s.person_name(p))}’s perspective"
+                block.append(f"<p><strong>From {whose}</strong> ({report.candidates} ancestors examined)</p>")
+                block.append(_crux_table(s, report) if report.cruxes else "<p>No cruxes.</p>")
+        out += [f"## {md(s.nodes[t].title)}", "", _block(*block), ""]
+
+    out += ["## Double cruxes", "", _block(
+        "<p>For each pair of participants and each thesis: the claims they score differently that can reach "
+        "the thesis, ranked by how much of the gap between them each would close if either side adopted the "
+        "other's credence for it (the score is the smaller of the two fractions). A strict double crux is one "
+        "they sit on opposite sides of and whose adoption flips each one's verdict.</p>",
+        "" if s.a.pairs else "<p>No pairs of participants are configured.</p>"), ""]
+    for a, b in s.a.pairs:
+        name_a, name_b = s.person_name(a), s.person_name(b)
+        block = []
+        quiet = []
+        for t in theses:
+            key = (t, a, b)
+            if key in s.a.double_skipped:
+                block.append(f"<p>{s.node_link(t)}: not computed for the site; "
+                             f"<code>kb cruxes {h(t)} --between {h(a)} {h(b)}</code> computes it.</p>")
+                continue
+            rep = s.a.double_cruxes.get(key)
+            if rep is None or not rep.items:
+                quiet.append(s.node_link(t))
+                continue
+            mark = "" if rep.converged else " (provisional)"
+            if not rep.converged:
+                s.provisional_used = True
+            block.append(f"<p><strong>{s.node_link(t)}</strong>: strength {rep.strength_a:.2f} for {h(name_a)}, "
+                         f"{rep.strength_b:.2f} for {h(name_b)} (gap {rep.gap:+.2f}{mark}); "
+                         f"{rep.disputed} disputed claims.</p>")
+            rows = [[s.node_link(i.id), f"{i.tau_a:.2f}", f"{i.tau_b:.2f}", _pct(i.close_a), _pct(i.close_b),
+                     _pct(i.score), "yes" if i.strict else "no"] for i in rep.items]
+            block.append(table(["Claim", h(name_a), h(name_b), f"Gap closed if {h(name_a)} adopts",
+                                f"if {h(name_b)} adopts", "Score", "Strict"], rows))
+            if rep.shapley.method == "exact" and rep.shapley.parts:
+                parts = sorted(rep.shapley.parts.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+                block.append("<p>Where the gap comes from (exact Shapley split): " + "; ".join(
+                    f"{s.node_link(n)} {v:+.3f}" for n, v in parts if abs(v) > 1e-9) + ".</p>")
+            elif rep.disputed:
+                block.append(f"<p>The split of the gap over all {rep.disputed} disputed claims is a sampled "
+                             f"estimate: <code>kb cruxes {h(t)} --between {h(a)} {h(b)}</code>.</p>")
+        if quiet:
+            block.append("<p>No disputed claim reaches " + ", ".join(quiet) + ".</p>")
+        out += [f"### {md(name_a)} and {md(name_b)}", "", _block(*block), ""]
+    out.append(s.footnote())
+    return "\n".join(out)
+
+
+# --- home -----------------------------------------------------------------------------------------
+
+
+def _home(s: _Site, positions: dict | None) -> str:
+    s.page = HOME
+    G = s.G
+    kinds = Counter(node.kind for node in s.nodes.values())
+    relations = Counter(d for _, _, d in G.edges(data="relation"))
+    counts = ", ".join(f"{kinds[k]} {ks.label.lower()}{'s' * (kinds[k] != 1)}"
+                       for k, ks in style.KIND_STYLES.items() if kinds.get(k))
+    out = [s.o.intro.strip(), "", "## The map", "", _block(
+        f"<p><strong>{len(s.nodes)} nodes</strong> ({h(counts)}), <strong>{relations.get('supports', 0)} "
+        f"supports</strong> and <strong>{relations.get('attacks', 0)} attacks</strong>, from "
+        f"<strong>{len(s.kb.sources)} documents</strong> and <strong>{len(s.kb.people)} people</strong>. "
+        "Drag to pan, scroll to zoom, hover over a node for its title, click it to open its page.</p>"), "",
+        _block(s.atlas.global_map(s.base, positions), search=False), ""]
+    theses = [t for t in s.a.theses if t in s.nodes]
+    if theses:
+        header = ["Thesis", *(h(s.perspective_name(p)) for p in s.a.perspectives), "Label"]
+        rows = [[s.node_link(t), *(s.strength(t, p) for p in s.a.perspectives), s.label(t)] for t in theses]
+        out += ["## The theses", "", _block(
+            "<p>The top-level conclusions the documents argue about, with their strength from each perspective "
+            "(0.5 is undecided) and their grounded label.</p>", table(header, rows)), ""]
+    sources = ", ".join(s.source_link(sid) for sid in sorted(s.kb.sources))
+    out += ["## Explore", "", _block(
+        "<ul>",
+        f"<li>{s.link(THEORIES_INDEX, 'Theories of impact')}: a scorecard for each, with every critique and "
+        "every reply.</li>",
+        f"<li>{s.link(CRUXES_PAGE, 'Cruxes')}: what each thesis hinges on, and where the participants part "
+        "ways.</li>",
+        f"<li>{s.link(CLAIMS_INDEX, 'All claims')}: every node, by kind.</li>",
+        f"<li>{s.link(SOURCES_INDEX, 'Sources')}: {sources}.</li>",
+        f"<li>{s.link(PEOPLE_INDEX, 'People')}: who says what, and where they stand.</li>",
+        "</ul>"), ""]
+    out.append(s.footnote())
+    return "\n".join(out)
+
+
+# --- entry points -------------------------------------------------------------------------------------
+
+
+def render(kb: KnowledgeBase, analysis: SiteAnalysis, options: Options = Options(),
+           positions: dict | None = None) -> dict[str, str]:
+    """Every page of the site: ``{path relative to the docs folder: markdown}``.
+
+    ``positions`` is the global map's layout (see :func:`kb.maps.force_layout`),
+    computed here when not given.
+    """
+    s = _Site(kb, analysis, options)
+    pages: dict[str, str] = {HOME: _home(s, positions)}
+    for nid in s.nodes:
+        pages[node_page(nid)] = _node_page(s, nid)
+    theories = _theories(s)
+    for nid in theories:
+        pages[theory_page(nid)] = _theory_page(s, nid)
+    pages[THEORIES_INDEX] = _theories_index(s, theories)
+    pages[CLAIMS_INDEX] = _claims_index(s)
+    for sid in sorted(kb.sources):
+        pages[source_page(sid)] = _source_page(s, sid)
+    pages[SOURCES_INDEX] = _sources_index(s)
+    for pid in sorted(kb.people):
+        pages[person_page(pid)] = _person_page(s, pid)
+    pages[PEOPLE_INDEX] = _people_index(s)
+    pages[CRUXES_PAGE] = _cruxes_page(s)
+    return pages
+
+
+def generate(kb: KnowledgeBase, perspectives: Iterable[str] = (NEUTRAL,), pairs: Iterable = (),
+             options: Options = Options()) -> dict[str, str]:
+    """Analyse a knowledge base and render its site: what ``kb site`` and the MkDocs plugin publish."""
+    return render(kb, analyse(kb, list(perspectives), list(pairs)), options)

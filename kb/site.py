@@ -1,0 +1,303 @@
+"""What the published site needs from the analysis layer, gathered in one pass.
+
+This is the adapter between the site and :mod:`kb.graph`, :mod:`kb.semantics`
+and :mod:`kb.cruxes`: it runs each analysis once per build, for every
+perspective the site shows, and keeps the results in one frozen value that page
+generation reads. Page generation then never calls the analysis itself, so it
+stays a function of its inputs and its tests can hand it any analysis they like.
+
+A node's strength depends on its ancestors alone (strength flows along the
+edges), so every crux and double-crux analysis is run on the subgraph of its
+target and the target's ancestors: the numbers are those of the whole map, and
+the cost is that of the part that matters. Within it, an analysis re-solves
+twice per ancestor. Where the
+ancestors form a chain that is cheap; where they go round in a large circle,
+every re-solve iterates the whole circle to convergence and the cost grows
+with the square of the map. Each target is costed first (its ancestors, and the
+largest circle among them), and one over the site's budget is listed as not
+computed, with the command that computes it, rather than making every build
+wait for it. The real map is far inside the budget; random synthetic maps of
+thousands of nodes, one big circle, are not.
+
+The Shapley split of a double crux's gap is shown only where it is exact (few
+disputed claims): beyond that it is a Monte-Carlo estimate whose 256 samples
+cost seconds per pair of people, and ``kb cruxes TARGET --between A B`` gives it.
+
+I/O is confined to the last section: loading a knowledge base for
+publication, reading the site's settings from mkdocs.yml, and writing pages
+and assets for ``kb site DIR``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import yaml
+
+from kb import cruxes as crux_mod
+from kb import graph as kbgraph
+from kb import semantics, store, validate
+from kb.errors import KBError
+from kb.store import KnowledgeBase
+
+METHOD = "qe"
+TOP_CRUXES = 5
+# A crux analysis is run only for targets with at most this many ancestors ...
+CRUX_ANCESTOR_LIMIT = 3000
+# ... none of them in a circle of arguments larger than this ...
+CRUX_CYCLE_LIMIT = 50
+# ... and a double-crux analysis only when at most this many claims are disputed.
+DOUBLE_CRUX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class SiteAnalysis:
+    """Everything the pages show that is computed rather than read from the files."""
+
+    graph: nx.DiGraph
+    method: str
+    perspectives: tuple[str, ...]  # "neutral" and person ids, in the order the site shows them
+    strengths: dict[str, semantics.Strengths]  # perspective -> strengths of every node
+    labels: dict[str, str]  # node -> grounded label: IN, OUT or UNDEC
+    theses: tuple[str, ...]
+    cruxes: dict[str, crux_mod.CruxReport] = field(default_factory=dict)  # node -> its top cruxes (neutral)
+    crux_skipped: frozenset[str] = frozenset()  # nodes whose cruxes are over the site's budget
+    thesis_cruxes: dict[str, dict[str, crux_mod.CruxReport]] = field(default_factory=dict)  # thesis -> perspective -> report
+    pairs: tuple[tuple[str, str], ...] = ()
+    double_cruxes: dict[tuple[str, str, str], crux_mod.DoubleCruxReport] = field(default_factory=dict)  # (thesis, a, b)
+    double_skipped: frozenset[tuple[str, str, str]] = frozenset()  # (thesis, a, b) over the budget
+
+
+def expand_pairs(pairs: list[list[str]] | tuple, people: list[str]) -> list[tuple[str, str]]:
+    """Pairs of perspectives, with shell patterns (``commenter-*``) expanded over the people's ids.
+
+    A pattern that matches nobody yields no pair: the knowledge base may not
+    have reached that document yet, and the site should still build.
+    """
+    out: list[tuple[str, str]] = []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise KBError(f"a pair of perspectives needs exactly two entries, got {list(pair)}")
+        sides = [[p] if not any(ch in p for ch in "*?[") else sorted(fnmatch.filter(people, p)) for p in pair]
+        for a in sides[0]:
+            for b in sides[1]:
+                if a != b and (a, b) not in out:
+                    out.append((a, b))
+    return out
+
+
+def crux_costs(G: nx.DiGraph, ancestor_limit: int, cycle_limit: int) -> dict[str, int | None]:
+    """For every node, how many ancestors a crux analysis would examine, or None when it is over budget.
+
+    Over budget: more than ``ancestor_limit`` ancestors, or a circle of more
+    than ``cycle_limit`` arguments among them (or through the node itself).
+    Circles are found once for the whole map and their sizes passed down the
+    condensation, so a node below a big circle is ruled out without a search.
+    """
+    condensed = nx.condensation(G)
+    mapping = condensed.graph["mapping"]
+    worst: dict[int, int] = {}
+    for c in nx.topological_sort(condensed):
+        members = condensed.nodes[c]["members"]
+        size = len(members) if len(members) > 1 else 0
+        worst[c] = max([size, *(worst[p] for p in condensed.predecessors(c))])
+    out: dict[str, int | None] = {}
+    for node in G.nodes:
+        if worst[mapping[node]] > cycle_limit:
+            out[node] = None
+            continue
+        seen = {node}
+        todo = [node]
+        while todo and len(seen) <= ancestor_limit + 1:
+            for pred in G.predecessors(todo.pop()):
+                if pred not in seen:
+                    seen.add(pred)
+                    todo.append(pred)
+        out[node] = len(seen) - 1 if len(seen) <= ancestor_limit + 1 else None
+    return out
+
+
+def _known_perspectives(G: nx.DiGraph, wanted: list[str]) -> list[str]:
+    known = set(semantics.perspectives(G))
+    unknown = [p for p in wanted if p not in known]
+    if unknown:
+        raise KBError(f"unknown perspective{'s' * (len(unknown) > 1)}: {', '.join(unknown)} "
+                      f"(a perspective is 'neutral' or the id of someone in people.yaml)")
+    return list(dict.fromkeys(wanted))
+
+
+def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUTRAL,),
+            pairs: list | tuple = (), *, top: int = TOP_CRUXES, method: str = METHOD,
+            crux_limit: int = CRUX_ANCESTOR_LIMIT, cycle_limit: int = CRUX_CYCLE_LIMIT,
+            double_limit: int = DOUBLE_CRUX_LIMIT) -> SiteAnalysis:
+    """Run every analysis the site shows on a loaded knowledge base."""
+    G = kbgraph.build(kb)
+    views = _known_perspectives(G, [semantics.NEUTRAL, *perspectives])
+    net = semantics.Network(G)
+    taus = {p: semantics.base_scores(G, p) for p in views}
+    strengths = {p: semantics.strengths(net, taus[p], method) for p in views}
+    labels = {n: str(label) for n, label in semantics.grounded(net).items()}
+    theses = tuple(kbgraph.theses(G))
+
+    costs = crux_costs(G, crux_limit, cycle_limit)
+    upstream_cache: dict[str, nx.DiGraph] = {}
+
+    def upstream(target: str) -> nx.DiGraph:
+        if target not in upstream_cache:
+            upstream_cache[target] = G.subgraph(nx.ancestors(G, target) | {target}).copy()
+        return upstream_cache[target]
+
+    def restrict(tau: dict[str, float], sub: nx.DiGraph) -> dict[str, float]:
+        return {n: tau[n] for n in sub}
+
+    node_cruxes: dict[str, crux_mod.CruxReport] = {}
+    skipped: set[str] = set()
+    for n in sorted(G.nodes):
+        if costs[n] is None:
+            skipped.add(n)
+            continue
+        if costs[n] == 0:
+            continue
+        sub = upstream(n)
+        node_cruxes[n] = crux_mod.cruxes(sub, n, restrict(taus[semantics.NEUTRAL], sub), method=method, top=top,
+                                         perspective=semantics.NEUTRAL)
+    thesis_cruxes: dict[str, dict[str, crux_mod.CruxReport]] = {}
+    for t in theses:
+        if not costs[t]:
+            continue
+        sub = upstream(t)
+        thesis_cruxes[t] = {
+            p: node_cruxes[t] if p == semantics.NEUTRAL else
+            crux_mod.cruxes(sub, t, restrict(taus[p], sub), method=method, top=top, perspective=p)
+            for p in views
+        }
+
+    people = sorted(G.graph.get("people", {}))
+    chosen = expand_pairs(pairs, people)
+    for a, b in chosen:
+        _known_perspectives(G, [a, b])
+        taus.setdefault(a, semantics.base_scores(G, a))
+        taus.setdefault(b, semantics.base_scores(G, b))
+    doubles: dict[tuple[str, str, str], crux_mod.DoubleCruxReport] = {}
+    double_skipped: set[tuple[str, str, str]] = set()
+    for t in theses:
+        if costs[t] is None:
+            double_skipped.update((t, a, b) for a, b in chosen)
+            continue
+        sub = upstream(t)
+        for a, b in chosen:
+            disputed = sum(1 for n in sub if taus[a][n] != taus[b][n])
+            if disputed > double_limit:
+                double_skipped.add((t, a, b))
+                continue
+            # One sample: the estimated split is not shown (see the module's docstring), so it is
+            # not worth the 256 re-solves per disputed claim that a faithful estimate costs.
+            samples = crux_mod.SHAPLEY_SAMPLES if disputed <= crux_mod.EXACT_SHAPLEY_LIMIT else 1
+            doubles[(t, a, b)] = crux_mod.double_cruxes(sub, t, restrict(taus[a], sub), restrict(taus[b], sub),
+                                                        method=method, names=(a, b), top=top, samples=samples)
+    return SiteAnalysis(
+        graph=G, method=method, perspectives=tuple(views), strengths=strengths, labels=labels, theses=theses,
+        cruxes=node_cruxes, crux_skipped=frozenset(skipped), thesis_cruxes=thesis_cruxes, pairs=tuple(chosen),
+        double_cruxes=doubles, double_skipped=frozenset(double_skipped),
+    )
+
+
+# --- files ------------------------------------------------------------------------------
+
+ASSETS_DIR = "assets/kb"  # where the site's shared scripts and styles are published
+_HERE = Path(__file__).resolve().parent
+
+
+def load_checked(root: Path) -> KnowledgeBase:
+    """A knowledge base fit to publish: refused, with its errors, when ``kb check`` would report any.
+
+    A site drawn from a broken knowledge base would have dangling links and
+    missing people; warnings (an orphan, a missing quote) do not stop it.
+    """
+    kb, problems = store.load(Path(root))
+    errors = [p for p in store.locate(problems + validate.graph_problems(kb)) if p.severity == "error"]
+    if errors:
+        raise KBError(f"the knowledge base in {root} has {len(errors)} error(s); run `kb check`", errors)
+    return kb
+
+
+def plugin_settings(config_file: Path) -> dict:
+    """The kb plugin's options in an MkDocs config, with the config's docs_dir; empty when there are none.
+
+    ``kb site`` reads them so that the pages it writes are the ones the site
+    publishes.
+    """
+    config_file = Path(config_file)
+    if not config_file.is_file():
+        return {}
+    try:
+        config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise KBError(f"cannot read {config_file}: {exc}") from None
+    for plugin in config.get("plugins") or []:
+        if isinstance(plugin, dict) and "kb" in plugin:
+            return {**(plugin["kb"] or {}), "docs_dir": config.get("docs_dir", "docs")}
+    return {}
+
+
+def vis_network_files() -> dict[str, Path]:
+    """vis-network's script and stylesheet as installed with pyvis, under the names the site uses.
+
+    pyvis bundles vis-network for its own templates; publishing that copy means
+    the site needs no CDN and the repository no copy of its own.
+    """
+    import pyvis
+
+    lib = Path(pyvis.__file__).resolve().parent / "lib"
+
+    def version(path: Path) -> tuple:
+        return tuple(int(p) if p.isdigit() else 0 for p in path.parent.name.removeprefix("vis-").split("."))
+
+    scripts = sorted(lib.glob("vis-*/vis-network.min.js"), key=version)
+    if not scripts:
+        raise KBError(f"vis-network not found in the installed pyvis package ({lib})")
+    folder = scripts[-1].parent
+    return {"vis-network.min.js": folder / "vis-network.min.js", "vis-network.min.css": folder / "vis-network.css"}
+
+
+def asset_files() -> dict[str, Path]:
+    """Every file the site's pages load, by its name in the asset folder: vis-network, the map script, the styles."""
+    return {**vis_network_files(), "kb-map.js": _HERE / "assets" / "kb-map.js", "kb.css": _HERE / "assets" / "kb.css"}
+
+
+def _inside(out_dir: Path, rel: str) -> Path:
+    target = out_dir / rel
+    root = os.path.realpath(out_dir)
+    if os.path.isabs(rel) or not os.path.realpath(target).startswith(root + os.sep):
+        raise KBError(f"refusing to write outside {out_dir}: {rel}")
+    return target
+
+
+def write_pages(pages: dict[str, str], out_dir: Path) -> list[Path]:
+    """Write generated pages under ``out_dir``, refusing any path that would land outside it."""
+    out_dir = Path(out_dir)
+    written = []
+    for rel, text in sorted(pages.items()):
+        target = _inside(out_dir, rel)
+        # Plain writes, not the store's atomic ones: these are build output, rebuilt
+        # whole on the next run, and syncing thousands of files would dominate it.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def copy_assets(out_dir: Path) -> list[Path]:
+    """Copy the shared scripts and styles into ``out_dir``'s asset folder, as the plugin publishes them."""
+    written = []
+    for name, source in asset_files().items():
+        target = _inside(Path(out_dir), f"{ASSETS_DIR}/{name}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        written.append(target)
+    return written

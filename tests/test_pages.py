@@ -1,0 +1,246 @@
+"""kb.pages: the site's pages as a pure function of a fixture knowledge base and its analysis."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import posixpath
+import re
+from pathlib import Path
+
+import markdown
+import pytest
+
+from kb import pages, semantics, site, store
+from conftest import BASE, FIXTURES
+
+XSS = FIXTURES / "xss" / "claims"
+HREF = re.compile(r'href="([^"]*)"')
+MAP_DATA = re.compile(r'<script type="application/json" class="kb-map__data">(.*?)</script>', re.S)
+
+
+def load(root: Path = BASE):
+    kb, problems = store.load(root)
+    assert not [p for p in problems if p.severity == "error"]
+    return kb
+
+
+@pytest.fixture(scope="module")
+def base_pages():
+    kb = load()
+    return kb, pages.generate(kb, ["neutral", "alice", "bob"], [["alice", "bob"]])
+
+
+@pytest.fixture(scope="module")
+def xss_pages():
+    kb = load(XSS)
+    return kb, pages.generate(kb, ["neutral", "mallory"], [["mallory", "alice"]])
+
+
+def html_of(text: str) -> str:
+    """The page as Markdown renders it (what MkDocs would do, without the plugin's shortcut)."""
+    return markdown.markdown(text, extensions=["tables", "attr_list", "toc"])
+
+
+def resolve(page: str, href: str) -> str:
+    """The published page (its URL relative to the root) that a relative link on ``page`` points to."""
+    base = pages.page_url(page)
+    target = posixpath.normpath(posixpath.join(base, href.split("#")[0]))
+    return "" if target == "." else target + "/"
+
+
+def test_every_page_is_generated(base_pages):
+    kb, out = base_pages
+    assert set(out) == {
+        "index.md", "cruxes.md", "claims/index.md", "theories/index.md", "sources/index.md", "people/index.md",
+        *(f"claims/{n}.md" for n in kb.nodes), "theories/see-inside.md", "sources/doc1.md",
+        "people/alice.md", "people/bob.md",
+    }
+    assert all(text.startswith("# ") or page == "index.md" for page, text in out.items())
+
+
+def test_generation_is_pure_and_deterministic(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    kb = load()
+    first = pages.generate(kb, ["neutral", "alice"])
+    assert first == pages.generate(load(), ["neutral", "alice"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_claim_page(base_pages):
+    kb, out = base_pages
+    text = out["claims/see-inside.md"]
+    assert text.startswith("# Interpretability lets us see inside models\n")
+    body = html_of(text)
+    assert "Theory of impact" in body and "Looking inside a model shows what it computes." in body
+    assert '<a href="../../people/alice/">Alice Example</a>' in body
+    assert '<a href="../../sources/doc1/">A small debate</a>' in body
+    assert "“lets us &quot;see&quot; inside the model”" in body
+    assert '<a href="../../theories/see-inside/">Scorecard of this theory of impact</a>' in body
+    # Strength under each perspective, and the grounded label.
+    a = site.analyse(kb, ["neutral", "alice", "bob"])
+    for p, name in (("neutral", "Neutral"), ("alice", "Alice Example"), ("bob", "Bob Example")):
+        assert f"<td>{name}</td>" in body
+        assert f"<td>{a.strengths[p]['see-inside']:.2f}</td>" in body
+    assert f"grounded label <span class=\"kb-label kb-label--{a.labels['see-inside'].lower()}\"" in body
+    # What argues about it, with the edge's weight and note, and each neighbour's standing.
+    assert re.search(r'<a href="\.\./\.\./claims/audits/">Audits need interpretability</a> \(Claim, weight 0\.5\)'
+                     r' · strength [0-9.]+, (IN|OUT|UNDEC) · Note: Our reading\.',
+                     body)
+    assert '<a href="../../claims/wont-scale/">It will not scale</a> (Rebuttal)' in body
+    # Where people stand.
+    assert "“It won&#x27;t scale”" in body and "<td>0.20</td>" in body
+    # Its cruxes (it has ancestors) and its map.
+    assert '<h2 id="cruxes">Cruxes</h2>' in body
+    data = json.loads(MAP_DATA.search(body).group(1))
+    assert {n["id"] for n in data["nodes"]} == {"see-inside", "audits", "wont-scale"}
+
+
+def test_claim_without_ancestors_has_no_crux_section(base_pages):
+    _, out = base_pages
+    assert 'id="cruxes"' not in out["claims/audits.md"]
+
+
+def test_scorecard(base_pages):
+    _, out = base_pages
+    body = html_of(out["theories/see-inside.md"])
+    assert body.startswith('<h1 id="scorecard-interpretability-lets-us-see-inside-models">Scorecard: Interpretability')
+    assert '<h2 id="critiques">Critiques (1)</h2>' in body
+    assert '<h3 id="critique-wont-scale">It will not scale</h3>' in body
+    assert "No reply to this critique in the knowledge base." in body
+    assert '<h2 id="support">Support (1)</h2>' in body
+    assert "<td>Alice Example</td>" in body and "<td>Bob Example</td>" in body
+    overview = html_of(out["theories/index.md"])
+    assert '<a href="../theories/see-inside/">Interpretability lets us see inside models</a>' in overview
+    assert "<th>Critiques</th><th>Replies</th><th>Neutral</th><th>Alice Example</th><th>Bob Example</th>" in overview
+
+
+def test_source_page_orders_claims_as_the_document_does(base_pages):
+    kb, _ = base_pages
+    text = "It won’t scale to frontier models. Later: Audits need it. At the end: lets us \"see\" inside the model."
+    out = pages.render(kb, site.analyse(kb), pages.Options(source_texts={"doc1": text}))
+    body = out["sources/doc1.md"]
+    order = [m.group(1) for m in re.finditer(r'href="\.\./\.\./claims/([a-z-]+)/"', body)]
+    assert order == ["wont-scale", "audits", "see-inside"]
+    assert 'id="section-1"' in body
+
+
+def test_people_and_cruxes_pages(base_pages):
+    _, out = base_pages
+    alice = html_of(out["people/alice.md"])
+    assert "What they assert (2)" in alice and "Where they stand (1)" in alice
+    cruxes = html_of(out["cruxes.md"])
+    assert "Double cruxes" in cruxes and "Alice Example and Bob Example" in cruxes
+
+
+def test_home_page(base_pages):
+    kb, out = base_pages
+    intro = "# A custom home\n\nWritten by the site's editors."
+    home = pages.render(kb, site.analyse(kb), pages.Options(intro=intro))["index.md"]
+    assert home.startswith(intro)
+    body = html_of(out["index.md"])
+    assert "<strong>3 nodes</strong>" in body and "<strong>1 supports</strong>" in body
+    data = json.loads(MAP_DATA.search(body).group(1))
+    assert len(data["nodes"]) == 3 and data["base"] == ""
+    assert '<a href="theories/">Theories of impact</a>' in body
+
+
+def test_every_link_leads_to_a_generated_page(base_pages, xss_pages):
+    for kb, out in (base_pages, xss_pages):
+        published = {pages.page_url(p) for p in out}
+        anchors = {pages.page_url(p): set(re.findall(r'id="([^"]+)"', html_of(t))) for p, t in out.items()}
+        for page, text in out.items():
+            body = html_of(text)
+            for href in HREF.findall(body):
+                href = html.unescape(href)
+                if href.startswith(("http://", "https://")):
+                    continue
+                target = resolve(page, href)
+                assert target in published, f"{page}: broken link {href}"
+                if "#" in href:
+                    assert href.split("#")[1] in anchors[target], f"{page}: broken anchor {href}"
+            for block in MAP_DATA.findall(body):
+                data = json.loads(block)
+                for node in data["nodes"]:
+                    assert resolve(page, data["base"] + node["url"]) in published
+
+
+def test_links_without_directory_urls():
+    kb = load()
+    out = pages.render(kb, site.analyse(kb), pages.Options(directory_urls=False))
+    assert '<a href="../people/alice.html">' in out["claims/see-inside.md"]
+    assert '<a href="theories/index.html">' in out["index.md"]
+    assert pages.url_between("claims/a.md", "index.md", directory_urls=False) == "../index.html"
+    assert pages.url_between("index.md", "index.md") == "./"
+    assert pages.url_between("claims/a.md", "claims/b.md") == "../../claims/b/"
+
+
+def test_hostile_text_is_escaped_everywhere(xss_pages):
+    kb, out = xss_pages
+    for page, text in out.items():
+        body = html_of(text)
+        outside_json = MAP_DATA.sub("", body)
+        for needle in ("<img", "<script>", "<svg", "<iframe", "<b ", "onmouseover=\"", '="javascript'):
+            assert needle not in outside_json, f"{page}: {needle!r} reached the HTML"
+        for block in MAP_DATA.findall(body):
+            assert "<" not in block
+    body = html_of(out["claims/img-title.md"])
+    assert '<h1 id="img-srcx-onerroralert1">&lt;img src=x onerror=alert(1)&gt;</h1>' in body
+    assert "&lt;/script&gt;&lt;script&gt;alert(&#x27;text&#x27;)&lt;/script&gt;" in body
+    assert "[a link](javascript:alert(&#x27;md&#x27;))".replace("javascript:", "javascript&#x3A;") not in body
+    # The schema lets a url hold anything; only plain web addresses become links.
+    assert 'href="javascript' not in html_of(out["people/mallory.md"])
+    assert 'href="javascript' not in html_of(out["sources/doc1.md"])
+
+
+def test_md_and_h_make_text_inert():
+    assert pages.h('<a href="x">&') == "&lt;a href=&quot;x&quot;&gt;&amp;"
+    rendered = markdown.markdown("# " + pages.md("*not* [a](b) `c` <i>d</i> {: #e} # f"), extensions=["attr_list"])
+    assert "<em>" not in rendered and "<a " not in rendered and "<code>" not in rendered and "<i>" not in rendered
+    assert "*not* [a](b) `c` &lt;i&gt;d&lt;/i&gt; {: #e} # f" in rendered
+
+
+def test_unconverged_strength_is_never_shown_as_final(base_pages):
+    kb, _ = base_pages
+    a = site.analyse(kb)
+    neutral = a.strengths["neutral"]
+    stuck = dataclasses.replace(neutral, converged=False, unconverged=frozenset({"see-inside"}))
+    out = pages.render(kb, dataclasses.replace(a, strengths={**a.strengths, "neutral": stuck}))
+    value = f"{neutral['see-inside']:.2f}"
+    body = out["claims/see-inside.md"]
+    assert f"≈{value} (provisional)" in body and "undecided (did not converge)" in body
+    assert f"<strong>{value}</strong>" not in body
+    assert "≈ marks a provisional strength" in body
+    assert "provisional" not in out["claims/audits.md"]
+
+
+def test_cruxes_over_budget_are_listed_not_computed():
+    kb = load()
+    a = site.analyse(kb, crux_limit=1)
+    assert "see-inside" in a.crux_skipped
+    body = pages.render(kb, a)["claims/see-inside.md"]
+    assert "<code>kb cruxes see-inside</code> computes them" in body
+
+
+def test_pairs_expand_patterns():
+    assert site.expand_pairs([["a", "commenter-*"], ["a", "b"]], ["a", "b", "commenter-1", "commenter-2"]) == [
+        ("a", "commenter-1"), ("a", "commenter-2"), ("a", "b")]
+    assert site.expand_pairs([["a", "nobody-*"]], ["a"]) == []
+
+
+def test_unknown_perspective_is_refused():
+    with pytest.raises(Exception, match="unknown perspective"):
+        site.analyse(load(), ["neutral", "carol"])
+
+
+def test_site_analysis_cruxes_match_the_whole_map():
+    """Cruxes computed on a target's ancestors alone equal those on the whole map."""
+    from kb import cruxes, graph
+
+    kb = load(XSS)
+    a = site.analyse(kb, ["neutral"])
+    G = graph.build(kb)
+    for node, report in a.cruxes.items():
+        full = cruxes.cruxes(G, node, semantics.base_scores(G), top=site.TOP_CRUXES, perspective="neutral")
+        assert full.to_dict() == report.to_dict()
