@@ -5,6 +5,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 SEEDS ?= ../shared/seeds
+# Material prints a banner about its successor on every MkDocs run; it says nothing about this site.
+export NO_MKDOCS_2_WARNING := 1
 
 ARGDOWN := tests/argdown/node_modules/.bin/argdown
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -33,6 +35,7 @@ build: $(VENV)/.installed
 
 # Real readers of the exports, for the tests: Graphviz from Debian, the Argdown CLI from
 # npm (pinned in tests/argdown). Installed only when missing; KB_SKIP_EXTERNAL=1 skips both.
+# The browser tests drive Debian's Chromium, installed when missing; KB_SKIP_BROWSER=1 skips them.
 $(ARGDOWN): tests/argdown/package.json tests/argdown/package-lock.json
 	cd tests/argdown && npm ci --no-audit --no-fund
 	touch $@
@@ -40,6 +43,8 @@ $(ARGDOWN): tests/argdown/package.json tests/argdown/package-lock.json
 test-tools: $(if $(KB_SKIP_EXTERNAL),,$(ARGDOWN))
 	@[ -n "$(KB_SKIP_EXTERNAL)" ] || command -v dot >/dev/null || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
+	@[ "$(KB_SKIP_BROWSER)" = 1 ] || [ -x /usr/bin/chromium ] || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 test: $(VENV)/.installed-test test-tools
 	$(BIN)/python -m pytest
