@@ -17,6 +17,7 @@ COMMAND_MODULES = {
     "rm": "author", "mv": "author", "fmt": "author", "recover": "author",
     "cruxes": "query", "show": "query", "search": "query", "list": "query", "path": "query", "stats": "query",
     "export": "interchange", "import": "interchange",
+    "site": "site",
 }
 
 
