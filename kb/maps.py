@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from typing import Callable, Iterable
+from typing import Iterable
 
 import networkx as nx
 from pyvis.network import Network
@@ -53,7 +53,6 @@ _JSON_ESCAPES = (
     ("\u2029", "\\u2029"),
 )
 
-UrlOf = Callable[[str], str]
 
 
 
@@ -94,8 +93,8 @@ def label_for(title: str, limit: int = LABEL_CHARS) -> str:
 
 
 def tooltip(data: dict) -> str:
-    """Hover text: the full title and the kind. vis-network shows a string title as text, never as HTML."""
-    return f"{data.get('title') or ''}\n{style.kind_style(data.get('kind')).label}"
+    """Hover text: the full title. vis-network shows a string title as text, never as HTML."""
+    return data.get("title") or ""
 
 
 def _kind(data: dict) -> str:
@@ -139,10 +138,9 @@ def _edge_options(data: dict) -> dict:
     relation = data.get("relation", "supports")
     rel = style.RELATION_STYLES.get(relation, style.RELATION_STYLES["supports"])
     weight = float(data.get("weight", 1.0))
-    title = f"{rel.label} (weight {weight:g})"
-    if data.get("note"):
-        title += f"\n{data['note']}"
-    out = {"color": rel.colour, "width": style.edge_width(weight), "title": title}
+    out = {"color": rel.colour, "width": style.edge_width(weight)}
+    if weight != 1.0 or data.get("note"):  # a plain edge says all it has to say by its colour
+        out["title"] = f"{rel.label} (weight {weight:g})" + (f"\n{data['note']}" if data.get("note") else "")
     if rel.dashes:
         out["dashes"] = True
     return out
@@ -180,25 +178,26 @@ class Atlas:
     only its positions and links added.
     """
 
-    def __init__(self, G: nx.DiGraph, url_of: UrlOf):
-        """``url_of`` gives the address of a node's page relative to the site's root.
+    def __init__(self, G: nx.DiGraph, page: str = "claims/{id}/"):
+        """``page`` is the address of a node's page relative to the site's root, with ``{id}`` for its id.
 
-        Each map's data carries a ``base``, the way from its page up to the root,
-        which the map script puts in front of these addresses: the addresses stay
-        the same on every page, so they are encoded once.
+        Each map's data carries it and a ``base``, the way from the map's page up
+        to the root; the map script makes a node's address from the two. Nodes
+        carry no address of their own: it would be most of a page's weight.
         """
         self.graph = G
         self.network = build_network(G)
         self._node_json: dict[str, str] = {}
         self._kind: dict[str, str] = {}
         for node in self.network.nodes:
-            node["url"] = url_of(node["id"])
             del node["shape"]  # pyvis always sets one; the node's group already says it
             self._node_json[node["id"]] = _dumps(node)[1:-1]  # without the braces: x and y go in front
             self._kind[node["id"]] = node["group"]
         self._out: dict[str, list[tuple[str, str]]] = {n: [] for n in self._node_json}
         self._adj: dict[str, list[tuple[str, float]]] = {n: [] for n in self._node_json}
+        self._page = page
         for edge in self.network.edges:
+            edge.pop("arrows", None)  # pyvis marks every edge of a directed network; the options do it once
             source, target = edge["from"], edge["to"]
             self._out[source].append((target, _dumps(edge)))
             weight = float(G.edges[source, target].get("weight", 1.0))
@@ -283,7 +282,7 @@ class Atlas:
         """The JSON for a map of these nodes and every edge between them, and its edge count.
 
         ``base`` leads from the page the map sits on to the site's root (``../../``);
-        clicking a node follows ``base`` and the node's address.
+        clicking a node follows ``base`` and its page's address.
         """
         parts = []
         for node_id in nodes:
@@ -298,7 +297,7 @@ class Atlas:
         keep = set(nodes)
         edges = [text for node_id in nodes for target, text in self._out[node_id] if target in keep]
         key = _dumps(legend({self._kind[n] for n in nodes}))
-        body = ('{"base":' + _dumps(base) + ',"nodes":[' + ",".join(parts) + '],"edges":[' + ",".join(edges) + '],"options":' + self._options
+        body = ('{"base":' + _dumps(base) + ',"page":' + _dumps(self._page) + ',"nodes":[' + ",".join(parts) + '],"edges":[' + ",".join(edges) + '],"options":' + self._options
                 + ',"legend":' + key + "}")
         return body, len(edges)
 

@@ -44,12 +44,12 @@ def test_json_cannot_close_the_script_element():
 
 def test_hostile_titles_stay_data():
     G = _graph(XSS)
-    atlas = maps.Atlas(G, lambda n: f"claims/{n}/")
+    atlas = maps.Atlas(G)
     fragment = atlas.local_map("img-title", "../../")
     script = fragment[fragment.index("<script"):fragment.index("</script>")]
     assert script.count("<") == 1, "only the opening tag itself may contain '<'"
     data = _data(fragment)
-    titles = {node["id"]: node["title"].split("\n")[0] for node in data["nodes"]}
+    titles = {node["id"]: node["title"] for node in data["nodes"]}
     assert titles["img-title"] == "<img src=x onerror=alert(1)>"
     assert titles["script-title"] == "</title></script><script>alert('title')</script>"
     # Outside the JSON the fragment carries no knowledge-base text at all.
@@ -67,7 +67,7 @@ def test_built_with_pyvis_styled_by_kind_and_relation():
     support, attack = edges[("audits", "see-inside")], edges[("wont-scale", "see-inside")]
     assert support["color"] == style.RELATION_STYLES["supports"].colour
     assert attack["color"] == style.RELATION_STYLES["attacks"].colour and attack["dashes"] is True
-    assert support["arrows"] == "to" and attack["arrows"] == "to"
+    assert support["arrows"] == "to" and attack["arrows"] == "to"  # pyvis's; the site's maps set arrows once
     assert support["width"] == style.edge_width(0.5) < attack["width"] == style.edge_width(1.0)
     assert "Our reading." in support["title"]
     options = maps.map_options()
@@ -77,13 +77,13 @@ def test_built_with_pyvis_styled_by_kind_and_relation():
 
 def test_local_map_data():
     G = _graph()
-    atlas = maps.Atlas(G, lambda n: f"claims/{n}/")
+    atlas = maps.Atlas(G)
     fragment = atlas.local_map("see-inside", "../../")
     data = _data(fragment)
     assert data["base"] == "../../"
     assert [n["id"] for n in data["nodes"]][0] == "see-inside"
     assert {n["id"] for n in data["nodes"]} == {"see-inside", "audits", "wont-scale"}
-    assert {n["url"] for n in data["nodes"]} == {f"claims/{n}/" for n in G}
+    assert data["page"] == "claims/{id}/"
     assert len(data["edges"]) == 2
     assert 'data-nodes="3"' in fragment and 'data-edges="2"' in fragment and "data-search-exclude" in fragment
     assert {k["label"] for k in data["legend"]["kinds"]} == {"Theory of impact", "Claim", "Rebuttal"}
@@ -93,21 +93,21 @@ def test_local_map_data():
 
 def test_neighbourhood_is_two_steps_nearest_first_and_capped():
     G = _chain(9)
-    atlas = maps.Atlas(G, lambda n: n)
+    atlas = maps.Atlas(G)
     nodes, total = atlas.neighbourhood("n4")
     assert nodes[0] == "n4" and set(nodes[1:3]) == {"n3", "n5"} and set(nodes[3:]) == {"n2", "n6"}
     assert total == 5
     star = kbgraph.from_edges([(f"leaf{i:03d}", "hub", "attacks") for i in range(150)])
     for node in star:
         star.nodes[node].update(kind="claim", title=node)
-    nodes, total = maps.Atlas(star, lambda n: n).neighbourhood("hub", cap=100)
+    nodes, total = maps.Atlas(star).neighbourhood("hub", cap=100)
     assert len(nodes) == 100 and total == 151 and nodes[0] == "hub"
-    assert nodes == maps.Atlas(star, lambda n: n).neighbourhood("hub", cap=100)[0]  # deterministic
+    assert nodes == maps.Atlas(star).neighbourhood("hub", cap=100)[0]  # deterministic
 
 
 def test_radial_layout_places_every_node_apart():
     G = _chain(7)
-    atlas = maps.Atlas(G, lambda n: n)
+    atlas = maps.Atlas(G)
     nodes, _ = atlas.neighbourhood("n3")
     pos = atlas.radial_layout("n3", nodes)
     assert set(pos) == set(nodes) and pos["n3"] == (0.0, 0.0)

@@ -79,7 +79,7 @@
     network.on("click", function (event) {
       if (event.nodes && event.nodes.length) {
         var node = nodes.get(event.nodes[0]);
-        if (node) follow((data.base || "") + node.url);
+        if (node) follow((data.base || "") + String(data.page).replace("{id}", encodeURIComponent(node.id)));
       }
     });
     network.on("hoverNode", function () { holder.style.cursor = "pointer"; });
