@@ -58,6 +58,8 @@ LABEL_TEXT = {
     "OUT": "defeated by an objection that stands",
     "UNDEC": "the map cannot settle it either way",
 }
+_LABEL_HTML = {label: f'<span class="kb-label kb-label--{label.lower()}" title="{text}">{label}</span>'
+               for label, text in LABEL_TEXT.items()}
 
 
 @dataclass(frozen=True)
@@ -183,8 +185,8 @@ class _Site:
         self.nodes: dict[str, Node] = {n: kb.nodes[n] for n in sorted(kb.nodes) if n in self.G}
         self.provisional_used = False
         self._urls: dict[str, str] = {}
-        self._node_targets: dict[str, tuple[str, str]] = {}
-        self.atlas = maps.Atlas(self.G, lambda nid: self.root_url(node_page(nid)))
+        self._targets: dict[tuple, tuple[str, str]] = {}
+        self.atlas = maps.Atlas(self.G, page_url(node_page("{id}"), options.directory_urls))
         self.sections = self._sections()
         self.page = HOME
         self.by_speaker: dict[str, list[str]] = defaultdict(list)
@@ -224,8 +226,17 @@ class _Site:
         person = self.kb.people.get(pid)
         return person.name if person else pid
 
+    def _target(self, key: tuple, to_page: str, text: str) -> str:
+        """A page's address (from the root) and escaped link text, kept: the same few are linked thousands of times."""
+        target = self._targets.get(key)
+        if target is None:
+            target = self._targets[key] = (self.root_url(to_page), h(text))
+        return f'<a href="{self.base}{target[0]}">{target[1]}</a>'
+
     def person_link(self, pid: str) -> str:
-        return self.link(person_page(pid), self.person_name(pid)) if pid in self.kb.people else h(pid)
+        if pid not in self.kb.people:
+            return h(pid)
+        return self._target(("person", pid), person_page(pid), self.person_name(pid))
 
     def perspective_name(self, p: str) -> str:
         return "Neutral" if p == NEUTRAL else self.person_name(p)
@@ -235,13 +246,10 @@ class _Site:
 
     def source_link(self, sid: str) -> str:
         source = self.kb.sources.get(sid)
-        return self.link(source_page(sid), source.title) if source else h(sid)
+        return self._target(("source", sid), source_page(sid), source.title) if source else h(sid)
 
     def node_link(self, nid: str) -> str:
-        target = self._node_targets.get(nid)
-        if target is None:  # a node page's address and escaped title, kept: nodes are linked from many pages
-            target = self._node_targets[nid] = (self.root_url(node_page(nid)), h(self.nodes[nid].title))
-        return f'<a href="{self.base}{target[0]}">{target[1]}</a>'
+        return self._target(("node", nid), node_page(nid), self.nodes[nid].title)
 
     def kind_label(self, nid: str) -> str:
         return style.kind_style(self.nodes[nid].kind).label
@@ -264,8 +272,7 @@ class _Site:
         return semantics.verdict(s[nid]) if s.final(nid) else "undecided (did not converge)"
 
     def label(self, nid: str) -> str:
-        label = self.a.labels.get(nid, "UNDEC")
-        return f'<span class="kb-label kb-label--{label.lower()}" title="{h(LABEL_TEXT.get(label, ""))}">{label}</span>'
+        return _LABEL_HTML.get(self.a.labels.get(nid, "UNDEC"), _LABEL_HTML["UNDEC"])
 
     def footnote(self) -> str:
         if not self.provisional_used:
@@ -383,17 +390,17 @@ def _node_page(s: _Site, nid: str) -> str:
     where += "."
     if node.tags:
         where += f" Tags: {h(', '.join(node.tags))}."
-    own = [f'<p class="kb-summary">{" · ".join(summary)}</p>', paragraphs(node.text),
-           f'<p class="kb-provenance">{where} Id: <code>{h(nid)}</code>.</p>']
+    # Searchable: the node's own words. Everything else is in blocks search leaves out.
+    own = [paragraphs(node.text)]
     if source.quote:
-        own.append(f'<blockquote class="kb-quote"><p>“{h(source.quote)}”</p>'
-                   f'<p class="kb-attribution">— {s.person_link(node.speaker)}</p></blockquote>')
+        own.append(f'<blockquote class="kb-quote"><p>“{h(source.quote)}”</p></blockquote>')
+    about = [f'<p class="kb-provenance">{where} Id: <code>{h(nid)}</code>.</p>']
     if node.kind == THEORY:
-        own.append(f'<p>{s.link(theory_page(nid), "Scorecard of this theory of impact")}</p>')
+        about.append(f'<p>{s.link(theory_page(nid), "Scorecard of this theory of impact")}</p>')
     if node.note:
-        own.append(f'<p class="kb-note">Editorial note: {h(node.note)}</p>')
+        about.append(f'<p class="kb-note">Editorial note: {h(node.note)}</p>')
 
-    rest = [_heading("Strength", "strength")]
+    rest = [*about, _heading("Strength", "strength")]
     rows = []
     for p in s.a.perspectives:
         tau = 0.5 if p == NEUTRAL else node.credence(p)
@@ -443,7 +450,8 @@ def _node_page(s: _Site, nid: str) -> str:
     rest += [_heading("Map", "map"),
              f"<p>Everything within {s.o.local_steps} steps of this claim. Click a node to open its page.</p>",
              s.atlas.local_map(nid, s.base, steps=s.o.local_steps, cap=s.o.local_cap), s.footnote()]
-    return "\n".join([f"# {md(node.title)}", "", _block(*own), "", _block(*rest, search=False), ""])
+    return "\n".join([f"# {md(node.title)}", "", _block(f'<p class="kb-summary">{" · ".join(summary)}</p>', search=False),
+                      "", _block(*own), "", _block(*rest, search=False), ""])
 
 
 # --- theories of impact -----------------------------------------------------------------------------

@@ -163,7 +163,8 @@ def test_every_link_leads_to_a_generated_page(base_pages, xss_pages):
             for block in MAP_DATA.findall(body):
                 data = json.loads(block)
                 for node in data["nodes"]:
-                    assert resolve(page, data["base"] + node["url"]) in published
+                    url = data["base"] + data["page"].replace("{id}", node["id"])
+                    assert resolve(page, url) in published
 
 
 def test_links_without_directory_urls():

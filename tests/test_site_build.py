@@ -89,8 +89,9 @@ def test_every_link_and_asset_is_local_and_exists(which, real_site, fixture_site
 
             data = json.loads(block)
             for node in data["nodes"]:
-                target = (page.parent / (data["base"] + node["url"])).resolve() / "index.html"
-                assert target.exists(), f"{page.relative_to(out)}: map links to missing {node['url']}"
+                url = data["base"] + data["page"].replace("{id}", node["id"])
+                target = (page.parent / url).resolve() / "index.html"
+                assert target.exists(), f"{page.relative_to(out)}: map links to missing {url}"
     for css in out.rglob("*.css"):
         text = css.read_text(encoding="utf-8")
         assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", text), f"{css} loads from another host"
