@@ -94,13 +94,17 @@ def md(text: object) -> str:
 
 
 def paragraphs(text: str) -> str:
-    """Longer text as HTML paragraphs, one per blank-line-separated paragraph of the original."""
+    """Longer text as HTML paragraphs: the paragraph breaks an editor wrote are kept, other white space folded."""
     parts = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
     return "".join(f"<p>{h(p)}</p>" for p in parts)
 
 
 def page_url(path: str, directory_urls: bool = True) -> str:
-    """Where MkDocs publishes a Markdown page, relative to the site root."""
+    """Where MkDocs publishes a Markdown page, relative to the site root.
+
+    Generated pages link by published address because MkDocs rewrites links
+    only in Markdown, and these pages' links sit in HTML.
+    """
     stem = path[:-3] if path.endswith(".md") else path
     if not directory_urls:
         return stem + ".html"
@@ -140,7 +144,7 @@ def person_page(person_id: str) -> str:
 
 
 def table(header: Iterable[str], rows: Iterable[Iterable[str]], cls: str = "") -> str:
-    """An HTML table from cells that are already HTML."""
+    """An HTML table from cells that are already HTML (HTML rather than Markdown pipes: see the module's docstring)."""
     head = "".join(f"<th>{c}</th>" for c in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     attr = f' class="{cls}"' if cls else ""
@@ -148,7 +152,7 @@ def table(header: Iterable[str], rows: Iterable[Iterable[str]], cls: str = "") -
 
 
 def facts(rows: Iterable[tuple[str, str]]) -> str:
-    """A two-column list of labelled facts (label text, HTML value)."""
+    """Labelled facts (label text, HTML value) as a table without a header row, which Markdown tables cannot omit."""
     body = "".join(f"<tr><th>{h(k)}</th><td>{v}</td></tr>" for k, v in rows)
     return f'<table class="kb-facts"><tbody>{body}</tbody></table>'
 
@@ -365,7 +369,7 @@ def _crux_table(s: _Site, report) -> str:
 
 
 def _heading(title: str, anchor: str, level: int = 2) -> str:
-    """A section heading inside an HTML block, with an id to link to."""
+    """A heading inside an HTML block, so that search leaves its section out; its id keeps it linkable."""
     return f'<h{level} id="{h(anchor)}">{h(title)}</h{level}>'
 
 

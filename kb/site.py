@@ -135,7 +135,7 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
             pairs: list | tuple = (), *, top: int = TOP_CRUXES, method: str = METHOD,
             crux_limit: int = CRUX_ANCESTOR_LIMIT, cycle_limit: int = CRUX_CYCLE_LIMIT,
             double_limit: int = DOUBLE_CRUX_LIMIT) -> SiteAnalysis:
-    """Run every analysis the site shows on a loaded knowledge base."""
+    """Run every analysis the site shows, once per build, so that page generation only reads results."""
     G = kbgraph.build(kb)
     views = _known_perspectives(G, [semantics.NEUTRAL, *perspectives])
     net = semantics.Network(G)

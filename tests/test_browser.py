@@ -198,6 +198,8 @@ def test_home_page_draws_the_whole_map(reader, real_site, real_kb):
     reader.open(real_site.url)
     drawn = reader.wait_for_map()
     assert drawn == len(real_kb.nodes)
+    # Positions come with the page and physics is off: the whole map is drawn within a couple of seconds.
+    assert int(reader.page.get_attribute(".kb-map", "data-kb-drawn-ms")) < 3000
     assert reader.page.evaluate("document.querySelector('.kb-map').kbNetwork.body.nodeIndices.length") == drawn
     assert reader.canvas_ink() > 50
     assert reader.page.locator(".kb-map__legend li").count() >= 3

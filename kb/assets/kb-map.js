@@ -74,6 +74,8 @@
     container.kbNetwork = network;
     network.once("afterDrawing", function () {
       container.setAttribute("data-kb-drawn", String(nodes.length));
+      // Milliseconds since the page started loading: how long a reader waited for the map.
+      container.setAttribute("data-kb-drawn-ms", String(Math.round(performance.now())));
     });
     network.fit({ animation: false });
     network.on("click", function (event) {
