@@ -171,6 +171,18 @@ def _baseline(net: Network, tau: Mapping[str, float] | None, method: Method, tol
     return _Baseline(net, taus, solution, net.unconverged(solution))
 
 
+def _upstream(G: nx.DiGraph, target: str,
+              *taus: Mapping[str, float] | None) -> tuple[nx.DiGraph, list[Mapping[str, float] | None]]:
+    """The target with its ancestors, and the base scores restricted to them.
+
+    Nothing else can move the target's strength, so solving only this part gives
+    the whole map's numbers while keeping a query about one claim from solving
+    every other claim too.
+    """
+    sub = G.subgraph(nx.ancestors(G, target) | {target})
+    return sub, [None if tau is None else {n: v for n, v in tau.items() if n in sub} for tau in taus]
+
+
 def _node_info(G: nx.DiGraph, node_id: str) -> tuple[str | None, str | None]:
     data = G.nodes[node_id]
     return data.get("title"), data.get("speaker")
@@ -262,8 +274,10 @@ def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *
     (from :func:`kb.semantics.grounded`) to have each crux carry its label.
     """
     require_node(G, target)
-    net = network or Network(G)
-    base = _baseline(net, tau, method, tol, max_iterations)
+    if network is None:
+        sub, (tau,) = _upstream(G, target, tau)
+        network = Network(sub)
+    base = _baseline(network, tau, method, tol, max_iterations)
     return _report(G, base, target, method, top, perspective, tol, max_iterations, labels)
 
 
@@ -327,7 +341,8 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     so the estimated parts still add up to it.
     """
     require_node(G, target)
-    net = Network(G)
+    sub, (tau_a, tau_b) = _upstream(G, target, tau_a, tau_b)
+    net = Network(sub)
     a = _baseline(net, tau_a, method, tol, max_iterations)
     b = _baseline(net, tau_b, method, tol, max_iterations)
     t = net.index[target]

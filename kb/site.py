@@ -6,12 +6,9 @@ perspective the site shows, and keeps the results in one frozen value that page
 generation reads. Page generation then never calls the analysis itself, so it
 stays a function of its inputs and its tests can hand it any analysis they like.
 
-A node's strength depends on its ancestors alone (strength flows along the
-edges), so every crux and double-crux analysis is run on the subgraph of its
-target and the target's ancestors: the numbers are those of the whole map, and
-the cost is that of the part that matters. Within it, an analysis re-solves
-twice per ancestor. Where the
-ancestors form a chain that is cheap; where they go round in a large circle,
+Crux analyses solve only the target and its ancestors (see
+:func:`kb.cruxes.cruxes`), and within that part re-solve twice per ancestor.
+Where the ancestors form a chain that is cheap; where they go round in a large circle,
 every re-solve iterates the whole circle to convergence and the cost grows
 with the square of the map. Each target is costed first (its ancestors, and the
 largest circle among them), and one over the site's budget is listed as not
@@ -145,16 +142,6 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
     theses = tuple(kbgraph.theses(G))
 
     costs = crux_costs(G, crux_limit, cycle_limit)
-    upstream_cache: dict[str, nx.DiGraph] = {}
-
-    def upstream(target: str) -> nx.DiGraph:
-        if target not in upstream_cache:
-            upstream_cache[target] = G.subgraph(nx.ancestors(G, target) | {target}).copy()
-        return upstream_cache[target]
-
-    def restrict(tau: dict[str, float], sub: nx.DiGraph) -> dict[str, float]:
-        return {n: tau[n] for n in sub}
-
     node_cruxes: dict[str, crux_mod.CruxReport] = {}
     skipped: set[str] = set()
     for n in sorted(G.nodes):
@@ -163,17 +150,15 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
             continue
         if costs[n] == 0:
             continue
-        sub = upstream(n)
-        node_cruxes[n] = crux_mod.cruxes(sub, n, restrict(taus[semantics.NEUTRAL], sub), method=method, top=top,
+        node_cruxes[n] = crux_mod.cruxes(G, n, taus[semantics.NEUTRAL], method=method, top=top,
                                          perspective=semantics.NEUTRAL)
     thesis_cruxes: dict[str, dict[str, crux_mod.CruxReport]] = {}
     for t in theses:
         if not costs[t]:
             continue
-        sub = upstream(t)
         thesis_cruxes[t] = {
             p: node_cruxes[t] if p == semantics.NEUTRAL else
-            crux_mod.cruxes(sub, t, restrict(taus[p], sub), method=method, top=top, perspective=p)
+            crux_mod.cruxes(G, t, taus[p], method=method, top=top, perspective=p)
             for p in views
         }
 
@@ -189,16 +174,16 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
         if costs[t] is None:
             double_skipped.update((t, a, b) for a, b in chosen)
             continue
-        sub = upstream(t)
+        upstream = nx.ancestors(G, t) | {t}
         for a, b in chosen:
-            disputed = sum(1 for n in sub if taus[a][n] != taus[b][n])
+            disputed = sum(1 for n in upstream if taus[a][n] != taus[b][n])
             if disputed > double_limit:
                 double_skipped.add((t, a, b))
                 continue
             # One sample: the estimated split is not shown (see the module's docstring), so it is
             # not worth the 256 re-solves per disputed claim that a faithful estimate costs.
             samples = crux_mod.SHAPLEY_SAMPLES if disputed <= crux_mod.EXACT_SHAPLEY_LIMIT else 1
-            doubles[(t, a, b)] = crux_mod.double_cruxes(sub, t, restrict(taus[a], sub), restrict(taus[b], sub),
+            doubles[(t, a, b)] = crux_mod.double_cruxes(G, t, taus[a], taus[b],
                                                         method=method, names=(a, b), top=top, samples=samples)
     return SiteAnalysis(
         graph=G, method=method, perspectives=tuple(views), strengths=strengths, labels=labels, theses=theses,
