@@ -30,7 +30,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from kb.models import Edge, Node, SourceRef, Stance
+from kb.models import Edge, Node, SourceRef, Stance, Undercut
 
 WIDTH = 100
 INDENT = "  "
@@ -169,13 +169,27 @@ class _Emitter:
         self.add(f"{key}:", (key,))
         for i, edge in enumerate(edges):
             item = (key, i)
-            if edge.weight == 1.0 and edge.note is None:
+            if edge.weight == 1.0 and edge.note is None and not edge.with_:
                 self.add(f"{INDENT}- {plain_id(edge.target)}", item)
                 continue
             self.add(f"{INDENT}- target: {plain_id(edge.target)}", item, item + ("target",))
+            if edge.with_:
+                self.add(f"{INDENT * 2}with: [{', '.join(plain_id(p) for p in edge.with_)}]", item + ("with",))
             if edge.weight != 1.0:
                 self.add(f"{INDENT * 2}weight: {number(edge.weight)}", item + ("weight",))
             self.free("note", edge.note, INDENT * 2, item + ("note",))
+
+    def undercuts(self, undercuts: list[Undercut]) -> None:
+        if not undercuts:
+            return
+        self.add("undercuts:", ("undercuts",))
+        for i, cut in enumerate(undercuts):
+            item = ("undercuts", i)
+            self.add(f"{INDENT}- source: {plain_id(cut.source)}", item, item + ("source",))
+            self.add(f"{INDENT * 2}target: {plain_id(cut.target)}", item + ("target",))
+            if cut.weight != 1.0:
+                self.add(f"{INDENT * 2}weight: {number(cut.weight)}", item + ("weight",))
+            self.free("note", cut.note, INDENT * 2, item + ("note",))
 
     def source(self, source: SourceRef) -> None:
         self.add("source:", ("source",))
@@ -210,7 +224,7 @@ class _Emitter:
     def node(self, node: Node) -> None:
         for name in Node.model_fields:
             value = getattr(node, name)
-            if name in ("id", "kind", "speaker"):
+            if name in ("id", "kind", "speaker", "presenter"):
                 if value is not None:
                     self.add(f"{name}: {plain_id(value)}", (name,))
             elif name == "text":
@@ -219,6 +233,13 @@ class _Emitter:
                 self.source(value)
             elif name in ("supports", "attacks"):
                 self.edges(name, value)
+            elif name == "undercuts":
+                self.undercuts(value)
+            elif name == "restates":
+                if value:
+                    self.add("restates:", (name,))
+                    for i, target in enumerate(value):
+                        self.add(f"{INDENT}- {plain_id(target)}", (name, i))
             elif name == "tags":
                 if value:
                     self.add(f"tags: [{', '.join(plain_id(t) for t in value)}]", (name,))

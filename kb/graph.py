@@ -2,9 +2,18 @@
 
 Nodes carry the fields of :class:`kb.models.Node` as plain Python data (no
 pydantic objects), so that exporters can serialise them without knowing the
-models; edges carry ``relation`` (``"supports"`` or ``"attacks"``), ``weight``
-and ``note``. An edge points from the arguing node to the node it argues about,
-the direction in which strength flows.
+models. An edge points from the arguing node to the node it argues about, the
+direction in which strength flows, and carries ``relation`` (one of
+:data:`kb.relations.EDGE_RELATIONS`), ``weight`` and ``note``:
+
+* ``supports`` / ``attacks`` edges also carry ``linked``: the sorted premises of
+  a linked argument, this edge's source among them (an empty tuple for a plain
+  edge; every premise of a linked argument has its own edge, with the same
+  weight and note, so that reachability needs no special case), and ``lead``,
+  the node whose file declares the argument;
+* an ``undercuts`` edge runs from the undercutter to the undercut edge's target
+  and carries ``via``, that edge's source;
+* a ``restates`` edge has weight 0: it carries no evidential weight.
 
 The graph-level attributes ``people`` and ``sources`` hold the registries
 (id -> plain dict), so that queries can resolve names and check ids without the
@@ -24,7 +33,9 @@ from kb.models import Node
 from kb.store import KnowledgeBase
 from kb.suggest import closest
 
-RELATIONS = ("supports", "attacks")
+from kb.relations import ARGUMENT_RELATIONS, EDGE_RELATIONS  # noqa: E402
+
+RELATIONS = EDGE_RELATIONS
 THESIS_TAG = "thesis"
 
 
@@ -35,6 +46,7 @@ def node_attrs(node: Node) -> dict:
         "title": node.title,
         "text": node.text,
         "speaker": node.speaker,
+        "presenter": node.presenter,
         "source": node.source.document,
         "quote": node.source.quote,
         "section": node.source.section,
@@ -63,25 +75,48 @@ def build(kb: KnowledgeBase) -> nx.DiGraph:
         G.add_node(node_id, **attrs)
     for node_id in sorted(kb.nodes):
         node = kb.nodes[node_id]
-        for relation in RELATIONS:
+        for relation in ARGUMENT_RELATIONS:
             for edge in node.edges(relation):
-                target = edge.target
-                if target == node_id or target not in kb.nodes or G.has_edge(node_id, target):
-                    continue
-                G.add_edge(node_id, target, relation=relation, weight=edge.weight, note=edge.note)
+                premises = (node_id, *edge.with_)
+                linked = tuple(sorted(premises)) if edge.with_ else ()
+                for premise in premises:
+                    _add(G, premise, edge.target, relation=relation, weight=edge.weight, note=edge.note,
+                         linked=linked, lead=node_id)
+    for node_id in sorted(kb.nodes):
+        node = kb.nodes[node_id]
+        for cut in node.undercuts:
+            if G.has_edge(cut.source, cut.target) and G[cut.source][cut.target]["relation"] in ARGUMENT_RELATIONS \
+                    and node_id not in (cut.source, cut.target):
+                _add(G, node_id, cut.target, relation="undercuts", weight=cut.weight, note=cut.note, via=cut.source)
+        for target in node.restates:
+            _add(G, node_id, target, relation="restates", weight=0.0, note=None)
     return G
+
+
+def _add(G: nx.DiGraph, source: str, target: str, **attrs) -> None:
+    # The first declaration of a pair wins, as in the duplicate-edge check.
+    if source != target and source in G and target in G and not G.has_edge(source, target):
+        G.add_edge(source, target, **attrs)
 
 
 def from_edges(
     edges: Iterable[tuple],
     nodes: Iterable[str] = (),
     stances: dict[str, dict[str, float]] | None = None,
+    *,
+    linked: Iterable[tuple] = (),
+    undercuts: Iterable[tuple] = (),
+    restates: Iterable[tuple[str, str]] = (),
+    speakers: dict[str, str] | None = None,
 ) -> nx.DiGraph:
     """A bare argument graph from ``(source, target, relation[, weight])`` tuples.
 
     Tests, benchmarks and examples need graphs without writing YAML; the result
     has the same edge attributes as :func:`build` and, per node, only ``stances``
-    (``stances[node][person] = credence``) and an empty ``tags`` list.
+    (``stances[node][person] = credence``), ``speaker`` and an empty ``tags`` list.
+    ``linked`` holds ``(premises, target, relation[, weight])``, ``undercuts``
+    ``(undercutter, source, target[, weight])`` (the edge source -> target must be
+    among the others) and ``restates`` ``(node, restated node)``.
     """
     stances = stances or {}
     G = nx.DiGraph()
@@ -92,12 +127,35 @@ def from_edges(
     for edge in edges:
         source, target, relation = edge[0], edge[1], edge[2]
         weight = float(edge[3]) if len(edge) > 3 else 1.0
-        if relation not in RELATIONS:
-            raise ValueError(f"relation must be one of {RELATIONS}, got {relation!r}")
-        G.add_edge(source, target, relation=relation, weight=weight, note=None)
+        if relation not in ARGUMENT_RELATIONS:
+            raise ValueError(f"relation must be one of {ARGUMENT_RELATIONS}, got {relation!r}")
+        G.add_node(source)
+        G.add_node(target)
+        _add(G, source, target, relation=relation, weight=weight, note=None, linked=(), lead=source)
+    for edge in linked:
+        premises, target, relation = tuple(edge[0]), edge[1], edge[2]
+        weight = float(edge[3]) if len(edge) > 3 else 1.0
+        if relation not in ARGUMENT_RELATIONS:
+            raise ValueError(f"relation must be one of {ARGUMENT_RELATIONS}, got {relation!r}")
+        G.add_nodes_from((*premises, target))
+        for premise in premises:
+            _add(G, premise, target, relation=relation, weight=weight, note=None,
+                 linked=tuple(sorted(premises)), lead=premises[0])
+    for edge in undercuts:
+        cutter, source, target = edge[0], edge[1], edge[2]
+        weight = float(edge[3]) if len(edge) > 3 else 1.0
+        if not G.has_edge(source, target):
+            raise ValueError(f"no edge {source} -> {target} to undercut")
+        G.add_node(cutter)
+        _add(G, cutter, target, relation="undercuts", weight=weight, note=None, via=source)
+    for a, b in restates:
+        G.add_nodes_from((a, b))
+        _add(G, a, b, relation="restates", weight=0.0, note=None)
+    speakers = speakers or {}
     for n in G.nodes:
         G.nodes[n].setdefault("tags", [])
         G.nodes[n]["stances"] = dict(stances.get(n, {}))
+        G.nodes[n]["speaker"] = speakers.get(n)
     return G
 
 
@@ -120,6 +178,36 @@ def supporters(G: nx.DiGraph, node_id: str) -> list[str]:
 
 def attackers(G: nx.DiGraph, node_id: str) -> list[str]:
     return sorted(s for s, _, r in G.in_edges(node_id, data="relation") if r == "attacks")
+
+
+def undercutters(G: nx.DiGraph, source: str, target: str) -> list[str]:
+    """The nodes that undercut the edge ``source`` -> ``target``."""
+    return sorted(u for u, _, d in G.in_edges(target, data=True)
+                  if d.get("relation") == "undercuts" and d.get("via") == source)
+
+
+def restatement_classes(G: nx.DiGraph) -> dict[str, str]:
+    """Node id -> the id that represents its restatement class (the smallest id in it).
+
+    Restatement is an equivalence: the classes are the connected components of
+    the ``restates`` edges taken in either direction.
+    """
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for u, v, r in G.edges(data="relation"):
+        if r == "restates":
+            a, b = find(u), find(v)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {n: find(n) for n in parent}
 
 
 def theses(G: nx.DiGraph) -> list[str]:

@@ -12,6 +12,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints
 
+from kb.relations import ATTACKS, RESTATES, SUPPORTS, UNDERCUTS, ArgumentRelation, Relation  # noqa: F401
+
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID_LEN = 80
 
@@ -23,7 +25,6 @@ Id = Annotated[
 Kind = Literal["claim", "theory_of_impact", "rebuttal", "evidence", "question", "proposal"]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 
-Relation = Literal["supports", "attacks"]
 
 
 def is_valid_id(value: object) -> bool:
@@ -39,6 +40,8 @@ class _Strict(BaseModel):
 class Edge(_Strict):
     """A support or attack from this node to another, in its long form."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     target: Id = Field(description="Id of the node this one supports or attacks.")
     weight: float = Field(
         1.0,
@@ -51,6 +54,17 @@ class Edge(_Strict):
         description="Why the relation holds. Required by convention when the edge is the "
         "knowledge base's own reading rather than one the source makes.",
     )
+    with_: list[Id] = Field(
+        default_factory=list,
+        alias="with",
+        description="Linked premises: ids of other nodes that argue for or against the target only "
+        "together with this one. The premises count as one argument, as strong as its weakest premise.",
+    )
+
+    @property
+    def premises(self) -> tuple[str, ...]:
+        """Every node of a linked argument but this one (empty for a plain edge)."""
+        return tuple(self.with_)
 
 
 def _edge_short_form(value: object) -> object:
@@ -64,6 +78,18 @@ EdgeRef = Annotated[
     BeforeValidator(_edge_short_form, json_schema_input_type=Union[Id, Edge]),
     Field(description="A target id, or a mapping with target, weight and note."),
 ]
+
+
+class Undercut(_Strict):
+    """An argument against an inference: the edge from ``source`` to ``target``."""
+
+    source: Id = Field(description="Id of the node whose support or attack is disputed.")
+    target: Id = Field(description="Id of the node that edge argues about.")
+    weight: float = Field(
+        1.0, ge=0.0, le=1.0, description="How strongly the undercut holds, from 0 to 1 (the default)."
+    )
+    note: str | None = Field(None, description="Why the inference fails; required by convention when it is "
+                             "the knowledge base's own reading.")
 
 
 class SourceRef(_Strict):
@@ -120,10 +146,17 @@ class Node(_Strict):
     kind: Kind = Field(description="What sort of node this is.")
     title: str = Field(min_length=1, max_length=100, description="Short label shown on maps (at most 100 characters).")
     text: str = Field(min_length=1, description="The claim in the knowledge base's own words.")
-    speaker: Id = Field(description="Id of the person who asserts the claim in the source (see people.yaml).")
+    speaker: Id = Field(description="Id of the person who holds the claim (see people.yaml).")
+    presenter: Id | None = Field(
+        None,
+        description="Id of the person who presents or reports the claim when that is not its holder "
+        "(an author stating a view in order to reject it; a commentary reporting an interview).",
+    )
     source: SourceRef = Field(description="Where the claim is made.")
-    supports: list[EdgeRef] = Field(default_factory=list, description="Nodes this one argues for.")
-    attacks: list[EdgeRef] = Field(default_factory=list, description="Nodes this one argues against.")
+    supports: list[EdgeRef] = Field(default_factory=list, description=SUPPORTS.description)
+    attacks: list[EdgeRef] = Field(default_factory=list, description=ATTACKS.description)
+    undercuts: list[Undercut] = Field(default_factory=list, description=UNDERCUTS.description)
+    restates: list[Id] = Field(default_factory=list, description=RESTATES.description)
     tags: list[Id] = Field(
         default_factory=list,
         description="Free labels (lowercase slugs). `thesis` marks a top-level conclusion; "
@@ -134,8 +167,15 @@ class Node(_Strict):
     )
     note: str | None = Field(None, description="Editorial note about the node (not part of the claim).")
 
-    def edges(self, relation: Relation) -> list[Edge]:
+    def edges(self, relation: ArgumentRelation) -> list[Edge]:
         return self.supports if relation == "supports" else self.attacks
+
+    def targets(self) -> list[str]:
+        """Every node this one names as the target of a relation (edges' ends included)."""
+        out = [e.target for e in self.supports] + [e.target for e in self.attacks]
+        out += [p for e in self.supports + self.attacks for p in e.with_]
+        out += [u.source for u in self.undercuts] + [u.target for u in self.undercuts]
+        return out + list(self.restates)
 
     def credence(self, person: str) -> float | None:
         stance = self.stances.get(person)

@@ -16,7 +16,7 @@ from kb.report import Problem, sort_problems
 from kb.store import KnowledgeBase, display_path
 from kb.suggest import closest
 
-RELATIONS = ("supports", "attacks")
+from kb.relations import ARGUMENT_RELATIONS as RELATIONS
 
 
 def _p(kb: KnowledgeBase, node_id: str, code: str, message: str, loc: tuple = (), severity: str = "error") -> Problem:
@@ -39,23 +39,94 @@ def graph_problems(kb: KnowledgeBase) -> list[Problem]:
             out.append(_p(kb, node_id, "unknown-speaker", _unknown("speaker", node.speaker, kb.people), ("speaker",)))
         if node.source.document not in kb.sources:
             out.append(_p(kb, node_id, "unknown-source", _unknown("source", node.source.document, kb.sources), ("source", "document")))
-        seen: dict[str, str] = {}
-        for relation in RELATIONS:
-            for i, edge in enumerate(node.edges(relation)):
-                loc = (relation, i)
-                if edge.target == node_id:
-                    out.append(_p(kb, node_id, "self-edge", f"a node cannot {relation[:-1]} itself", loc))
-                elif edge.target not in kb.nodes:
-                    out.append(_p(kb, node_id, "unknown-target", _unknown("target", edge.target, kb.nodes), loc))
-                if edge.target in seen:
-                    out.append(_p(kb, node_id, "duplicate-edge", f"'{edge.target}' is already listed under {seen[edge.target]}", loc))
-                else:
-                    seen[edge.target] = relation
+        if node.presenter is not None and node.presenter not in kb.people:
+            out.append(_p(kb, node_id, "unknown-person", _unknown("presenter", node.presenter, kb.people), ("presenter",)))
         for person, stance in node.stances.items():
             if person not in kb.people:
                 out.append(_p(kb, node_id, "unknown-person", _unknown("person", person, kb.people), ("stances", person)))
             if stance.source is not None and stance.source not in kb.sources:
                 out.append(_p(kb, node_id, "unknown-source", _unknown("source", stance.source, kb.sources), ("stances", person, "source")))
+    return out + relation_problems(kb)
+
+
+def declared_edges(kb: KnowledgeBase) -> dict[tuple[str, str], list[tuple[str, str, tuple]]]:
+    """Every (source, target) pair of the graph, with each place that declares it.
+
+    A declaration is ``(relation, file's node id, location)``. Linked premises
+    declare an edge from each premise, undercuts one from the undercutter to the
+    undercut edge's target: the graph holds one edge per pair, so two
+    declarations of one pair are a ``duplicate-edge``.
+    """
+    out: dict[tuple[str, str], list[tuple[str, str, tuple]]] = {}
+    for node_id, node in kb.nodes.items():
+        for relation in RELATIONS:
+            for i, edge in enumerate(node.edges(relation)):
+                for premise in (node_id, *edge.with_):
+                    out.setdefault((premise, edge.target), []).append((relation, node_id, (relation, i)))
+        for i, cut in enumerate(node.undercuts):
+            out.setdefault((node_id, cut.target), []).append(("undercuts", node_id, ("undercuts", i)))
+        for i, target in enumerate(node.restates):
+            out.setdefault((node_id, target), []).append(("restates", node_id, ("restates", i)))
+    return out
+
+
+def relation_problems(kb: KnowledgeBase) -> list[Problem]:
+    """Dangling, circular and doubled relations, linked premises and undercuts of missing edges."""
+    out: list[Problem] = []
+    nodes = kb.nodes
+    declared = declared_edges(kb)
+    for (source, target), places in declared.items():
+        relation, owner, loc = places[0]
+        for relation2, owner2, loc2 in places[1:]:
+            if owner2 == owner and source == owner:
+                message = f"'{target}' is already listed under {relation}"
+            else:
+                first = "its own file" if owner == source else f"the file of '{owner}'"
+                message = (f"'{source}' already {relation} '{target}' (in {first}); "
+                           "two nodes are linked by one relation at most")
+            out.append(_p(kb, owner2, "duplicate-edge", message, loc2))
+    for node_id, node in nodes.items():
+        for relation in RELATIONS:
+            for i, edge in enumerate(node.edges(relation)):
+                loc = (relation, i)
+                if edge.target == node_id:
+                    out.append(_p(kb, node_id, "self-edge", f"a node cannot {relation[:-1]} itself", loc))
+                elif edge.target not in nodes:
+                    out.append(_p(kb, node_id, "unknown-target", _unknown("target", edge.target, nodes), loc + ("target",) if edge.with_ or edge.note or edge.weight != 1.0 else loc))
+                seen = {node_id}
+                for j, premise in enumerate(edge.with_):
+                    ploc = loc + ("with", j)
+                    if premise in seen or premise == edge.target:
+                        what = "the conclusion" if premise == edge.target else "already a premise of this argument"
+                        out.append(_p(kb, node_id, "bad-premise", f"'{premise}' cannot be a linked premise here: it is {what}", ploc))
+                    elif premise not in nodes:
+                        out.append(_p(kb, node_id, "unknown-target", _unknown("premise", premise, nodes), ploc))
+                    seen.add(premise)
+        for i, cut in enumerate(node.undercuts):
+            loc = ("undercuts", i)
+            if node_id in (cut.source, cut.target):
+                out.append(_p(kb, node_id, "self-edge", "a node cannot undercut an inference it is an end of", loc))
+                continue
+            missing = [end for end in (cut.source, cut.target) if end not in nodes]
+            for end, key in ((cut.source, "source"), (cut.target, "target")):
+                if end not in nodes:
+                    out.append(_p(kb, node_id, "unknown-target", _unknown(key, end, nodes), loc + (key,)))
+            if missing:
+                continue
+            kinds = {r for r, _, _ in declared.get((cut.source, cut.target), [])}
+            if not kinds & set(RELATIONS):
+                into = sorted(s for (s, t), places in declared.items()
+                              if t == cut.target and any(r in RELATIONS for r, _, _ in places))
+                hits = closest(cut.source, into)
+                hint = f" (did you mean {', '.join(hits)}?)" if hits else (
+                    f"; edges into it come from {', '.join(into[:5])}" if into else "")
+                out.append(_p(kb, node_id, "unknown-edge", f"no support or attack from '{cut.source}' to '{cut.target}' to undercut{hint}", loc))
+        for i, target in enumerate(node.restates):
+            loc = ("restates", i)
+            if target == node_id:
+                out.append(_p(kb, node_id, "self-edge", "a node cannot restate itself", loc))
+            elif target not in nodes:
+                out.append(_p(kb, node_id, "unknown-target", _unknown("target", target, nodes), loc))
     return out
 
 
@@ -63,14 +134,15 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     """Warnings: things that are valid but probably unfinished."""
     incoming: set[str] = set()
     for node in kb.nodes.values():
-        for relation in RELATIONS:
-            incoming.update(e.target for e in node.edges(relation))
+        incoming.update(node.targets())
     out = []
     for node_id, node in kb.nodes.items():
-        if not node.supports and not node.attacks and node_id not in incoming:
+        if not node.targets() and node_id not in incoming:
             out.append(_p(kb, node_id, "orphan", "node has no edges: nothing links to it and it links to nothing", (), "warning"))
         elif node.kind == "theory_of_impact" and node_id not in incoming:
             out.append(_p(kb, node_id, "unchallenged-theory", "no node attacks or supports this theory of impact", ("kind",), "warning"))
+        if node.presenter is not None and node.presenter == node.speaker:
+            out.append(_p(kb, node_id, "presenter-is-speaker", "presenter is the speaker: leave presenter out", ("presenter",), "warning"))
         if not node.source.quote:
             out.append(_p(kb, node_id, "missing-quote", "source has no quote anchoring the claim", ("source",), "warning"))
     return out

@@ -29,8 +29,10 @@ def test_base_fixture_becomes_a_graph_with_the_models_fields(base_kb):
     assert see["stances"] == {"alice": 0.9, "bob": 0.2}
     assert see["tags"] == []
     assert see["path"].endswith("see-inside.yaml")
-    assert G.edges["audits", "see-inside"] == {"relation": "supports", "weight": 0.5, "note": "Our reading."}
-    assert G.edges["wont-scale", "see-inside"] == {"relation": "attacks", "weight": 1.0, "note": None}
+    assert G.edges["audits", "see-inside"] == {"relation": "supports", "weight": 0.5, "note": "Our reading.",
+                                               "linked": (), "lead": "audits"}
+    assert G.edges["wont-scale", "see-inside"] == {"relation": "attacks", "weight": 1.0, "note": None,
+                                                   "linked": (), "lead": "wont-scale"}
     assert G.number_of_edges() == 2
     assert set(G.graph["people"]) == {"alice", "bob"}
     assert G.graph["people"]["bob"]["name"] == "Bob Example"
@@ -66,9 +68,10 @@ def test_graph_does_not_depend_on_file_layout(tmp_path, base_kb):
 def test_from_edges_builds_bare_graphs():
     G = graph.from_edges([("a", "b", "supports"), ("c", "b", "attacks", 0.25)], nodes=["lonely"],
                          stances={"a": {"ann": 0.9}})
-    assert G.edges["c", "b"] == {"relation": "attacks", "weight": 0.25, "note": None}
+    assert G.edges["c", "b"] == {"relation": "attacks", "weight": 0.25, "note": None,
+                                   "linked": (), "lead": "c"}
     assert G.nodes["a"]["stances"] == {"ann": 0.9}
-    assert G.nodes["lonely"] == {"tags": [], "stances": {}}
+    assert G.nodes["lonely"] == {"tags": [], "stances": {}, "speaker": None}
     with pytest.raises(ValueError):
         graph.from_edges([("a", "b", "undermines")])
 
