@@ -22,7 +22,9 @@ Nothing here does I/O.
 
 from __future__ import annotations
 
+import bisect
 import math
+import operator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -287,6 +289,7 @@ class Network:
             for k in range(a, b):
                 comp_of[order[k]] = c
         self.cyclic = cyclic
+        self._splits: dict[int, tuple] = {}  # see _split, filled lazily for members of circular components
         # The whole graph as a plan (see :meth:`plan`): one step per component.
         self.plan_all = [-(c + 1) if cyclic[c] else order[bounds[c]] for c in range(self.n_components)]
 
@@ -389,6 +392,9 @@ class Network:
         """
         a, m, b = self.arg_ptr[i], self.sup_end[i], self.arg_ptr[i + 1]
         a_src, a_w, extra = self.a_src, self.a_w, self.a_extra
+        if self.plain[i]:
+            return ([a_w[k] * values[a_src[k]] for k in range(a, m)],
+                    [a_w[k] * values[a_src[k]] for k in range(m, b)])
         out: list[float] = []
         for k in range(a, b):
             x = extra.get(k) if extra else None
@@ -467,6 +473,100 @@ class Network:
                 values[i] = values[r]
         return failed
 
+    def _split(self, i: int) -> tuple[list[int], list[int], list[tuple[bool, int]], list[tuple[bool, int]]]:
+        """Node ``i``'s arguments split by whether they depend on its own circular component.
+
+        Returns plain external supports and attacks, complex (linked or undercut)
+        external arguments and internal arguments, the last two as (is support, index).
+        """
+        comp, comp_of = self.comp_of[i], self.comp_of
+        a, m, b = self.arg_ptr[i], self.sup_end[i], self.arg_ptr[i + 1]
+        sup_plain: list[int] = []
+        att_plain: list[int] = []
+        complex_ext: list[tuple[bool, int]] = []
+        internal: list[tuple[bool, int]] = []
+        for k in range(a, b):
+            x = self.a_extra.get(k)
+            premises, cutters = x if x is not None else ((self.a_src[k],), ())
+            if any(comp_of[d] == comp for d in premises) or any(comp_of[u] == comp for u, _ in cutters):
+                internal.append((k < m, k))
+            elif x is not None:
+                complex_ext.append((k < m, k))
+            else:
+                (sup_plain if k < m else att_plain).append(k)
+        return sup_plain, att_plain, complex_ext, internal
+
+    def _updater(self, i: int, values: list[float], tau: Sequence[float], agg: int, inf: int):
+        """The update of node ``i`` inside its circular component, as a function of no arguments.
+
+        Arguments whose premises and undercutters all lie outside the component
+        cannot change while it is iterated: their contributions are computed
+        once, so that each iteration only recomputes the few that circle back.
+        """
+        split = self._splits.get(i)
+        if split is None:
+            split = self._splits[i] = self._split(i)
+        sup_plain, att_plain, complex_ext, internal = split
+        a_src, a_w, extra = self.a_src, self.a_w, self.a_extra
+        ext_sup = [a_w[k] * values[a_src[k]] for k in sup_plain]
+        ext_att = [a_w[k] * values[a_src[k]] for k in att_plain]
+        for is_sup, k in complex_ext:
+            premises, cutters = extra[k]
+            c = a_w[k] * min(values[p] for p in premises)
+            for u, v in cutters:
+                c *= 1.0 - v * values[u]
+            (ext_sup if is_sup else ext_att).append(c)
+        t = tau[i]
+        base_sum = math.fsum(ext_sup) - math.fsum(ext_att)
+
+        def contribution(k: int) -> float:
+            x = extra.get(k)
+            if x is None:
+                return a_w[k] * values[a_src[k]]
+            c = a_w[k] * min(values[p] for p in x[0])
+            for u, v in x[1]:
+                c *= 1.0 - v * values[u]
+            return c
+
+        if agg == 0:
+            def update() -> float:
+                e = base_sum
+                for is_sup, k in internal:
+                    e += contribution(k) if is_sup else -contribution(k)
+                return influence(inf, t, e)
+        elif agg == 3 and sum(1 for is_sup, _ in internal if is_sup) <= 1 \
+                and sum(1 for is_sup, _ in internal if not is_sup) <= 1:
+            # Diminishing returns with at most one circling argument a side: the
+            # sorted external part is fixed, so inserting the one value that moves
+            # is a bisection and two prefix sums, not a sort.
+            sides = []
+            for is_sup, ext in ((True, ext_sup), (False, ext_att)):
+                ordered = sorted(ext)  # ascending, for bisect
+                desc = ordered[::-1]
+                weights = _dr_weights(len(desc) + 1)
+                prefix = [0.0]
+                for c, w in zip(desc, weights):
+                    prefix.append(prefix[-1] + c * w)
+                ks = [k for s_, k in internal if s_ is is_sup]
+                sides.append((ordered, prefix, weights, ks[0] if ks else None))
+
+            def side_value(ordered, prefix, weights, k) -> float:
+                total = prefix[-1]
+                if k is None:
+                    return total
+                v = contribution(k)
+                r = len(ordered) - bisect.bisect_right(ordered, v)  # external values larger than v
+                return prefix[r] + v * weights[r] + (total - prefix[r]) * DR_RATIO
+
+            def update() -> float:
+                return influence(inf, t, side_value(*sides[0]) - side_value(*sides[1]))
+        else:
+            def update() -> float:
+                sup = ext_sup + [contribution(k) for is_sup, k in internal if is_sup]
+                att = ext_att + [contribution(k) for is_sup, k in internal if not is_sup]
+                return influence(inf, t, aggregate(agg, sup, att))
+        return update
+
     def _iterate(self, members: list[int], values: list[float], tau: Sequence[float], agg: int, inf: int,
                  tol: float, max_iterations: int, solution: Solution) -> bool:
         """Damped fixed-point iteration σ ← σ + δ(f(σ) − σ) on one circular component.
@@ -479,12 +579,12 @@ class Network:
         windows rather than single steps leaves alone iterations that converge
         unevenly.
         """
-        update = self.update
+        updaters = [self._updater(i, values, tau, agg, inf) for i in members]
         damping = 1.0
         window_start = math.inf
         residual = math.inf
         for iteration in range(1, max_iterations + 1):
-            new = [update(i, values, tau, agg, inf) for i in members]
+            new = [update() for update in updaters]
             residual = max(abs(x - values[i]) for x, i in zip(new, members))
             if residual <= tol:
                 for x, i in zip(new, members):
@@ -570,12 +670,19 @@ def aggregate(agg: int, sup: list[float], att: list[float]) -> float:
     return _drsum(sup) - _drsum(att)
 
 
+_DR_WEIGHTS = [1.0]
+
+
+def _dr_weights(n: int) -> list[float]:
+    """The discounts 1, r, r², … of the diminishing-returns sum, at least ``n`` of them."""
+    weights = _DR_WEIGHTS
+    while len(weights) < n:
+        weights.append(weights[-1] * DR_RATIO)
+    return weights
+
+
 def _drsum(values: list[float]) -> float:
-    total, factor = 0.0, 1.0
-    for c in sorted(values, reverse=True):
-        total += factor * c
-        factor *= DR_RATIO
-    return total
+    return sum(map(operator.mul, sorted(values, reverse=True), _dr_weights(len(values))))
 
 
 def influence(inf: int, t: float, e: float) -> float:

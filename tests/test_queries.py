@@ -222,7 +222,8 @@ def test_cruxes_command(kb_root):
     scores = [i["score"] for i in double["items"]]
     assert scores == sorted(scores, reverse=True) and len(scores) == double["disputed"]
     table = run(kb_root, "cruxes", THESIS, "--between", "ann", "ben").stdout
-    assert "Shapley split of the gap (exact, over every coalition)" in table and "ann closes" in table
+    assert "Shapley split of the gap (exact, over every coalition" in table and "ann closes" in table
+    assert "(Owen value)" in table  # the thesis's own prior is disputed: a block of its own
 
     assert run(kb_root, "cruxes", "--between", "ann", "ben").exit_code == 2
     assert run(kb_root, "cruxes", THESIS, "--between", "ann", "ben", "--as", "ann").exit_code == 2
@@ -231,6 +232,7 @@ def test_cruxes_command(kb_root):
 def test_command_line_defaults_mirror_the_library():
     assert cli_query.SHAPLEY_SAMPLES == cruxes.SHAPLEY_SAMPLES
     assert cli_query.SHAPLEY_SEED == cruxes.SHAPLEY_SEED
+    assert cli_query.SHAPLEY_PRECISION == cruxes.SHAPLEY_PRECISION
     assert cli_query.EXACT_SHAPLEY_LIMIT == cruxes.EXACT_SHAPLEY_LIMIT
 
 
