@@ -180,7 +180,8 @@ def test_search_list_path_stats_commands(kb_root):
     # id, title and quote; id, title and text; id and title
     assert [r["id"] for r in data["results"]] == ["probes-overfit", "overfitting-is-fixable", "fixes-overfit-too"]
     assert [r["score"] for r in data["results"]] == [7.5, 7.0, 6.0]
-    assert set(data["results"][0]) == {"id", "kind", "title", "speaker", "source", "tags", "score", "matched"}
+    assert set(data["results"][0]) == {"id", "kind", "title", "speaker", "presenter", "source", "tags", "score",
+                                       "matched"}
     assert "no node matches" in run(kb_root, "search", "zebra").stdout
 
     data = run_json(kb_root, "list", "--kind", "evidence")

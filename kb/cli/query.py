@@ -460,25 +460,29 @@ def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
 
 @cli.command("list")
 @click.option("--kind", type=click.Choice(KINDS), default=None)
-@click.option("--speaker", default=None, metavar="PERSON")
+@click.option("--speaker", default=None, metavar="PERSON", help="Only what this person holds.")
+@click.option("--presenter", default=None, metavar="PERSON",
+              help="Only what this person presents or reports without holding it.")
 @click.option("--source", default=None, metavar="DOCUMENT")
 @click.option("--tag", default=None)
 @format_option
 @click.pass_context
 @_friendly
-def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, source: str | None, tag: str | None,
-             fmt: str) -> None:
-    """Nodes matching every filter given, by id."""
+def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presenter: str | None, source: str | None,
+             tag: str | None, fmt: str) -> None:
+    """Nodes matching every filter given, by id (--speaker: what a person holds; --presenter: what they present)."""
     from kb import queries
 
     G = _load(ctx)
-    nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag)
+    nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag, presenter=presenter)
     if fmt == "json":
-        _json({"filters": {"kind": kind, "speaker": speaker, "source": source, "tag": tag}, "nodes": nodes})
+        _json({"filters": {"kind": kind, "speaker": speaker, "presenter": presenter, "source": source, "tag": tag},
+               "nodes": nodes})
         return
     table = _table("id", "kind", "speaker", "source", "title")
     for n in nodes:
-        table.add_row(n["id"], n["kind"] or "", n["speaker"] or "", n["source"] or "", n["title"] or "")
+        who = (n["speaker"] or "") + (f" (presented by {n['presenter']})" if n["presenter"] else "")
+        table.add_row(n["id"], n["kind"] or "", who, n["source"] or "", n["title"] or "")
     _render(table, f"{len(nodes)} node{'s' * (len(nodes) != 1)}")
 
 
