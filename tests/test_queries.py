@@ -185,7 +185,7 @@ def test_search_list_path_stats_commands(kb_root):
     assert "no node matches" in run(kb_root, "search", "zebra").stdout
 
     data = run_json(kb_root, "list", "--kind", "evidence")
-    assert data["filters"] == {"kind": "evidence", "speaker": None, "source": None, "tag": None}
+    assert data["filters"] == {"kind": "evidence", "speaker": None, "presenter": None, "source": None, "tag": None}
     assert [n["id"] for n in data["nodes"]] == ["benchmarks-show-lies", "probes-find-lies"]
     assert "2 nodes" in run(kb_root, "list", "--kind", "evidence").stdout
 
