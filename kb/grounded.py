@@ -124,8 +124,9 @@ def cayrol_framework(net: Network) -> _Framework:
     node supporting s" (hit(s)), each as the attacker of an argument for its
     negation; the members of s are then attacked by hit(s) alone. A node that
     nothing supports is its own up, and unless it passes attacks on, its
-    attackers' ups attack it directly. Linked and undercut supports do not group:
-    they pass up and hit on only through their conjunction gadget.
+    attackers' ups attack it directly. Supports within a circle are collapsed into
+    its group (their conditions are not read there); linked and undercut
+    supports between groups pass up and hit on only through their conjunction gadget.
     """
     n = net.size
     plain_src: list[int] = []  # plain supports, as (source, target) columns
@@ -140,15 +141,22 @@ def cayrol_framework(net: Network) -> _Framework:
             other_sup.append(a)
         else:
             attacks.append(a)
-    ptr, dst = rows(n, plain_src, plain_dst)
+    # Groups are the circles of *all* supports, linked and undercut ones included:
+    # up and hit are least fixed points, which grounded semantics cannot reach
+    # around a circle of gadgets (it would leave an unattacked circle UNDEC), so a
+    # circle is collapsed into one group and only the supports between groups,
+    # which form no circle, keep their conditions.
+    group_src = plain_src + [p for a in other_sup for p in a.premises]
+    group_dst = plain_dst + [a.target for a in other_sup for _ in a.premises]
+    ptr, dst = rows(n, group_src, group_dst)
     order, bounds = tarjan(n, ptr, dst)
     groups = len(bounds) - 1
     group_of = [0] * n
     for g in range(groups):
         for k in range(bounds[g], bounds[g + 1]):
             group_of[order[k]] = g
-    other_sup = [a for a in other_sup
-                 if not (len(a.premises) == 1 and group_of[a.premises[0]] == group_of[a.target])]
+    # A support inside a circle adds nothing the group does not already say.
+    other_sup = [a for a in other_sup if all(group_of[p] != group_of[a.target] for p in a.premises)]
     supported = bytearray(groups)
     passes_on = bytearray(groups)
     attacked = bytearray(groups)

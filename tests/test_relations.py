@@ -271,3 +271,30 @@ def test_list_tells_holders_from_presenters(tmp_path):
         ("b", "bob", "alice")]
     table = run(cli, ["--kb", str(root), "list"]).output
     assert "bob (presented by alice)" in table
+
+
+def test_a_circle_of_supports_through_a_linked_argument_stands():
+    # nothing attacks anything: every node is IN, also around a circle that runs through a linked argument
+    got = labels([("n0", "n2", "supports"), ("n2", "n1", "supports")], linked=[(("n1", "n3"), "n0", "supports")])
+    assert set(got.values()) == {"IN"}
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+node = st.sampled_from([f"n{i}" for i in range(6)])
+
+
+@settings(max_examples=80, deadline=None)
+@given(plain=st.lists(st.tuples(node, node), max_size=8), groups=st.lists(st.tuples(st.sets(node, min_size=2, max_size=3), node), max_size=3))
+def test_without_attacks_everything_is_in(plain, groups):
+    edges = list({(u, v): (u, v, "supports") for u, v in plain if u != v}.values())
+    linked = []
+    taken = {(u, v) for u, v, _ in edges}
+    for premises, target in groups:
+        if target in premises or any((p, target) in taken for p in premises):
+            continue
+        taken |= {(p, target) for p in premises}
+        linked.append((tuple(sorted(premises)), target, "supports"))
+    got = labels(edges, linked=linked)
+    assert set(got.values()) <= {"IN"}
