@@ -62,13 +62,17 @@ class ExportNode(_Strict):
 
 
 class ExportEdge(_Strict):
-    """A support or attack from ``source`` (the arguing node) to ``target``."""
+    """An edge of the argument graph from ``source`` (the arguing node) to ``target``."""
 
     source: Id
     target: Id
     relation: Relation
     weight: float = Field(ge=0.0, le=1.0)
     note: str | None = None
+    linked: list[Id] = Field(default_factory=list, description="supports/attacks: every premise of the linked "
+                             "argument this edge belongs to (empty for a plain edge); each premise has its own edge.")
+    lead: Id | None = Field(None, description="supports/attacks: the node whose file declares the argument.")
+    via: Id | None = Field(None, description="undercuts: the source of the undercut edge, which runs from via to target.")
 
 
 class ExportDocument(_Strict):
@@ -98,7 +102,8 @@ def build(bundle) -> ExportDocument:
             strength=min(1.0, max(0.0, strengths[node_id])), strength_final=strengths.final(node_id),
             label=str(bundle.labels[node_id]),
         ))
-    edges = [ExportEdge(source=u, target=v, relation=d["relation"], weight=d["weight"], note=d.get("note"))
+    edges = [ExportEdge(source=u, target=v, relation=d["relation"], weight=d["weight"], note=d.get("note"),
+                        linked=list(d.get("linked") or ()), lead=d.get("lead"), via=d.get("via"))
              for u, v, d in bundle.edges()]
     people, sources = set(kb.people), set(kb.sources)
     if bundle.query:
