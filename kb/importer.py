@@ -1,5 +1,10 @@
 """``kb import aif``: bring an AIF map into the knowledge base, whole or not at all.
 
+What the map holds beyond claims and plain edges is kept: linked arguments
+(``with:``), undercuts, restatements, scheme names (``scheme:`` on the edge) and
+each node's AIF nodeID and nodeset (``aif:``), so that an import can be matched
+back to its corpus and exported again as the same AIF.
+
 The import is computed in memory first: new node files in the canonical layout
 (:mod:`kb.canonical`), one folder per source document, and new people and
 sources appended to the registries (appended, so that the comments and layout
@@ -67,8 +72,8 @@ def title_from(text: str) -> str:
     return (cut[: cut.rfind(" ")] if " " in cut else cut).rstrip(" ,;:") + "…"
 
 
-def read_file(path: Path) -> object:
-    """The JSON of an AIF file, or a KBError that says why it cannot be read."""
+def read_file(path: Path) -> tuple[object, aifread.Locator]:
+    """The JSON of an AIF file and a locator for its text, or a KBError that says why it cannot be read."""
     display = display_path(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -77,11 +82,12 @@ def read_file(path: Path) -> object:
     except OSError as exc:
         raise KBError(f"{display}: cannot read file: {exc.strerror or exc}") from None
     try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise KBError(f"{display}: not UTF-8 text, so not an AIF JSON file; nothing was written") from None
-    except json.JSONDecodeError as exc:
-        raise KBError(f"{display}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); nothing was written") from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise KBError(f"{display}:{line}:{col}: not UTF-8 text, so not an AIF JSON file; nothing was written") from None
+    return aifread.loads(text, display)
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -152,7 +158,8 @@ def _check_id(value: str, what: str) -> str:
 
 
 def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: str | None = None,
-         prefix: str | None = None, speaker: str | None = None) -> ImportResult:
+         prefix: str | None = None, speaker: str | None = None,
+         where: aifread.Locator | None = None) -> ImportResult:
     """The changes an import would make, checked like ``kb check``; raises KBError when they would add errors."""
     root = Path(root)
     if prefix is not None:
@@ -169,10 +176,13 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
         raise UnknownId("person", speaker, closest(speaker, kb.people))
     state = _Plan(root, kb, display, stem)
     state.notes.extend(aif.notes)
-    person_of = {pid: state.person_for(p) for pid, p in sorted(aif.participants.items(), key=lambda kv: kv[0])}
-    by_old_id = {p.meta["id"]: person_of[pid] for pid, p in aif.participants.items() if isinstance(p.meta.get("id"), str)}
+    # Only participants who speak become people: AIFdb lists everyone in a corpus's dialogue.
+    speaking = sorted({c.participant for c in aif.claims if c.participant is not None})
+    person_of = {pid: state.person_for(aif.participants[pid]) for pid in speaking}
+    by_old_id = {p.meta["id"]: person_of[pid] for pid, p in aif.participants.items()
+                 if isinstance(p.meta.get("id"), str) and pid in person_of}
     meta_sources = {s["id"]: s for s in aif.meta.get("sources") or [] if isinstance(s, dict) and isinstance(s.get("id"), str)}
-    authors = [p.name for p in aif.participants.values()]
+    authors = [aif.participants[pid].name for pid in speaking]
 
     ids: dict[str, str] = {}
     renamed: dict[str, str] = {}
@@ -202,8 +212,10 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
             who = speaker or state.unattributed()
         document = source or state.source_for(meta_sources, meta_source.get("document"), authors)
         quote = meta_source.get("quote") or claim.utterance
+        own = isinstance(meta.get("id"), str)  # kb's own export: its nodeIDs are only counters
+        origin = meta.get("aif") if own else {"node": claim.aif_id, "nodeset": claim.nodeset}
         draft = {
-            "kind": meta.get("kind") if meta.get("kind") in KINDS else "claim",
+            "kind": meta.get("kind") if meta.get("kind") in KINDS else ("question" if claim.question else "claim"),
             "title": str(meta.get("title") or title_from(claim.text))[:100],
             "text": claim.text,
             "speaker": who,
@@ -212,39 +224,87 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
             "stances": _stances(meta.get("stances"), by_old_id, {**kb.people, **state.people},
                                 lambda doc: _known_source(state, meta_sources, doc), state.notes, ids[claim.aif_id]),
             "note": meta.get("note") if isinstance(meta.get("note"), str) else None,
-            "supports": [], "attacks": [],
+            "supports": [], "attacks": [], "undercuts": [], "restates": [],
+            "presenter": meta.get("presenter") if meta.get("presenter") in {**kb.people, **state.people} else None,
+            "aif": origin or None,
         }
         drafts[ids[claim.aif_id]] = draft
-    linked: dict[tuple[str, str], str] = {}
-    for rel in aif.relations:
-        a, b = ids[rel.source], ids[rel.target]
-        if a == b:
-            state.notes.append(f"skipped a {rel.relation[:-1]} of {a} by itself")
-            continue
-        if (a, b) in linked:
-            state.notes.append(f"skipped a second relation from {a} to {b} (kept: {linked[(a, b)]})")
-            continue
-        linked[(a, b)] = rel.relation
-        edge = {"target": b}
-        weight, note = rel.meta.get("weight"), rel.meta.get("note")
-        if isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight <= 1:
-            edge["weight"] = float(weight)
-        if isinstance(note, str):
-            edge["note"] = note
-        drafts[a][rel.relation].append(edge)
+    _relations(aif, ids, drafts, state.notes)
 
     nodes: dict[str, Node] = {}
     problems: list[Problem] = []
-    for node_id, draft in drafts.items():
+    where = where or aifread.Locator()
+    for claim in aif.claims:
+        node_id = ids[claim.aif_id]
         try:
-            nodes[node_id] = Node.model_validate(draft)
+            nodes[node_id] = Node.model_validate(drafts[node_id])
         except ValidationError as exc:
+            line, col = where.key("nodeID", claim.aif_id, where.section("nodes"))
             for err in exc.errors(include_url=False):
-                problems.append(Problem(display, 1, 1, "invalid-value",
+                problems.append(Problem(display, line, col, "invalid-value",
                                         f"claim {node_id}: {'.'.join(map(str, err['loc']))}: {err['msg']}"))
     if problems:
         raise KBError(f"{display}: the map does not fit the knowledge base's schema; nothing was written", problems)
     return _finish(state, nodes, renamed, creating)
+
+
+def _edge_extras(meta: dict) -> dict:
+    out = {}
+    weight, note = meta.get("weight"), meta.get("note")
+    if isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight <= 1:
+        out["weight"] = float(weight)
+    if isinstance(note, str):
+        out["note"] = note
+    return out
+
+
+def _relations(aif: aifread.AifMap, ids: dict[str, str], drafts: dict[str, dict], notes: list[str]) -> None:
+    """Arguments, undercuts and restatements into the drafts; what kb check would refuse is skipped with a note.
+
+    kb holds one declaration per pair of nodes (a premise of a linked argument
+    has its own edge to the target), so the first declaration of a pair wins.
+    """
+    taken: dict[tuple[str, str], str] = {}
+    kept: dict[tuple[str, str], str] = {}  # (premise, target) of each kept argument -> relation
+    for rel in aif.relations:
+        lead, target = ids[rel.source], ids[rel.target]
+        premises = list(dict.fromkeys([lead, *(ids[p] for p in rel.with_)]))
+        what = f"{'linked ' if len(premises) > 1 else ''}{rel.relation[:-1]} of {target} by {', '.join(premises)}"
+        if target in premises:
+            notes.append(f"skipped the {what}: it argues from the claim itself")
+            continue
+        clash = [(p, target) for p in premises if (p, target) in taken]
+        if clash:
+            notes.append(f"skipped the {what}: {clash[0][0]} already {taken[clash[0]]} {target}")
+            continue
+        for p in premises:
+            taken[(p, target)] = rel.relation
+            kept[(p, target)] = rel.relation
+        edge = {"target": target, **_edge_extras(rel.meta)}
+        if len(premises) > 1:
+            edge["with"] = premises[1:]
+        if rel.scheme:
+            edge["scheme"] = rel.scheme
+        drafts[lead][rel.relation].append(edge)
+    for cut in aif.undercuts:
+        cutter, source, target = ids[cut.cutter], ids[cut.source], ids[cut.target]
+        what = f"undercut of {source} -> {target} by {cutter}"
+        if (source, target) not in kept:
+            notes.append(f"skipped the {what}: that inference was skipped")
+        elif cutter in (source, target):
+            notes.append(f"skipped the {what}: a claim cannot undercut its own inference")
+        elif (cutter, target) in taken:
+            notes.append(f"skipped the {what}: {cutter} already {taken[(cutter, target)]} {target}")
+        else:
+            taken[(cutter, target)] = "undercuts"
+            drafts[cutter]["undercuts"].append({"source": source, "target": target, **_edge_extras(cut.meta)})
+    for a_id, b_id in aif.restatements:
+        a, b = ids[a_id], ids[b_id]
+        if (a, b) in taken or (b, a) in taken:
+            notes.append(f"skipped the restatement of {b} by {a}: the two are already related")
+            continue
+        taken[(a, b)] = "restates"
+        drafts[a]["restates"].append(b)
 
 
 def _known_source(state: _Plan, meta_sources: dict[str, dict], document: str) -> bool:
@@ -338,26 +398,62 @@ def _write(root: Path, changes: list[Change], command: str) -> None:
 
 
 def import_aif(root: Path, file: Path, *, source: str | None = None, prefix: str | None = None,
-               speaker: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> ImportResult:
-    """Import an AIF JSON file into the knowledge base at root (created if missing), or explain why not."""
+               speaker: str | None = None, dry_run: bool = False, strict: bool = False,
+               timeout: float = LOCK_TIMEOUT) -> ImportResult:
+    """Import an AIF JSON file into the knowledge base at root (created if missing), or explain why not.
+
+    Lenient by default: the faults real AIFdb exports have are skipped or
+    repaired with a note; ``strict`` makes each an error and imports nothing.
+    """
     root, file = Path(root), Path(file)
-    data = aifread.parse(read_file(file), display_path(file))  # a bad file is refused before anything is touched
-    options = dict(display=display_path(file), stem=file.stem, source=source, prefix=prefix, speaker=speaker)
+    raw, where = read_file(file)
+    data = aifread.parse(raw, display_path(file), strict=strict, where=where)  # refused before anything is touched
+    options = dict(display=display_path(file), stem=file.stem, source=source, prefix=prefix, speaker=speaker,
+                   where=where)
     if dry_run:
         result = plan(root, data, **options)
         result.dry_run = True
         return result
+    created = _missing_dirs(root)
     root.mkdir(parents=True, exist_ok=True)
-    authoring.recover(root, timeout)  # finish an interrupted change before planning over it
-    lock = FileLock(str(root / LOCK_FILE), timeout=timeout)
     try:
-        with lock:
-            result = plan(root, data, **options)
-            for change in result.changes:
-                current = change.path.read_text(encoding="utf-8") if change.path.exists() else None
-                if current != change.before:
-                    raise KBError(f"{display_path(change.path)} changed while kb was working; nothing was written")
-            _write(root, result.changes, f"kb import aif {file.name}")
-    except Timeout:
-        raise KBError(f"another kb command is editing {display_path(root)}; try again") from None
+        authoring.recover(root, timeout)  # finish an interrupted change before planning over it
+        lock = FileLock(str(root / LOCK_FILE), timeout=timeout)
+        try:
+            with lock:
+                result = plan(root, data, **options)
+                for change in result.changes:
+                    current = change.path.read_text(encoding="utf-8") if change.path.exists() else None
+                    if current != change.before:
+                        raise KBError(f"{display_path(change.path)} changed while kb was working; nothing was written")
+                _write(root, result.changes, f"kb import aif {file.name}")
+        except Timeout:
+            raise KBError(f"another kb command is editing {display_path(root)}; try again") from None
+    except BaseException:
+        _remove_created(root, created)
+        raise
     return result
+
+
+def _missing_dirs(root: Path) -> list[Path]:
+    """root and those of its parents that do not exist yet, innermost first."""
+    missing = []
+    for path in (root, *root.parents):
+        if path.exists():
+            break
+        missing.append(path)
+    return missing
+
+
+def _remove_created(root: Path, created: list[Path]) -> None:
+    """Undo the folders a failed import made (and the lock it left in them), never anything else."""
+    if not created:
+        return
+    lock = root / LOCK_FILE
+    if lock.is_file() and [p.name for p in root.iterdir()] == [LOCK_FILE]:
+        lock.unlink()
+    for path in created:
+        try:
+            path.rmdir()
+        except OSError:
+            break

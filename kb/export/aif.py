@@ -14,7 +14,9 @@ a locution naming the participant, as AIFdb stores dialogue.
 AIF has nowhere to put ids, titles, kinds, tags, stances or edge weights, so
 they ride along under a ``kb`` key on the nodes, participants and the document:
 other tools ignore it, and ``kb import aif`` uses it to restore the map exactly.
-Ids are the decimal strings AIFdb uses; timestamps come from the source's date
+Ids are the decimal strings AIFdb uses; a node imported from AIF keeps its
+nodeID (and a map imported from one nodeset names it as ``nodesetID``), so that
+it can be matched back to its corpus; timestamps come from the source's date
 so that the file is the same every time it is written.
 """
 
@@ -60,11 +62,18 @@ def _edge_meta(weight: float, note: str | None) -> dict:
 
 def build(bundle) -> dict:
     kb = bundle.kb
-    counter = iter(range(1, 10**9))
+    # Nodes imported from AIF keep their nodeID; every other node gets the next number no one uses.
+    kept: dict[str, str] = {}
+    for node_id in bundle.ids:
+        origin = kb.nodes[node_id].aif
+        if origin is not None and origin.node not in kept.values():
+            kept[node_id] = origin.node
+    used = set(kept.values())
+    counter = (str(i) for i in range(1, 10**12) if str(i) not in used)
     nodes, edges, locutions = [], [], []
 
-    def node(kind: str, text: str, when: str | None, **extra) -> str:
-        node_id = str(next(counter))
+    def node(kind: str, text: str, when: str | None, own_id: str | None = None, **extra) -> str:
+        node_id = own_id or next(counter)
         entry = {"nodeID": node_id, "text": text, "type": kind}
         if when:
             entry["timestamp"] = when
@@ -87,7 +96,7 @@ def build(bundle) -> dict:
         meta = _meta(claim, id=node_id)
         for key in ("text", "supports", "attacks", "undercuts", "restates"):
             meta.pop(key, None)
-        i_node[node_id] = node("I", claim.text, when_of(node_id), kb=meta)
+        i_node[node_id] = node("I", claim.text, when_of(node_id), kept.get(node_id), kb=meta)
     s_node_of = {}  # an argument -> its RA or CA node
     for argument in bundle.arguments():
         extra = _edge_meta(argument.weight, argument.note)
@@ -130,11 +139,13 @@ def build(bundle) -> dict:
         entry["kb"] = _meta(person) if person else {"id": person_id}
         participants.append(entry)
     documents = sorted({kb.nodes[n].source.document for n in bundle.ids})
+    nodesets = {kb.nodes[n].aif.nodeset for n in bundle.ids if kb.nodes[n].aif is not None}
     return {
         "nodes": nodes,
         "edges": edges,
         "locutions": locutions,
         "participants": participants,
+        **({"nodesetID": nodesets.pop()} if len(nodesets) == 1 and None not in nodesets else {}),
         "kb": {
             "format": FORMAT, "version": VERSION, "generator": f"kb {__version__}",
             **({"selection": bundle.query} if bundle.query else {}),

@@ -94,8 +94,13 @@ class Bundle:
             lead = lead if lead in present else present[0]
             d = members[0][1]
             out.append(Argument((lead, *[p for p in present if p != lead]), target, relation, d["weight"],
-                                d.get("note"), d.get("scheme")))
+                                d.get("note"), self._scheme(lead, target, relation)))
         return sorted(out, key=lambda a: (a.lead, a.target))
+
+    def _scheme(self, lead: str, target: str, relation: str) -> str | None:
+        node = self.kb.nodes.get(lead) if self.kb is not None else None
+        edge = next((e for e in node.edges(relation) if e.target == target), None) if node is not None else None
+        return edge.scheme if edge is not None else None
 
     def undercuts(self) -> list[Undercut]:
         """Undercuts whose inference is in the selection (an undercut of an edge cut away is dropped)."""
