@@ -24,6 +24,14 @@ PERSPECTIVE = semantics.NEUTRAL
 GROUNDED_SUPPORTS = "cayrol"
 
 
+def vias(d: dict) -> tuple[str, ...]:
+    """The sources of the edges an undercut edge disputes (``via`` is one id, or a tuple of them)."""
+    via = d.get("via")
+    if via is None:
+        return ()
+    return (via,) if isinstance(via, str) else tuple(via)
+
+
 @dataclass(frozen=True)
 class Argument:
     """One inference of the map: premises that together argue for or against a target.
@@ -103,14 +111,27 @@ class Bundle:
         return edge.scheme if edge is not None else None
 
     def undercuts(self) -> list[Undercut]:
-        """Undercuts whose inference is in the selection (an undercut of an edge cut away is dropped)."""
+        """Undercuts whose inference is in the selection (an undercut of an edge cut away is dropped).
+
+        An undercut of a linked argument counts once, however many of its premises' edges it names.
+        """
         by_edge = {(p, a.target): a for a in self.arguments() for p in a.premises}
         out = []
         for u, v, d in self.relation_edges("undercuts"):
-            argument = by_edge.get((d["via"], v))
-            if argument is not None:
-                out.append(Undercut(u, d["via"], argument, d["weight"], d.get("note")))
+            seen = set()
+            for source in vias(d):
+                argument = by_edge.get((source, v))
+                if argument is None or argument in seen:
+                    continue
+                seen.add(argument)
+                weight, note = self._undercut_weight(u, source, v, d)
+                out.append(Undercut(u, source, argument, weight, note))
         return out
+
+    def _undercut_weight(self, cutter: str, source: str, target: str, d: dict) -> tuple[float, str | None]:
+        node = self.kb.nodes.get(cutter) if self.kb is not None else None
+        cut = next((c for c in node.undercuts if (c.source, c.target) == (source, target)), None) if node else None
+        return (cut.weight, cut.note) if cut is not None else (d["weight"], d.get("note"))
 
     def restatements(self) -> list[tuple[str, str]]:
         """(restating node, restated node) pairs."""

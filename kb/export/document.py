@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb import __version__
+from kb.export.core import vias
 from kb.models import Id, Kind, Person, Relation, Source, SourceRef, Stance
 
 FORMAT = "kb-export"
@@ -72,7 +73,8 @@ class ExportEdge(_Strict):
     linked: list[Id] = Field(default_factory=list, description="supports/attacks: every premise of the linked "
                              "argument this edge belongs to (empty for a plain edge); each premise has its own edge.")
     lead: Id | None = Field(None, description="supports/attacks: the node whose file declares the argument.")
-    via: Id | None = Field(None, description="undercuts: the source of the undercut edge, which runs from via to target.")
+    via: list[Id] = Field(default_factory=list, description="undercuts: the sources of the undercut edges, which run "
+                          "from each of them to target.")
 
 
 class ExportDocument(_Strict):
@@ -103,7 +105,7 @@ def build(bundle) -> ExportDocument:
             label=str(bundle.labels[node_id]),
         ))
     edges = [ExportEdge(source=u, target=v, relation=d["relation"], weight=d["weight"], note=d.get("note"),
-                        linked=list(d.get("linked") or ()), lead=d.get("lead"), via=d.get("via"))
+                        linked=list(d.get("linked") or ()), lead=d.get("lead"), via=list(vias(d)))
              for u, v, d in bundle.edges()]
     people, sources = set(kb.people), set(kb.sources)
     if bundle.query:

@@ -17,6 +17,7 @@ import re
 import textwrap
 
 from kb import style
+from kb.export.core import vias
 
 WRAP = 28
 # Graphviz refuses a quoted string longer than 16,384 bytes; tooltips are cut well below that.
@@ -62,7 +63,7 @@ def _attrs(**values) -> str:
 
 def _edge_tooltip(u: str, v: str, d: dict) -> str:
     if d["relation"] == "undercuts":
-        text = f"{u} undercuts the inference {d['via']} -> {v}"
+        text = f"{u} undercuts the inference {', '.join(vias(d))} -> {v}"
     elif d.get("linked"):
         text = f"{u} {d['relation']} {v} jointly with {', '.join(p for p in d['linked'] if p != u)}"
     else:

@@ -19,6 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from kb import relations, style
+from kb.export.core import vias
 
 NS = "http://graphml.graphdrawing.org/xmlns"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -84,7 +85,7 @@ def export(bundle):
         element = ET.SubElement(graph, "edge", id=f"e{i}", source=u, target=v)
         values = {"relation": d["relation"], "sign": relations.sign(d["relation"]),
                   "weight": float(d["weight"]), "note": d.get("note"), "label": d["relation"],
-                  "linked": ",".join(d.get("linked") or ()), "lead": d.get("lead"), "via": d.get("via")}
+                  "linked": ",".join(d.get("linked") or ()), "lead": d.get("lead"), "via": ",".join(vias(d))}
         for name, _ in EDGE_KEYS:
             _data(element, f"e_{name}", values[name])
     ET.indent(root)

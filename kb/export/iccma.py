@@ -21,7 +21,10 @@ undercut inference gets an argument ``~lead relation target`` that carries its
 support or attack in the premises' place. It stands only while every premise
 does (each premise p attacks an auxiliary ``~not p in …``, which attacks the
 inference) and is attacked by each undercutter, so an undercut defeats the
-inference, never either of its ends. Restatements of one claim are supports
+inference, never either of its ends. These attacks on the inference stay where
+they are: an objection to a premise of a linked or undercut inference defeats
+the inference, and so whatever the inference carried, but does not become an
+attack on its conclusion as Cayrol's indirect defeat would make it. Restatements of one claim are supports
 both ways under ``cayrol`` (so they share attackers and targets) and share
 their attacks explicitly under ``ignore``.
 
@@ -83,8 +86,7 @@ def framework(bundle, supports: str = "cayrol", limit: int = MAX_ATTACKS) -> tup
         for premise in argument.premises:
             negation = f"~not {premise} in {inference[1:]}"
             names.append(negation)
-            fixed.add((premise, negation))
-            edges.append((negation, inference, "attacks"))
+            fixed.update(((premise, negation), (negation, inference)))
         fixed.update((cutter, inference) for cutter in cut_by.get(argument, ()))
         edges.append((inference, argument.target, argument.relation))
     restated = bundle.restatements()
