@@ -91,6 +91,9 @@ class AifMap:
     notes: list[str]  # what was skipped or repaired, for the user
     undercuts: list[Undercut] = field(default_factory=list)
     restatements: list[tuple[str, str]] = field(default_factory=list)  # (restating, restated) aif ids
+    origin: bool = True  # whether claims remember their AIF nodeID
+    label: str = "AIF map"  # how the map's source document is described
+    source_kind: str = "aif-map"
 
 
 # --- reading the file ----------------------------------------------------------------------------

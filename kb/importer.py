@@ -96,8 +96,10 @@ def read_file(path: Path) -> tuple[object, aifread.Locator]:
 class _Plan:
     """The knowledge base after the import, built up in memory."""
 
-    def __init__(self, root: Path, kb: KnowledgeBase, display: str, stem: str):
+    def __init__(self, root: Path, kb: KnowledgeBase, display: str, stem: str, label: str = "AIF map",
+                 source_kind: str = "aif-map"):
         self.root, self.kb, self.display, self.stem = root, kb, display, stem
+        self.label, self.source_kind = label, source_kind
         self.taken = set(kb.nodes) | {p.stem for p in store.node_files(root)} if root.is_dir() else set(kb.nodes)
         self.people: dict[str, Person] = {}
         self.sources: dict[str, Source] = {}
@@ -142,12 +144,12 @@ class _Plan:
                 return document
             except ValidationError:
                 pass
-        name = f"{self.stem} (AIF map)"
+        name = f"{self.stem} ({self.label})"
         for source_id, source in self.sources.items():
             if source.title == name:
                 return source_id
         new_id = unique(slugify(self.stem), known)
-        self.sources[new_id] = Source(id=new_id, title=name, authors=authors, kind="aif-map")
+        self.sources[new_id] = Source(id=new_id, title=name, authors=authors, kind=self.source_kind)
         return new_id
 
 
@@ -174,7 +176,7 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
         raise UnknownId("source", source, closest(source, kb.sources))
     if speaker is not None and speaker not in kb.people:
         raise UnknownId("person", speaker, closest(speaker, kb.people))
-    state = _Plan(root, kb, display, stem)
+    state = _Plan(root, kb, display, stem, aif.label, aif.source_kind)
     state.notes.extend(aif.notes)
     # Only participants who speak become people: AIFdb lists everyone in a corpus's dialogue.
     speaking = sorted({c.participant for c in aif.claims if c.participant is not None})
@@ -213,7 +215,7 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
         document = source or state.source_for(meta_sources, meta_source.get("document"), authors)
         quote = meta_source.get("quote") or claim.utterance
         own = isinstance(meta.get("id"), str)  # kb's own export: its nodeIDs are only counters
-        origin = meta.get("aif") if own else {"node": claim.aif_id, "nodeset": claim.nodeset}
+        origin = meta.get("aif") if own or not aif.origin else {"node": claim.aif_id, "nodeset": claim.nodeset}
         draft = {
             "kind": meta.get("kind") if meta.get("kind") in KINDS else ("question" if claim.question else "claim"),
             "title": str(meta.get("title") or title_from(claim.text))[:100],
@@ -408,6 +410,25 @@ def import_aif(root: Path, file: Path, *, source: str | None = None, prefix: str
     root, file = Path(root), Path(file)
     raw, where = read_file(file)
     data = aifread.parse(raw, display_path(file), strict=strict, where=where)  # refused before anything is touched
+    return _import(root, file, data, where, source=source, prefix=prefix, speaker=speaker, dry_run=dry_run,
+                   timeout=timeout, command="aif")
+
+
+def import_argdown(root: Path, file: Path, *, source: str | None = None, prefix: str | None = None,
+                   speaker: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> ImportResult:
+    """Import an Argdown document, parsed by the Argdown CLI (see :mod:`kb.argdownread`)."""
+    from kb import argdownread
+
+    root, file = Path(root), Path(file)
+    data = argdownread.reduce(argdownread.parse_file(file, display_path(file)))
+    if not data.claims:
+        raise KBError(f"{display_path(file)}: the Argdown document has no statements; nothing was written")
+    return _import(root, file, data, aifread.Locator(), source=source, prefix=prefix, speaker=speaker,
+                   dry_run=dry_run, timeout=timeout, command="argdown")
+
+
+def _import(root: Path, file: Path, data: aifread.AifMap, where: aifread.Locator, *, source, prefix, speaker,
+            dry_run: bool, timeout: float, command: str) -> ImportResult:
     options = dict(display=display_path(file), stem=file.stem, source=source, prefix=prefix, speaker=speaker,
                    where=where)
     if dry_run:
@@ -426,7 +447,7 @@ def import_aif(root: Path, file: Path, *, source: str | None = None, prefix: str
                     current = change.path.read_text(encoding="utf-8") if change.path.exists() else None
                     if current != change.before:
                         raise KBError(f"{display_path(change.path)} changed while kb was working; nothing was written")
-                _write(root, result.changes, f"kb import aif {file.name}")
+                _write(root, result.changes, f"kb import {command} {file.name}")
         except Timeout:
             raise KBError(f"another kb command is editing {display_path(root)}; try again") from None
     except BaseException:

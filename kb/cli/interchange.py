@@ -65,6 +65,26 @@ def import_aif(ctx: click.Context, file: str, source: str | None, prefix: str | 
     inferences undercuts, MA nodes restatements."""
     result = importer.import_aif(Path(kb_dir(ctx)), Path(file), source=source, prefix=prefix, speaker=speaker,
                                  dry_run=dry_run, strict=strict)
+    _report(result)
+
+
+@import_group.command("argdown")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", help="Source document (an id in sources.yaml) for every imported claim.")
+@click.option("--prefix", help="Start every new node id with PREFIX-.")
+@click.option("--speaker", help="Person (an id in people.yaml) for the imported claims.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.pass_context
+def import_argdown(ctx: click.Context, file: str, source: str | None, prefix: str | None, speaker: str | None,
+                   dry_run: bool) -> None:
+    """Import an Argdown document (parsed by the Argdown CLI): statements become claims, premise–conclusion
+    arguments linked premises, relations supports, attacks and undercuts."""
+    result = importer.import_argdown(Path(kb_dir(ctx)), Path(file), source=source, prefix=prefix, speaker=speaker,
+                                     dry_run=dry_run)
+    _report(result)
+
+
+def _report(result: importer.ImportResult) -> None:
     verb = "would write" if result.dry_run else "wrote"
     for change in result.changes:
         click.echo(f"{verb} {display_path(change.path)}" + ("" if change.before is None else " (appended)"))
