@@ -86,7 +86,9 @@ def _member_text(member: dict) -> str:
     """A definition's text without the tags Argdown leaves in it."""
     text = member.get("text") or ""
     starts = [r["start"] for r in member.get("ranges", []) if r.get("type") == "tag"]
-    return " ".join((text[: min(starts)] if starts else text).split())
+    if starts:  # Argdown's ranges count UTF-16 code units, as JavaScript strings do
+        text = text.encode("utf-16-le")[: 2 * min(starts)].decode("utf-16-le", errors="ignore")
+    return " ".join(text.split())
 
 
 def reduce(parsed: dict) -> AifMap:

@@ -113,7 +113,11 @@ def _text(member: dict) -> str:
     """A statement's text as Argdown reads it, without the tags it appends."""
     text = member["text"]
     starts = [r["start"] for r in member.get("ranges", []) if r["type"] == "tag"]
-    return text[: min(starts)].rstrip() if starts else text.strip()
+    if not starts:
+        return text.strip()
+    # Argdown's ranges count UTF-16 code units, as JavaScript strings do.
+    units = text.encode("utf-16-le")[: 2 * min(starts)]
+    return units.decode("utf-16-le", errors="ignore").rstrip()
 
 
 def statements_by_id(parsed: dict) -> dict[str, dict]:

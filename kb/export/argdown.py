@@ -11,7 +11,7 @@ Statements are identified by their titles in Argdown, so titles are made
 unique (a repeated title gets the node id appended) and lose the square
 brackets that would end them early. The text is escaped character by character
 wherever Argdown would read markup into it (``*``, ``_``, ``#``, ``[``, ``<``,
-``//``, ``{``, ``.x.`` and so on); line breaks become spaces. The kind and the
+``//``, ``{``, ``.x.``, ``--``, ``===`` and so on); line breaks become spaces. The kind and the
 tags become Argdown tags; the id and the source metadata go in a data block, as
 JSON (which YAML, and so Argdown, reads), with braces escaped inside strings so
 that the block ends where it should.
@@ -55,7 +55,7 @@ def escape(text: str) -> str:
         previous = text[i - 1] if i else ""
         if (char in _ALWAYS
                 or (char in _BEFORE_TEXT and following and not following.isspace())
-                or (char == "-" and "-" in (previous, following))):
+                or (char in "-=" and char in (previous, following))):
             out.append("\\" + char)
         else:
             out.append(char)

@@ -20,6 +20,7 @@ from kb import style
 from kb.export.core import vias
 
 WRAP = 28
+BACKSLASH = "\u29f5"  # how a backslash is drawn (see quote)
 # Graphviz refuses a quoted string longer than 16,384 bytes; tooltips are cut well below that.
 MAX_TOOLTIP_BYTES = 8000
 # Characters Graphviz's reader or its SVG output cannot carry (NUL ends the string early; XML forbids the rest).
@@ -29,12 +30,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]
 def quote(value: str) -> str:
     """A DOT double-quoted string.
 
-    Backslashes are doubled so that Graphviz's label escapes (``\\n``, ``\\l``,
-    ``\\N``) never fire by accident; line breaks become ``\\n``; control
-    characters are dropped.
+    Ampersands become ``&amp;`` so that text such as ``&lt;`` is not read as an
+    entity. A backslash is shown as ``⧵`` (U+29F5): Graphviz expands ``\\N``,
+    ``\\G``, ``\\E`` … into names even after an escaped backslash, so no escaping
+    keeps one. Line breaks become ``\\n``; control characters are dropped.
     """
-    value = _CONTROL.sub("", value)
-    value = value.replace("\\", "\\\\").replace('"', '\\"')
+    value = _CONTROL.sub("", value).replace("&", "&amp;")  # Graphviz reads "&name;" as an HTML entity
+    value = value.replace("\\", BACKSLASH).replace('"', '\\"')
     value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
     return f'"{value}"'
 

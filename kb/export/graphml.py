@@ -89,5 +89,6 @@ def export(bundle):
         for name, _ in EDGE_KEYS:
             _data(element, f"e_{name}", values[name])
     ET.indent(root)
-    text = ET.tostring(root, encoding="unicode", xml_declaration=False)
+    # XML readers turn a bare carriage return into a line feed; a character reference keeps it.
+    text = ET.tostring(root, encoding="unicode", xml_declaration=False).replace("\r", "&#13;")
     return Output('<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n")
