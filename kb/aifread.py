@@ -158,6 +158,19 @@ def _depth_fault(text: str, limit: int) -> int | None:
     return None
 
 
+def _too_deep(value, limit: int) -> bool:
+    """Whether a parsed value nests deeper than limit (checked without recursion)."""
+    todo = [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            todo.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)
+                        if isinstance(v, (dict, list)))
+    return False
+
+
 _SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _PAIR = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
@@ -165,17 +178,17 @@ _PAIR = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 def loads(text: str, display: str) -> tuple[object, Locator]:
     """The JSON value of a file's text and a locator for it; KBError located at the fault otherwise."""
     where = Locator(text)
-    deep = _depth_fault(text, MAX_DEPTH)
-    if deep is not None:
-        line, col = where.at(deep)
-        raise KBError(f"{display}:{line}:{col}: JSON nested more than {MAX_DEPTH} deep, which no AIF map is; "
-                      "nothing was written")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise KBError(f"{display}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); nothing was written") from None
-    except RecursionError:  # pragma: no cover - the depth check above comes first
-        raise KBError(f"{display}: JSON nested too deep; nothing was written") from None
+    except RecursionError:
+        data = None
+    deep = _depth_fault(text, MAX_DEPTH) if data is None or _too_deep(data, MAX_DEPTH) else None
+    if deep is not None or data is None:
+        line, col = where.at(deep or 0)
+        raise KBError(f"{display}:{line}:{col}: JSON nested more than {MAX_DEPTH} deep, which no AIF map is; "
+                      "nothing was written")
     paired = {m.start() for m in _PAIR.finditer(text)}
     for match in _SURROGATE.finditer(text):
         if match.start() in paired or match.start() - 6 in paired:
@@ -249,19 +262,18 @@ def parse(data, display: str, *, strict: bool = False, where: Locator | None = N
             fail("aif-node", f"node {i + 1}: nodeID is {_describe(raw)}" if isinstance(entry, dict)
                  else f"node {i + 1} is not an object", where.key("nodeID", None if raw is None else json.dumps(raw), nodes_at))
             continue
-        at = where.key("nodeID", node_id, nodes_at)
-        if node_id in nodes:
-            fail("aif-node", f"nodeID {node_id} is used twice", at)
-            continue
         kind = entry.get("type")
-        if not isinstance(kind, str):
-            fail("aif-node", f"node {node_id} has no type", at)
-            continue
-        if kind not in TYPES and kind.upper() in TYPES:
-            fail("aif-node", f"node {node_id} has type '{kind}': AIF types are upper case ('{kind.upper()}')", at)
-            continue
-        if kind in ("I", "L") and not (isinstance(entry.get("text"), str) and entry["text"].strip()):
-            fail("aif-node", f"{kind}-node {node_id} has no text", at)
+        problem = None
+        if node_id in nodes:
+            problem = f"nodeID {node_id} is used twice"
+        elif not isinstance(kind, str):
+            problem = f"node {node_id} has no type"
+        elif kind not in TYPES and kind.upper() in TYPES:
+            problem = f"node {node_id} has type '{kind}': AIF types are upper case ('{kind.upper()}')"
+        elif kind in ("I", "L") and not (isinstance(entry.get("text"), str) and entry["text"].strip()):
+            problem = f"{kind}-node {node_id} has no text"
+        if problem is not None:  # located only when there is something to say: the search costs
+            fail("aif-node", problem, where.key("nodeID", node_id, nodes_at))
             continue
         nodes[node_id] = entry
     incoming: dict[str, list[str]] = {n: [] for n in nodes}
@@ -271,15 +283,18 @@ def parse(data, display: str, *, strict: bool = False, where: Locator | None = N
         ends = (_ident(raw[0]), _ident(raw[1]))
         name = _ident(entry.get("edgeID")) if isinstance(entry, dict) else None
         label = f"edge {name}" if name is not None else f"edge {i + 1}"
-        at = where.key("edgeID", name, edges_at) if name is not None else where.at(edges_at)
+
+        def at() -> tuple[int, int]:
+            return where.key("edgeID", name, edges_at) if name is not None else where.at(edges_at)
+
         if None in ends:
             bad = "fromID" if ends[0] is None else "toID"
-            fail("aif-edge", f"{label}: {bad} is {_describe(raw[0] if ends[0] is None else raw[1])}", at)
+            fail("aif-edge", f"{label}: {bad} is {_describe(raw[0] if ends[0] is None else raw[1])}", at())
             continue
         missing = [end for end in ends if end not in nodes]
         if missing:
             fail("aif-dangling-edge", f"{label} goes from {ends[0]} to {ends[1]}, but {' and '.join(missing)} "
-                                      f"{'is not a node' if len(missing) == 1 else 'are not nodes'}", at)
+                                      f"{'is not a node' if len(missing) == 1 else 'are not nodes'}", at())
             continue
         outgoing[ends[0]].append(ends[1])
         incoming[ends[1]].append(ends[0])

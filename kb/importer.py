@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from kb.suggest import closest
 MAX_FILE_BYTES = 50 << 20
 TITLE_LENGTH = 80
 UNATTRIBUTED = "unattributed"
+WRITERS = 32  # new files written at once
 
 
 @dataclass
@@ -363,9 +365,10 @@ def _finish(state: _Plan, nodes: dict[str, Node], renamed: dict[str, str], creat
     after = replace(kb, nodes=dict(kb.nodes), paths=dict(kb.paths), people={**kb.people, **state.people},
                     sources={**kb.sources, **state.sources})
     documents = {}
+    schema_dir = canonical.find_schema_dir(root)
     for node_id, node in nodes.items():
         path = root / node.source.document / f"{node_id}.yaml"
-        text = canonical.node_text(node, path, root)
+        text = canonical.node_text(node, path, root, schema_dir)
         changes.append(Change(path, None, text))
         after.nodes[node_id], after.paths[node_id] = node, path
         documents[display_path(path)] = text
@@ -392,10 +395,15 @@ def _write(root: Path, changes: list[Change], command: str) -> None:
                            for c in changes]}
     store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
     for change in changes:
-        if change.before is None:
-            store.create_exclusive(change.path, change.after)
-        else:
+        if change.before is not None:
             store.write_atomic(change.path, change.after)
+    # New files are independent, and each waits for the disk (fsync): written side by side, their waits
+    # overlap, which makes a map of thousands of claims many times faster to import.
+    new = [c for c in changes if c.before is None]
+    for folder in sorted({c.path.parent for c in new}):
+        folder.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        list(pool.map(lambda c: store.create_exclusive(c.path, c.after), new))
     store.remove_durable(root / store.PENDING_FILE)
 
 
