@@ -271,3 +271,26 @@ def test_round_trip_of_a_synthetic_map_with_nested_folders_and_stances(tmp_path)
     assert signed_edges(imported) == signed_edges(original)
     assert all(node_shape(imported, n) == node_shape(original, n) for n in original.nodes)
     assert validate.check(tmp_path / "new").ok
+
+
+def test_questions_schemes_and_nodesets_are_kept_and_written_back(tmp_path):
+    data = json.loads(DIALOGUE.read_text())
+    by_id = {n["nodeID"]: n for n in data["nodes"]}
+    by_id["102"]["text"] = by_id["102"]["scheme"] = "Pure Questioning"  # node 103 is asked, not asserted
+    by_id["107"]["text"] = by_id["107"]["scheme"] = "Argument From Expert Opinion"
+    data["nodesetID"] = 777
+    path = tmp_path / "asked.json"
+    path.write_text(json.dumps(data))
+    importer.import_aif(tmp_path / "claims", path)
+    kb = load(tmp_path / "claims")
+    by_text = {node.text: n for n, node in kb.nodes.items()}
+    asked = kb.nodes[by_text["we should publish the audit results"]]
+    assert asked.kind == "question" and kb.nodes[by_text["publication tells attackers where to look"]].kind == "claim"
+    (support,) = kb.nodes[by_text["publishing them helps other labs catch the same failures"]].supports
+    assert support.scheme == "Argument From Expert Opinion"
+    assert {n.aif.nodeset for n in kb.nodes.values()} == {"777"}
+    out = json.loads(core.export(kb, "aif").text)
+    assert out["nodesetID"] == "777"
+    (ra,) = [n for n in out["nodes"] if n["type"] == "RA"]
+    assert (ra["text"], ra["scheme"]) == ("Argument From Expert Opinion", "Argument From Expert Opinion")
+    assert {n["nodeID"] for n in out["nodes"] if n["type"] == "I"} == {n["nodeID"] for n in data["nodes"] if n["type"] == "I"}
