@@ -181,7 +181,11 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
     state = _Plan(root, kb, display, stem, aif.label, aif.source_kind)
     state.notes.extend(aif.notes)
     # Only participants who speak become people: AIFdb lists everyone in a corpus's dialogue.
-    speaking = sorted({c.participant for c in aif.claims if c.participant is not None})
+    named = {c.meta.get("presenter") for c in aif.claims} | {p for c in aif.claims
+                                                              if isinstance(c.meta.get("stances"), dict)
+                                                              for p in c.meta["stances"]}
+    speaking = sorted({c.participant for c in aif.claims if c.participant is not None}
+                      | {pid for pid, p in aif.participants.items() if p.meta.get("id") in named})
     person_of = {pid: state.person_for(aif.participants[pid]) for pid in speaking}
     by_old_id = {p.meta["id"]: person_of[pid] for pid, p in aif.participants.items()
                  if isinstance(p.meta.get("id"), str) and pid in person_of}
@@ -229,7 +233,8 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
                                 lambda doc: _known_source(state, meta_sources, doc), state.notes, ids[claim.aif_id]),
             "note": meta.get("note") if isinstance(meta.get("note"), str) else None,
             "supports": [], "attacks": [], "undercuts": [], "restates": [],
-            "presenter": meta.get("presenter") if meta.get("presenter") in {**kb.people, **state.people} else None,
+            "presenter": _presenter(meta.get("presenter"), by_old_id, {**kb.people, **state.people}, state.notes,
+                                    ids[claim.aif_id]),
             "aif": origin or None,
         }
         drafts[ids[claim.aif_id]] = draft
@@ -309,6 +314,15 @@ def _relations(aif: aifread.AifMap, ids: dict[str, str], drafts: dict[str, dict]
             continue
         taken[(a, b)] = "restates"
         drafts[a]["restates"].append(b)
+
+
+def _presenter(raw, by_old_id: dict[str, str], people: dict, notes: list[str], node_id: str) -> str | None:
+    if not isinstance(raw, str):
+        return None
+    person = by_old_id.get(raw, raw if raw in people else None)
+    if person is None:
+        notes.append(f"dropped the presenter '{raw}' of {node_id}: no such person in the map or the knowledge base")
+    return person
 
 
 def _known_source(state: _Plan, meta_sources: dict[str, dict], document: str) -> bool:

@@ -65,6 +65,7 @@ def test_aif_round_trip_keeps_every_relation(tmp_path):
     assert check.ok, [p.format() for p in check.errors]
     assert sorted(check.kb.nodes) == sorted(original.nodes)
     assert relation_facts(check.kb) == relation_facts(original)
+    assert check.kb.nodes["thesis"].presenter == "carol"  # a presenter who never speaks is still a person
     # and the plain AIF alone (kb's keys stripped) still gives the same structure
     data = json.loads(path.read_text())
     for entry in data["nodes"] + data["participants"]:

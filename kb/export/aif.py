@@ -88,7 +88,9 @@ def build(bundle) -> dict:
         source = kb.sources.get(kb.nodes[node_id].source.document)
         return timestamp(source.date if source else None)
 
-    speakers = sorted({kb.nodes[n].speaker for n in bundle.ids})
+    # Participants: the speakers, and the presenters, whom kb's own import needs to restore.
+    speakers = sorted({kb.nodes[n].speaker for n in bundle.ids}
+                      | {kb.nodes[n].presenter for n in bundle.ids if kb.nodes[n].presenter})
     participant_of = {person: i for i, person in enumerate(speakers, start=1)}
     i_node = {}
     for node_id in bundle.ids:
