@@ -20,7 +20,8 @@ from interchange_helpers import (RELATIONS, SVG, argdown_json, kb_in, load, rela
                                  solver_in)
 from kb import graph, importer, validate
 from kb.export import core, iccma
-from kb.export.core import Bundle, vias
+from kb.export.attrs import vias
+from kb.export.core import Bundle
 
 
 @pytest.fixture(autouse=True)

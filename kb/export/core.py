@@ -15,6 +15,7 @@ import networkx as nx
 from kb import graph as kbgraph
 from kb import select, semantics
 from kb.errors import KBError
+from kb.export.attrs import vias
 from kb.relations import ARGUMENT_RELATIONS
 from kb.store import KnowledgeBase
 
@@ -22,14 +23,6 @@ from kb.store import KnowledgeBase
 STRENGTH_METHOD = "qe"
 PERSPECTIVE = semantics.NEUTRAL
 GROUNDED_SUPPORTS = "cayrol"
-
-
-def vias(d: dict) -> tuple[str, ...]:
-    """The sources of the edges an undercut edge disputes (``via`` is one id, or a tuple of them)."""
-    via = d.get("via")
-    if via is None:
-        return ()
-    return (via,) if isinstance(via, str) else tuple(via)
 
 
 @dataclass(frozen=True)

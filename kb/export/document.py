@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb import __version__
-from kb.export.core import vias
+from kb.export.attrs import vias
 from kb.models import Id, Kind, Person, Relation, Source, SourceRef, Stance
 
 FORMAT = "kb-export"

@@ -17,7 +17,7 @@ import re
 import textwrap
 
 from kb import style
-from kb.export.core import vias
+from kb.export.attrs import vias
 
 WRAP = 28
 BACKSLASH = "\u29f5"  # how a backslash is drawn (see quote)

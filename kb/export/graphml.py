@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from kb import relations, style
-from kb.export.core import vias
+from kb.export.attrs import vias
 
 NS = "http://graphml.graphdrawing.org/xmlns"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
