@@ -169,7 +169,7 @@ class _Emitter:
         self.add(f"{key}:", (key,))
         for i, edge in enumerate(edges):
             item = (key, i)
-            if edge.weight == 1.0 and edge.note is None and not edge.with_:
+            if edge.weight == 1.0 and edge.note is None and not edge.with_ and edge.scheme is None:
                 self.add(f"{INDENT}- {plain_id(edge.target)}", item)
                 continue
             self.add(f"{INDENT}- target: {plain_id(edge.target)}", item, item + ("target",))
@@ -178,6 +178,7 @@ class _Emitter:
             if edge.weight != 1.0:
                 self.add(f"{INDENT * 2}weight: {number(edge.weight)}", item + ("weight",))
             self.free("note", edge.note, INDENT * 2, item + ("note",))
+            self.free("scheme", edge.scheme, INDENT * 2, item + ("scheme",))
 
     def undercuts(self, undercuts: list[Undercut]) -> None:
         if not undercuts:
@@ -245,6 +246,11 @@ class _Emitter:
                     self.add(f"tags: [{', '.join(plain_id(t) for t in value)}]", (name,))
             elif name == "stances":
                 self.stances(value)
+            elif name == "aif":
+                if value is not None:
+                    self.add("aif:", (name,))
+                    self.free("node", value.node, INDENT, (name, "node"))
+                    self.free("nodeset", value.nodeset, INDENT, (name, "nodeset"))
             else:
                 self.free(name, value, "", (name,))
 

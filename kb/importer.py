@@ -1,5 +1,10 @@
 """``kb import aif``: bring an AIF map into the knowledge base, whole or not at all.
 
+What the map holds beyond claims and plain edges is kept: linked arguments
+(``with:``), undercuts, restatements, scheme names (``scheme:`` on the edge) and
+each node's AIF nodeID and nodeset (``aif:``), so that an import can be matched
+back to its corpus and exported again as the same AIF.
+
 The import is computed in memory first: new node files in the canonical layout
 (:mod:`kb.canonical`), one folder per source document, and new people and
 sources appended to the registries (appended, so that the comments and layout
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,6 +43,7 @@ from kb.suggest import closest
 MAX_FILE_BYTES = 50 << 20
 TITLE_LENGTH = 80
 UNATTRIBUTED = "unattributed"
+WRITERS = 32  # new files written at once
 
 
 @dataclass
@@ -67,8 +74,8 @@ def title_from(text: str) -> str:
     return (cut[: cut.rfind(" ")] if " " in cut else cut).rstrip(" ,;:") + "…"
 
 
-def read_file(path: Path) -> object:
-    """The JSON of an AIF file, or a KBError that says why it cannot be read."""
+def read_file(path: Path) -> tuple[object, aifread.Locator]:
+    """The JSON of an AIF file and a locator for its text, or a KBError that says why it cannot be read."""
     display = display_path(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -77,11 +84,12 @@ def read_file(path: Path) -> object:
     except OSError as exc:
         raise KBError(f"{display}: cannot read file: {exc.strerror or exc}") from None
     try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise KBError(f"{display}: not UTF-8 text, so not an AIF JSON file; nothing was written") from None
-    except json.JSONDecodeError as exc:
-        raise KBError(f"{display}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); nothing was written") from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise KBError(f"{display}:{line}:{col}: not UTF-8 text, so not an AIF JSON file; nothing was written") from None
+    return aifread.loads(text, display)
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -90,8 +98,10 @@ def read_file(path: Path) -> object:
 class _Plan:
     """The knowledge base after the import, built up in memory."""
 
-    def __init__(self, root: Path, kb: KnowledgeBase, display: str, stem: str):
+    def __init__(self, root: Path, kb: KnowledgeBase, display: str, stem: str, label: str = "AIF map",
+                 source_kind: str = "aif-map"):
         self.root, self.kb, self.display, self.stem = root, kb, display, stem
+        self.label, self.source_kind = label, source_kind
         self.taken = set(kb.nodes) | {p.stem for p in store.node_files(root)} if root.is_dir() else set(kb.nodes)
         self.people: dict[str, Person] = {}
         self.sources: dict[str, Source] = {}
@@ -136,12 +146,12 @@ class _Plan:
                 return document
             except ValidationError:
                 pass
-        name = f"{self.stem} (AIF map)"
+        name = f"{self.stem} ({self.label})"
         for source_id, source in self.sources.items():
             if source.title == name:
                 return source_id
         new_id = unique(slugify(self.stem), known)
-        self.sources[new_id] = Source(id=new_id, title=name, authors=authors, kind="aif-map")
+        self.sources[new_id] = Source(id=new_id, title=name, authors=authors, kind=self.source_kind)
         return new_id
 
 
@@ -152,7 +162,8 @@ def _check_id(value: str, what: str) -> str:
 
 
 def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: str | None = None,
-         prefix: str | None = None, speaker: str | None = None) -> ImportResult:
+         prefix: str | None = None, speaker: str | None = None,
+         where: aifread.Locator | None = None) -> ImportResult:
     """The changes an import would make, checked like ``kb check``; raises KBError when they would add errors."""
     root = Path(root)
     if prefix is not None:
@@ -167,12 +178,19 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
         raise UnknownId("source", source, closest(source, kb.sources))
     if speaker is not None and speaker not in kb.people:
         raise UnknownId("person", speaker, closest(speaker, kb.people))
-    state = _Plan(root, kb, display, stem)
+    state = _Plan(root, kb, display, stem, aif.label, aif.source_kind)
     state.notes.extend(aif.notes)
-    person_of = {pid: state.person_for(p) for pid, p in sorted(aif.participants.items(), key=lambda kv: kv[0])}
-    by_old_id = {p.meta["id"]: person_of[pid] for pid, p in aif.participants.items() if isinstance(p.meta.get("id"), str)}
+    # Only participants who speak become people: AIFdb lists everyone in a corpus's dialogue.
+    named = {c.meta.get("presenter") for c in aif.claims} | {p for c in aif.claims
+                                                              if isinstance(c.meta.get("stances"), dict)
+                                                              for p in c.meta["stances"]}
+    speaking = sorted({c.participant for c in aif.claims if c.participant is not None}
+                      | {pid for pid, p in aif.participants.items() if p.meta.get("id") in named})
+    person_of = {pid: state.person_for(aif.participants[pid]) for pid in speaking}
+    by_old_id = {p.meta["id"]: person_of[pid] for pid, p in aif.participants.items()
+                 if isinstance(p.meta.get("id"), str) and pid in person_of}
     meta_sources = {s["id"]: s for s in aif.meta.get("sources") or [] if isinstance(s, dict) and isinstance(s.get("id"), str)}
-    authors = [p.name for p in aif.participants.values()]
+    authors = [aif.participants[pid].name for pid in speaking]
 
     ids: dict[str, str] = {}
     renamed: dict[str, str] = {}
@@ -202,8 +220,10 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
             who = speaker or state.unattributed()
         document = source or state.source_for(meta_sources, meta_source.get("document"), authors)
         quote = meta_source.get("quote") or claim.utterance
+        own = isinstance(meta.get("id"), str)  # kb's own export: its nodeIDs are only counters
+        origin = meta.get("aif") if own or not aif.origin else {"node": claim.aif_id, "nodeset": claim.nodeset}
         draft = {
-            "kind": meta.get("kind") if meta.get("kind") in KINDS else "claim",
+            "kind": meta.get("kind") if meta.get("kind") in KINDS else ("question" if claim.question else "claim"),
             "title": str(meta.get("title") or title_from(claim.text))[:100],
             "text": claim.text,
             "speaker": who,
@@ -212,39 +232,97 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
             "stances": _stances(meta.get("stances"), by_old_id, {**kb.people, **state.people},
                                 lambda doc: _known_source(state, meta_sources, doc), state.notes, ids[claim.aif_id]),
             "note": meta.get("note") if isinstance(meta.get("note"), str) else None,
-            "supports": [], "attacks": [],
+            "supports": [], "attacks": [], "undercuts": [], "restates": [],
+            "presenter": _presenter(meta.get("presenter"), by_old_id, {**kb.people, **state.people}, state.notes,
+                                    ids[claim.aif_id]),
+            "aif": origin or None,
         }
         drafts[ids[claim.aif_id]] = draft
-    linked: dict[tuple[str, str], str] = {}
-    for rel in aif.relations:
-        a, b = ids[rel.source], ids[rel.target]
-        if a == b:
-            state.notes.append(f"skipped a {rel.relation[:-1]} of {a} by itself")
-            continue
-        if (a, b) in linked:
-            state.notes.append(f"skipped a second relation from {a} to {b} (kept: {linked[(a, b)]})")
-            continue
-        linked[(a, b)] = rel.relation
-        edge = {"target": b}
-        weight, note = rel.meta.get("weight"), rel.meta.get("note")
-        if isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight <= 1:
-            edge["weight"] = float(weight)
-        if isinstance(note, str):
-            edge["note"] = note
-        drafts[a][rel.relation].append(edge)
+    _relations(aif, ids, drafts, state.notes)
 
     nodes: dict[str, Node] = {}
     problems: list[Problem] = []
-    for node_id, draft in drafts.items():
+    where = where or aifread.Locator()
+    for claim in aif.claims:
+        node_id = ids[claim.aif_id]
         try:
-            nodes[node_id] = Node.model_validate(draft)
+            nodes[node_id] = Node.model_validate(drafts[node_id])
         except ValidationError as exc:
+            line, col = where.key("nodeID", claim.aif_id, where.section("nodes"))
             for err in exc.errors(include_url=False):
-                problems.append(Problem(display, 1, 1, "invalid-value",
+                problems.append(Problem(display, line, col, "invalid-value",
                                         f"claim {node_id}: {'.'.join(map(str, err['loc']))}: {err['msg']}"))
     if problems:
         raise KBError(f"{display}: the map does not fit the knowledge base's schema; nothing was written", problems)
     return _finish(state, nodes, renamed, creating)
+
+
+def _edge_extras(meta: dict) -> dict:
+    out = {}
+    weight, note = meta.get("weight"), meta.get("note")
+    if isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight <= 1:
+        out["weight"] = float(weight)
+    if isinstance(note, str):
+        out["note"] = note
+    return out
+
+
+def _relations(aif: aifread.AifMap, ids: dict[str, str], drafts: dict[str, dict], notes: list[str]) -> None:
+    """Arguments, undercuts and restatements into the drafts; what kb check would refuse is skipped with a note.
+
+    kb holds one declaration per pair of nodes (a premise of a linked argument
+    has its own edge to the target), so the first declaration of a pair wins.
+    """
+    taken: dict[tuple[str, str], str] = {}
+    kept: dict[tuple[str, str], str] = {}  # (premise, target) of each kept argument -> relation
+    for rel in aif.relations:
+        lead, target = ids[rel.source], ids[rel.target]
+        premises = list(dict.fromkeys([lead, *(ids[p] for p in rel.with_)]))
+        what = f"{'linked ' if len(premises) > 1 else ''}{rel.relation[:-1]} of {target} by {', '.join(premises)}"
+        if target in premises:
+            notes.append(f"skipped the {what}: it argues from the claim itself")
+            continue
+        clash = [(p, target) for p in premises if (p, target) in taken]
+        if clash:
+            notes.append(f"skipped the {what}: {clash[0][0]} already {taken[clash[0]]} {target}")
+            continue
+        for p in premises:
+            taken[(p, target)] = rel.relation
+            kept[(p, target)] = rel.relation
+        edge = {"target": target, **_edge_extras(rel.meta)}
+        if len(premises) > 1:
+            edge["with"] = premises[1:]
+        if rel.scheme:
+            edge["scheme"] = rel.scheme
+        drafts[lead][rel.relation].append(edge)
+    for cut in aif.undercuts:
+        cutter, source, target = ids[cut.cutter], ids[cut.source], ids[cut.target]
+        what = f"undercut of {source} -> {target} by {cutter}"
+        if (source, target) not in kept:
+            notes.append(f"skipped the {what}: that inference was skipped")
+        elif cutter in (source, target):
+            notes.append(f"skipped the {what}: a claim cannot undercut its own inference")
+        elif (cutter, target) in taken:
+            notes.append(f"skipped the {what}: {cutter} already {taken[(cutter, target)]} {target}")
+        else:
+            taken[(cutter, target)] = "undercuts"
+            drafts[cutter]["undercuts"].append({"source": source, "target": target, **_edge_extras(cut.meta)})
+    for a_id, b_id in aif.restatements:
+        a, b = ids[a_id], ids[b_id]
+        if (a, b) in taken or (b, a) in taken:
+            notes.append(f"skipped the restatement of {b} by {a}: the two are already related")
+            continue
+        taken[(a, b)] = "restates"
+        drafts[a]["restates"].append(b)
+
+
+def _presenter(raw, by_old_id: dict[str, str], people: dict, notes: list[str], node_id: str) -> str | None:
+    if not isinstance(raw, str):
+        return None
+    person = by_old_id.get(raw, raw if raw in people else None)
+    if person is None:
+        notes.append(f"dropped the presenter '{raw}' of {node_id}: no such person in the map or the knowledge base")
+    return person
 
 
 def _known_source(state: _Plan, meta_sources: dict[str, dict], document: str) -> bool:
@@ -301,9 +379,10 @@ def _finish(state: _Plan, nodes: dict[str, Node], renamed: dict[str, str], creat
     after = replace(kb, nodes=dict(kb.nodes), paths=dict(kb.paths), people={**kb.people, **state.people},
                     sources={**kb.sources, **state.sources})
     documents = {}
+    schema_dir = canonical.find_schema_dir(root)
     for node_id, node in nodes.items():
         path = root / node.source.document / f"{node_id}.yaml"
-        text = canonical.node_text(node, path, root)
+        text = canonical.node_text(node, path, root, schema_dir)
         changes.append(Change(path, None, text))
         after.nodes[node_id], after.paths[node_id] = node, path
         documents[display_path(path)] = text
@@ -330,34 +409,94 @@ def _write(root: Path, changes: list[Change], command: str) -> None:
                            for c in changes]}
     store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
     for change in changes:
-        if change.before is None:
-            store.create_exclusive(change.path, change.after)
-        else:
+        if change.before is not None:
             store.write_atomic(change.path, change.after)
+    # New files are independent, and each waits for the disk (fsync): written side by side, their waits
+    # overlap, which makes a map of thousands of claims many times faster to import.
+    new = [c for c in changes if c.before is None]
+    for folder in sorted({c.path.parent for c in new}):
+        folder.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        list(pool.map(lambda c: store.create_exclusive(c.path, c.after), new))
     store.remove_durable(root / store.PENDING_FILE)
 
 
 def import_aif(root: Path, file: Path, *, source: str | None = None, prefix: str | None = None,
-               speaker: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> ImportResult:
-    """Import an AIF JSON file into the knowledge base at root (created if missing), or explain why not."""
+               speaker: str | None = None, dry_run: bool = False, strict: bool = False,
+               timeout: float = LOCK_TIMEOUT) -> ImportResult:
+    """Import an AIF JSON file into the knowledge base at root (created if missing), or explain why not.
+
+    Lenient by default: the faults real AIFdb exports have are skipped or
+    repaired with a note; ``strict`` makes each an error and imports nothing.
+    """
     root, file = Path(root), Path(file)
-    data = aifread.parse(read_file(file), display_path(file))  # a bad file is refused before anything is touched
-    options = dict(display=display_path(file), stem=file.stem, source=source, prefix=prefix, speaker=speaker)
+    raw, where = read_file(file)
+    data = aifread.parse(raw, display_path(file), strict=strict, where=where)  # refused before anything is touched
+    return _import(root, file, data, where, source=source, prefix=prefix, speaker=speaker, dry_run=dry_run,
+                   timeout=timeout, command="aif")
+
+
+def import_argdown(root: Path, file: Path, *, source: str | None = None, prefix: str | None = None,
+                   speaker: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> ImportResult:
+    """Import an Argdown document, parsed by the Argdown CLI (see :mod:`kb.argdownread`)."""
+    from kb import argdownread
+
+    root, file = Path(root), Path(file)
+    data = argdownread.reduce(argdownread.parse_file(file, display_path(file)))
+    if not data.claims:
+        raise KBError(f"{display_path(file)}: the Argdown document has no statements; nothing was written")
+    return _import(root, file, data, aifread.Locator(), source=source, prefix=prefix, speaker=speaker,
+                   dry_run=dry_run, timeout=timeout, command="argdown")
+
+
+def _import(root: Path, file: Path, data: aifread.AifMap, where: aifread.Locator, *, source, prefix, speaker,
+            dry_run: bool, timeout: float, command: str) -> ImportResult:
+    options = dict(display=display_path(file), stem=file.stem, source=source, prefix=prefix, speaker=speaker,
+                   where=where)
     if dry_run:
         result = plan(root, data, **options)
         result.dry_run = True
         return result
+    created = _missing_dirs(root)
     root.mkdir(parents=True, exist_ok=True)
-    authoring.recover(root, timeout)  # finish an interrupted change before planning over it
-    lock = FileLock(str(root / LOCK_FILE), timeout=timeout)
     try:
-        with lock:
-            result = plan(root, data, **options)
-            for change in result.changes:
-                current = change.path.read_text(encoding="utf-8") if change.path.exists() else None
-                if current != change.before:
-                    raise KBError(f"{display_path(change.path)} changed while kb was working; nothing was written")
-            _write(root, result.changes, f"kb import aif {file.name}")
-    except Timeout:
-        raise KBError(f"another kb command is editing {display_path(root)}; try again") from None
+        authoring.recover(root, timeout)  # finish an interrupted change before planning over it
+        lock = FileLock(str(root / LOCK_FILE), timeout=timeout)
+        try:
+            with lock:
+                result = plan(root, data, **options)
+                for change in result.changes:
+                    current = change.path.read_text(encoding="utf-8") if change.path.exists() else None
+                    if current != change.before:
+                        raise KBError(f"{display_path(change.path)} changed while kb was working; nothing was written")
+                _write(root, result.changes, f"kb import {command} {file.name}")
+        except Timeout:
+            raise KBError(f"another kb command is editing {display_path(root)}; try again") from None
+    except BaseException:
+        _remove_created(root, created)
+        raise
     return result
+
+
+def _missing_dirs(root: Path) -> list[Path]:
+    """root and those of its parents that do not exist yet, innermost first."""
+    missing = []
+    for path in (root, *root.parents):
+        if path.exists():
+            break
+        missing.append(path)
+    return missing
+
+
+def _remove_created(root: Path, created: list[Path]) -> None:
+    """Undo the folders a failed import made (and the lock it left in them), never anything else."""
+    if not created:
+        return
+    lock = root / LOCK_FILE
+    if lock.is_file() and [p.name for p in root.iterdir()] == [LOCK_FILE]:
+        lock.unlink()
+    for path in created:
+        try:
+            path.rmdir()
+        except OSError:
+            break

@@ -61,6 +61,12 @@ class Edge(_Strict):
         "together with this one. The premises count as one argument, as strong as its weakest premise.",
     )
 
+    scheme: str | None = Field(
+        None, min_length=1,
+        description="The argumentation scheme the inference follows (e.g. an AIF scheme name such as "
+        "'Argument From Expert Opinion'), where a map names one.",
+    )
+
     @property
     def premises(self) -> tuple[str, ...]:
         """Every node of a linked argument but this one (empty for a plain edge)."""
@@ -90,6 +96,13 @@ class Undercut(_Strict):
     )
     note: str | None = Field(None, description="Why the inference fails; required by convention when it is "
                              "the knowledge base's own reading.")
+
+
+class AifOrigin(_Strict):
+    """Where an imported node came from in an AIF map, so that it can be matched back (e.g. to AIFdb)."""
+
+    node: str = Field(min_length=1, description="The nodeID of its I-node.")
+    nodeset: str | None = Field(None, min_length=1, description="The AIFdb nodeset (map) it was taken from.")
 
 
 class SourceRef(_Strict):
@@ -166,6 +179,7 @@ class Node(_Strict):
         default_factory=dict, description="Person id -> how strongly that person accepts this claim."
     )
     note: str | None = Field(None, description="Editorial note about the node (not part of the claim).")
+    aif: AifOrigin | None = Field(None, description="Set by `kb import aif`: the AIF node it was imported from.")
 
     def edges(self, relation: ArgumentRelation) -> list[Edge]:
         return self.supports if relation == "supports" else self.attacks

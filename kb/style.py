@@ -48,6 +48,8 @@ assert set(KIND_STYLES) == set(KINDS), "every kind needs a style"
 RELATION_STYLES: dict[str, RelationStyle] = {
     "supports": RelationStyle("supports", "#009E73", "solid", "normal", False),
     "attacks": RelationStyle("attacks", "#D55E00", "dashed", "tee", True),
+    "undercuts": RelationStyle("undercuts", "#E69F00", "dotted", "tee", True),
+    "restates": RelationStyle("restates", "#999999", "dotted", "none", True),
 }
 
 # Theses are the conclusions everything argues about: drawn with a heavier border.

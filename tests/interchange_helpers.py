@@ -25,6 +25,9 @@ from kb.store import KnowledgeBase
 # weight 0), repeated titles, and text full of characters that other formats treat as markup.
 INTERCHANGE = FIXTURES / "interchange" / "claims"
 MAPS = {"base": BASE, "interchange": INTERCHANGE}
+# Every relation kb has: a linked support and a linked attack, undercuts of a plain support, of a plain
+# attack and of a linked support (through its second premise), and a restatement.
+RELATIONS = FIXTURES / "relations" / "claims"
 ARGDOWN = REPO / "tests" / "argdown" / "node_modules" / ".bin" / "argdown"
 SKIP_ENV = "KB_SKIP_EXTERNAL"
 
@@ -39,6 +42,27 @@ def signed_edges(kb: KnowledgeBase) -> set[tuple[str, str, str]]:
     """Every edge of a knowledge base as (arguing node, node argued about, supports|attacks)."""
     return {(n, e.target, relation) for n, node in kb.nodes.items()
             for relation in ("supports", "attacks") for e in node.edges(relation)}
+
+
+def relation_facts(kb: KnowledgeBase) -> dict[str, set]:
+    """Every relation of a knowledge base in a form that does not depend on which file declares it.
+
+    An argument is (its premises, target, relation, weight, note, scheme); an undercut names the
+    argument it cuts by its premises and target.
+    """
+    arguments, undercuts, restates = set(), set(), set()
+    premises_of = {}
+    for n, node in kb.nodes.items():
+        for relation in ("supports", "attacks"):
+            for e in node.edges(relation):
+                premises = frozenset((n, *e.with_))
+                arguments.add((premises, e.target, relation, e.weight, e.note, e.scheme))
+                for p in premises:
+                    premises_of[(p, e.target)] = premises
+        restates.update((n, r) for r in node.restates)
+    for n, node in kb.nodes.items():
+        undercuts.update((n, premises_of[(u.source, u.target)], u.target, u.weight, u.note) for u in node.undercuts)
+    return {"arguments": arguments, "undercuts": undercuts, "restates": restates}
 
 
 def external(path_or_name: str | Path, how: str) -> str:
@@ -89,7 +113,11 @@ def _text(member: dict) -> str:
     """A statement's text as Argdown reads it, without the tags it appends."""
     text = member["text"]
     starts = [r["start"] for r in member.get("ranges", []) if r["type"] == "tag"]
-    return text[: min(starts)].rstrip() if starts else text.strip()
+    if not starts:
+        return text.strip()
+    # Argdown's ranges count UTF-16 code units, as JavaScript strings do.
+    units = text.encode("utf-16-le")[: 2 * min(starts)]
+    return units.decode("utf-16-le", errors="ignore").rstrip()
 
 
 def statements_by_id(parsed: dict) -> dict[str, dict]:

@@ -50,5 +50,5 @@ def test_labels_show_titles_and_theses_get_a_heavy_border(tmp_path):
     assert all(w < style.THESIS_BORDER for n, w in widths.items() if n != "interp-helps")
 
 
-def test_quoting_survives_backslashes_quotes_and_newlines():
-    assert dot.quote('a "b" \\n c\nd') == '"a \\"b\\" \\\\n c\\nd"'
+def test_quoting_survives_backslashes_quotes_ampersands_and_newlines():
+    assert dot.quote('a "b" \\n c\nd & &lt;\x00') == '"a \\"b\\" \u29f5n c\\nd &amp; &amp;lt;"'

@@ -103,13 +103,19 @@ def test_an_aifdb_dialogue_map_gives_claims_speakers_quotes_and_edges(tmp_path):
     assert kb.nodes[claim].source.quote == "We should publish the audit results"  # the locution, without "Alice Example : "
     assert kb.people[kb.nodes[reason].speaker].name == "Dana Reyes"
     assert kb.people[kb.nodes[objection].speaker].name == "Evan Okafor"
-    # One RA with two premises: two supports. One CA: an attack.
-    assert signed_edges(kb) - signed_edges(load(BASE)) == {
-        (reason, claim, "supports"), (anonymised, claim, "supports"), (objection, claim, "attacks")}
-    assert any("CA node 118" in n and "inference" in n for n in result.notes)
-    assert any("MA node 120" in n for n in result.notes)
-    unattributed = kb.nodes[by_text["other labs rarely read audit reports"]].speaker
-    assert kb.people[unattributed].name == "Unattributed (imported from aifdb-dialogue)"
+    # One RA with two premises: one linked support, declared by its first premise. One CA: an attack.
+    assert signed_edges(kb) - signed_edges(load(BASE)) == {(reason, claim, "supports"), (objection, claim, "attacks")}
+    (support,) = kb.nodes[reason].supports
+    assert (support.target, support.with_, support.scheme) == (claim, [anonymised], None)
+    # The CA node on the RA node: an undercut of that inference, not of either claim.
+    doubter = by_text["other labs rarely read audit reports"]
+    assert [(u.source, u.target) for u in kb.nodes[doubter].undercuts] == [(reason, claim)]
+    assert kb.nodes[doubter].supports == kb.nodes[doubter].attacks == []
+    # The MA (rephrase) node: a restatement.
+    assert kb.nodes[by_text["publishing the audit results is what we should do"]].restates == [claim]
+    assert result.notes == []
+    assert kb.people[kb.nodes[doubter].speaker].name == "Unattributed (imported from aifdb-dialogue)"
+    assert (kb.nodes[claim].aif.node, kb.nodes[doubter].aif.node) == ("103", "117")
     assert kb.sources[kb.nodes[claim].source.document].kind == "aif-map"
     assert (root / "aifdb-dialogue" / f"{claim}.yaml").is_file()
     assert validate.check(root).ok
@@ -131,34 +137,96 @@ def test_wrapped_xaif_and_options_source_prefix_speaker(tmp_path):
         importer.import_aif(root, wrapped, prefix="Bad Prefix")
 
 
+_I = '{"nodeID": "1", "type": "I", "text": "a"}'
+# case -> (file text, extra options, words the error must hold, the line:col it must be reported at)
 BAD_FILES = {
-    "not-json": ("{nodes: [", "not JSON"),
-    "a-list": ("[1, 2]", "not an AIF map"),
-    "no-nodes": ('{"edges": []}', "'nodes' is missing"),
-    "edge-to-nowhere": ('{"nodes": [{"nodeID": "1", "type": "I", "text": "a"}], '
-                        '"edges": [{"edgeID": "9", "fromID": "1", "toID": "7"}]}', "7 is not a node"),
-    "no-premise": ('{"nodes": [{"nodeID": "1", "type": "I", "text": "a"}, {"nodeID": "2", "type": "RA", "text": "x"}], '
-                   '"edges": [{"edgeID": "1", "fromID": "2", "toID": "1"}]}', "RA node 2 has no premise"),
-    "no-claims": ('{"nodes": [], "edges": []}', "no I-nodes"),
-    "bad-stance": ('{"nodes": [{"nodeID": "1", "type": "I", "text": "a", "kb": {"stances": {"alice": 5}}}], "edges": []}',
-                   "does not fit"),
+    "not-json": ("{nodes: [", [], "not JSON", "1:2"),
+    "a-list": ("[1, 2]", [], "not an AIF map", "1:1"),
+    "no-nodes": ('{"edges": []}', [], "'nodes' is missing", "1:1"),
+    "edge-to-nowhere": ('{"nodes": [\n  ' + _I + '],\n "edges": [\n  {"edgeID": "9", "fromID": "1", "toID": "7"}]}', [],
+                        "7 is not a node", "4:4"),
+    "no-premise": ('{"nodes": [' + _I + ',\n  {"nodeID": "2", "type": "RA", "text": "x"}],\n'
+                   ' "edges": [{"edgeID": "1", "fromID": "2", "toID": "1"}]}', ["--strict"], "RA node 2 has no premise", "2:4"),
+    "missing-participant": ('{"nodes": [' + _I + ', {"nodeID": "2", "type": "L", "text": "Zed : a"},\n'
+                            '{"nodeID": "3", "type": "YA", "text": "Asserting"}],\n'
+                            '"edges": [{"edgeID": "1", "fromID": "2", "toID": "3"}, {"edgeID": "2", "fromID": "3", "toID": "1"}],\n'
+                            '"locutions": [\n {"nodeID": "2", "personID": "9"}], "participants": []}', ["--strict"],
+                            "names participant 9, who is not listed", "5:3"),
+    "no-claims": ('{"nodes": [], "edges": []}', [], "no I-nodes", "1:2"),
+    "bad-stance": ('{"nodes": [\n' + _I[:-1] + ', "kb": {"stances": {"alice": 5}}}], "edges": []}', [], "does not fit", "2:2"),
+    "deep": ('{"nodes": ' + "[" * 100_000 + "]" * 100_000 + ', "edges": []}', [], "nested more than", "1:210"),
+    "surrogate": ('{"nodes": [\n{"nodeID": "1", "type": "I", "text": "a \\ud800 b"}], "edges": []}', [],
+                  "half of a UTF-16 surrogate pair", "2:41"),
+    "float-id": ('{"nodes": [\n{"nodeID": 1.5, "type": "I", "text": "a"}], "edges": []}', [],
+                 "nodeID is 1.5 (a float, not a string)", "2:2"),
+    "bool-id": ('{"nodes": [\n{"nodeID": true, "type": "I", "text": "a"}], "edges": []}', [],
+                "nodeID is true (a bool, not a string)", "2:2"),
+    "nan-id": ('{"nodes": [\n{"nodeID": NaN, "type": "I", "text": "a"}], "edges": []}', [],
+               "nodeID is NaN (a float, not a string)", "2:2"),
+    "lower-case": ('{"nodes": [\n{"nodeID": "1", "type": "i", "text": "a"}], "edges": []}', [],
+                   "AIF types are upper case ('I')", "2:2"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_bad_files_get_a_clear_error_and_change_nothing(case, tmp_path, capsys, monkeypatch):
+def test_bad_files_get_a_located_error_and_change_nothing(case, tmp_path, capsys, monkeypatch):
     root = tmp_path / "claims"
     shutil.copytree(BASE, root)
     before = snapshot(root)
-    text, message = BAD_FILES[case]
+    text, options, message, at = BAD_FILES[case]
     path = tmp_path / f"{case}.json"
     path.write_text(text)
-    code, output = run_kb(["--kb", root, "import", "aif", path], capsys, monkeypatch)
+    code, output = run_kb(["--kb", root, "import", "aif", path, *options], capsys, monkeypatch)
     assert code == 1
     assert message in output and "nothing was written" in output
+    assert f"{case}.json:{at}:" in output, output
+    assert "Traceback" not in output
     assert snapshot(root) == before
     if case != "bad-stance":  # a malformed map is refused before the lock is even taken
         assert not (root / importer.LOCK_FILE).exists()
+
+
+@pytest.mark.parametrize("case", ["surrogate", "deep", "fails-while-planning"])
+def test_a_failed_import_into_a_new_folder_leaves_nothing_behind(case, tmp_path, capsys, monkeypatch):
+    path = tmp_path / f"{case}.json"
+    if case == "fails-while-planning":  # after the folder and its lock exist
+        path = DIALOGUE
+
+        def refuse(*args, **kwargs):
+            assert (tmp_path / "new" / "claims" / importer.LOCK_FILE).exists()
+            raise KBError("refused")
+
+        monkeypatch.setattr(importer, "plan", refuse)
+    else:
+        path.write_text(BAD_FILES[case][0])
+    code, _ = run_kb(["--kb", tmp_path / "new" / "claims", "import", "aif", path], capsys, monkeypatch)
+    assert code == 1
+    assert not (tmp_path / "new").exists()
+
+
+def test_lenient_import_skips_cut_off_relations_and_names_missing_participants(tmp_path):
+    """What real AIFdb exports hold: without --strict each fault is skipped or repaired, with a note."""
+    data = json.loads(DIALOGUE.read_text())
+    data["participants"] = [p for p in data["participants"] if p["firstname"] != "Dana"]
+    data["nodes"].append({"nodeID": "900", "type": "RA", "text": "Default Inference"})  # no premise
+    data["edges"].append({"edgeID": "900", "fromID": "900", "toID": "103"})
+    data["nodes"].append({"nodeID": "901", "type": "CA", "text": "Default Conflict"})  # no conclusion
+    data["edges"].append({"edgeID": "901", "fromID": "117", "toID": "901"})
+    path = tmp_path / "cut.json"
+    path.write_text(json.dumps(data))
+    result = importer.import_aif(tmp_path / "claims", path)
+    kb = load(tmp_path / "claims")
+    assert sorted(kb.people[p].name for p in {n.speaker for n in kb.nodes.values()}) == [
+        "Alice Example", "Dana Reyes", "Evan Okafor", "Unattributed (imported from cut)"]
+    # Only people who speak: the three who do, plus the stand-in for unattributed claims.
+    assert len(kb.people) == 4
+    assert any("participant 2, who is not listed: took the speaker's name, Dana Reyes" in n for n in result.notes)
+    assert any("RA node 900" in n for n in result.notes) and any("CA node 901" in n for n in result.notes)
+    assert validate.check(tmp_path / "claims").ok
+    with pytest.raises(KBError) as refused:
+        importer.import_aif(tmp_path / "strict", path, strict=True)
+    assert {p.code for p in refused.value.problems} == {"aif-participant", "aif-no-premise", "aif-no-conclusion"}
+    assert not (tmp_path / "strict").exists()
 
 
 def test_an_import_that_would_break_the_map_is_refused(tmp_path):
@@ -177,10 +245,10 @@ def test_dry_run_reports_the_same_changes_and_writes_nothing(tmp_path, capsys, m
     shutil.copytree(BASE, root)
     before = snapshot(root)
     code, dry = run_kb(["--kb", root, "import", "aif", DIALOGUE, "--dry-run"], capsys, monkeypatch)
-    assert code == 0 and "would import 6 claims, 3 edges" in dry
+    assert code == 0 and "would import 6 claims, 4 edges" in dry
     assert snapshot(root) == before
     code, real = run_kb(["--kb", root, "import", "aif", DIALOGUE], capsys, monkeypatch)
-    assert code == 0 and "imported 6 claims, 3 edges" in real
+    assert code == 0 and "imported 6 claims, 4 edges" in real
     assert [line.split(" ", 2)[-1] for line in dry.splitlines() if line.startswith("would write")] == \
            [line.split(" ", 1)[-1] for line in real.splitlines() if line.startswith("wrote")]
     assert not (root / ".kb-pending.json").exists()
@@ -203,3 +271,26 @@ def test_round_trip_of_a_synthetic_map_with_nested_folders_and_stances(tmp_path)
     assert signed_edges(imported) == signed_edges(original)
     assert all(node_shape(imported, n) == node_shape(original, n) for n in original.nodes)
     assert validate.check(tmp_path / "new").ok
+
+
+def test_questions_schemes_and_nodesets_are_kept_and_written_back(tmp_path):
+    data = json.loads(DIALOGUE.read_text())
+    by_id = {n["nodeID"]: n for n in data["nodes"]}
+    by_id["102"]["text"] = by_id["102"]["scheme"] = "Pure Questioning"  # node 103 is asked, not asserted
+    by_id["107"]["text"] = by_id["107"]["scheme"] = "Argument From Expert Opinion"
+    data["nodesetID"] = 777
+    path = tmp_path / "asked.json"
+    path.write_text(json.dumps(data))
+    importer.import_aif(tmp_path / "claims", path)
+    kb = load(tmp_path / "claims")
+    by_text = {node.text: n for n, node in kb.nodes.items()}
+    asked = kb.nodes[by_text["we should publish the audit results"]]
+    assert asked.kind == "question" and kb.nodes[by_text["publication tells attackers where to look"]].kind == "claim"
+    (support,) = kb.nodes[by_text["publishing them helps other labs catch the same failures"]].supports
+    assert support.scheme == "Argument From Expert Opinion"
+    assert {n.aif.nodeset for n in kb.nodes.values()} == {"777"}
+    out = json.loads(core.export(kb, "aif").text)
+    assert out["nodesetID"] == "777"
+    (ra,) = [n for n in out["nodes"] if n["type"] == "RA"]
+    assert (ra["text"], ra["scheme"]) == ("Argument From Expert Opinion", "Argument From Expert Opinion")
+    assert {n["nodeID"] for n in out["nodes"] if n["type"] == "I"} == {n["nodeID"] for n in data["nodes"] if n["type"] == "I"}

@@ -55,12 +55,36 @@ def import_group() -> None:
 @click.option("--prefix", help="Start every new node id with PREFIX-.")
 @click.option("--speaker", help="Person (an id in people.yaml) for claims the map attributes to no one.")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--strict", is_flag=True,
+              help="Refuse the whole map over any fault (missing participant, relation node cut off at an end) "
+                   "instead of skipping it with a note.")
 @click.pass_context
 def import_aif(ctx: click.Context, file: str, source: str | None, prefix: str | None, speaker: str | None,
-               dry_run: bool) -> None:
-    """Import an AIF JSON map (AIFdb, OVA): I-nodes become claims, RA/CA nodes supports/attacks."""
+               dry_run: bool, strict: bool) -> None:
+    """Import an AIF JSON map (AIFdb, OVA): I-nodes become claims, RA/CA nodes arguments, CA nodes on
+    inferences undercuts, MA nodes restatements."""
     result = importer.import_aif(Path(kb_dir(ctx)), Path(file), source=source, prefix=prefix, speaker=speaker,
-                                 dry_run=dry_run)
+                                 dry_run=dry_run, strict=strict)
+    _report(result)
+
+
+@import_group.command("argdown")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", help="Source document (an id in sources.yaml) for every imported claim.")
+@click.option("--prefix", help="Start every new node id with PREFIX-.")
+@click.option("--speaker", help="Person (an id in people.yaml) for the imported claims.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.pass_context
+def import_argdown(ctx: click.Context, file: str, source: str | None, prefix: str | None, speaker: str | None,
+                   dry_run: bool) -> None:
+    """Import an Argdown document (parsed by the Argdown CLI): statements become claims, premise–conclusion
+    arguments linked premises, relations supports, attacks and undercuts."""
+    result = importer.import_argdown(Path(kb_dir(ctx)), Path(file), source=source, prefix=prefix, speaker=speaker,
+                                     dry_run=dry_run)
+    _report(result)
+
+
+def _report(result: importer.ImportResult) -> None:
     verb = "would write" if result.dry_run else "wrote"
     for change in result.changes:
         click.echo(f"{verb} {display_path(change.path)}" + ("" if change.before is None else " (appended)"))
@@ -70,7 +94,7 @@ def import_aif(ctx: click.Context, file: str, source: str | None, prefix: str | 
         click.echo(f"note: {note}")
     for problem in result.warnings:
         click.echo(problem.format())
-    edges = sum(len(n.supports) + len(n.attacks) for n in result.nodes.values())
+    edges = sum(len(n.supports) + len(n.attacks) + len(n.undercuts) + len(n.restates) for n in result.nodes.values())
     counts = [(len(result.nodes), "claim"), (edges, "edge"), (len(result.sources), "new source")]
     parts = [f"{n} {word}{'s' * (n != 1)}" for n, word in counts]
     parts.insert(2, f"{len(result.people)} new {'person' if len(result.people) == 1 else 'people'}")

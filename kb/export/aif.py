@@ -1,8 +1,12 @@
 """AIF JSON as AIFdb and OVA read it: ``nodes``, ``edges``, ``locutions``, ``participants``.
 
-Each claim is an I-node holding its text. Each support goes through its own
-RA node (premise -> RA -> conclusion) and each attack through its own CA node
-(attacker -> CA -> attacked), since every edge is a separate inference. Speakers
+Each claim is an I-node holding its text. Each inference is one scheme node:
+a support an RA node (premises -> RA -> conclusion), an attack a CA node
+(attackers -> CA -> attacked), where a linked argument is one node with all its
+premises. An undercut is a CA node from the undercutter to the RA or CA node of
+the inference it disputes, as AIF draws an attack on an inference; a
+restatement is an MA (rephrase) node from the restating claim to the restated
+one. Speakers
 are participants; where the anchor quote is known, the speaker's words are an
 L-node ("Name : quote") linked to the claim through a YA "Asserting" node, with
 a locution naming the participant, as AIFdb stores dialogue.
@@ -10,7 +14,9 @@ a locution naming the participant, as AIFdb stores dialogue.
 AIF has nowhere to put ids, titles, kinds, tags, stances or edge weights, so
 they ride along under a ``kb`` key on the nodes, participants and the document:
 other tools ignore it, and ``kb import aif`` uses it to restore the map exactly.
-Ids are the decimal strings AIFdb uses; timestamps come from the source's date
+Ids are the decimal strings AIFdb uses; a node imported from AIF keeps its
+nodeID (and a map imported from one nodeset names it as ``nodesetID``), so that
+it can be matched back to its corpus; timestamps come from the source's date
 so that the file is the same every time it is written.
 """
 
@@ -25,6 +31,7 @@ FORMAT = "kb-aif"
 VERSION = 1
 SUPPORT_TEXT = "Default Inference"
 ATTACK_TEXT = "Default Conflict"
+REPHRASE_TEXT = "Default Rephrase"
 ASSERTING = "Asserting"
 _DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 
@@ -49,13 +56,24 @@ def _meta(model, **extra) -> dict:
     return {k: v for k, v in {**data, **extra}.items() if v not in ([], {}, None)}
 
 
+def _edge_meta(weight: float, note: str | None) -> dict:
+    return {**({"weight": weight} if weight != 1 else {}), **({"note": note} if note is not None else {})}
+
+
 def build(bundle) -> dict:
     kb = bundle.kb
-    counter = iter(range(1, 10**9))
+    # Nodes imported from AIF keep their nodeID; every other node gets the next number no one uses.
+    kept: dict[str, str] = {}
+    for node_id in bundle.ids:
+        origin = kb.nodes[node_id].aif
+        if origin is not None and origin.node not in kept.values():
+            kept[node_id] = origin.node
+    used = set(kept.values())
+    counter = (str(i) for i in range(1, 10**12) if str(i) not in used)
     nodes, edges, locutions = [], [], []
 
-    def node(kind: str, text: str, when: str | None, **extra) -> str:
-        node_id = str(next(counter))
+    def node(kind: str, text: str, when: str | None, own_id: str | None = None, **extra) -> str:
+        node_id = own_id or next(counter)
         entry = {"nodeID": node_id, "text": text, "type": kind}
         if when:
             entry["timestamp"] = when
@@ -70,22 +88,38 @@ def build(bundle) -> dict:
         source = kb.sources.get(kb.nodes[node_id].source.document)
         return timestamp(source.date if source else None)
 
-    speakers = sorted({kb.nodes[n].speaker for n in bundle.ids})
+    # Participants: the speakers, and the presenters, whom kb's own import needs to restore.
+    speakers = sorted({kb.nodes[n].speaker for n in bundle.ids}
+                      | {kb.nodes[n].presenter for n in bundle.ids if kb.nodes[n].presenter})
     participant_of = {person: i for i, person in enumerate(speakers, start=1)}
     i_node = {}
     for node_id in bundle.ids:
         claim = kb.nodes[node_id]
         meta = _meta(claim, id=node_id)
-        for key in ("text", "supports", "attacks"):
+        for key in ("text", "supports", "attacks", "undercuts", "restates"):
             meta.pop(key, None)
-        i_node[node_id] = node("I", claim.text, when_of(node_id), kb=meta)
-    for u, v, d in bundle.edges():
-        extra = {k: d[k] for k in ("weight", "note") if d.get(k) is not None and not (k == "weight" and d[k] == 1)}
-        text = SUPPORT_TEXT if d["relation"] == "supports" else ATTACK_TEXT
-        kind = "RA" if d["relation"] == "supports" else "CA"
-        s_node = node(kind, text, when_of(u), scheme=text, **({"kb": extra} if extra else {}))
-        edge(i_node[u], s_node)
-        edge(s_node, i_node[v])
+        i_node[node_id] = node("I", claim.text, when_of(node_id), kept.get(node_id), kb=meta)
+    s_node_of = {}  # an argument -> its RA or CA node
+    for argument in bundle.arguments():
+        extra = _edge_meta(argument.weight, argument.note)
+        if argument.linked:
+            extra["lead"] = argument.lead
+        text = argument.scheme or (SUPPORT_TEXT if argument.relation == "supports" else ATTACK_TEXT)
+        kind = "RA" if argument.relation == "supports" else "CA"
+        s_node = node(kind, text, when_of(argument.lead), scheme=text, **({"kb": extra} if extra else {}))
+        s_node_of[argument] = s_node
+        for premise in argument.premises:
+            edge(i_node[premise], s_node)
+        edge(s_node, i_node[argument.target])
+    for cut in bundle.undercuts():
+        extra = {**_edge_meta(cut.weight, cut.note), "undercuts": cut.source}
+        ca = node("CA", ATTACK_TEXT, when_of(cut.cutter), scheme=ATTACK_TEXT, kb=extra)
+        edge(i_node[cut.cutter], ca)
+        edge(ca, s_node_of[cut.argument])
+    for a, b in bundle.restatements():
+        ma = node("MA", REPHRASE_TEXT, when_of(a), scheme=REPHRASE_TEXT)
+        edge(i_node[a], ma)
+        edge(ma, i_node[b])
     for node_id in bundle.ids:
         claim = kb.nodes[node_id]
         if not claim.source.quote:
@@ -107,11 +141,13 @@ def build(bundle) -> dict:
         entry["kb"] = _meta(person) if person else {"id": person_id}
         participants.append(entry)
     documents = sorted({kb.nodes[n].source.document for n in bundle.ids})
+    nodesets = {kb.nodes[n].aif.nodeset for n in bundle.ids if kb.nodes[n].aif is not None}
     return {
         "nodes": nodes,
         "edges": edges,
         "locutions": locutions,
         "participants": participants,
+        **({"nodesetID": nodesets.pop()} if len(nodesets) == 1 and None not in nodesets else {}),
         "kb": {
             "format": FORMAT, "version": VERSION, "generator": f"kb {__version__}",
             **({"selection": bundle.query} if bundle.query else {}),

@@ -11,13 +11,22 @@ Statements are identified by their titles in Argdown, so titles are made
 unique (a repeated title gets the node id appended) and lose the square
 brackets that would end them early. The text is escaped character by character
 wherever Argdown would read markup into it (``*``, ``_``, ``#``, ``[``, ``<``,
-``//``, ``{``, ``.x.`` and so on); line breaks become spaces. The kind and the
+``//``, ``{``, ``.x.``, ``--``, ``===`` and so on); line breaks become spaces. The kind and the
 tags become Argdown tags; the id and the source metadata go in a data block, as
 JSON (which YAML, and so Argdown, reads), with braces escaped inside strings so
 that the block ends where it should.
 
 Relations are listed under the statement they are about, as Argdown's incoming
-``+`` (support) and ``-`` (attack), so every edge appears exactly once.
+``+`` (support) and ``-`` (attack), so every edge appears exactly once. An
+inference that is linked (several premises) or undercut becomes an Argdown
+argument with a premise–conclusion structure instead, under a final
+"Inferences" heading: its premises, then ``----``, then the conclusion — the
+target itself for a support; for an attack an auxiliary conclusion "Not so: …"
+(data ``{"against": id}``) that attacks the target. Undercutters are listed
+under the conclusion as ``_ [undercutter]``, which Argdown reads as an undercut
+of that inference. Restatements of one claim are one Argdown equivalence class:
+each node is still defined once, with its own text, tags and data block, but
+under the title the class shares.
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ def escape(text: str) -> str:
         previous = text[i - 1] if i else ""
         if (char in _ALWAYS
                 or (char in _BEFORE_TEXT and following and not following.isspace())
-                or (char == "-" and "-" in (previous, following))):
+                or (char in "-=" and char in (previous, following))):
             out.append("\\" + char)
         else:
             out.append(char)
@@ -74,17 +83,44 @@ def clean_title(title: str) -> str:
     return title.lstrip("-").strip() or "untitled"
 
 
+def restatement_class(bundle) -> dict[str, str]:
+    """Node id -> the id whose title its restatement class shares (itself when it restates nothing)."""
+    from kb.graph import restatement_classes
+
+    G = bundle.graph.edge_subgraph([(u, v) for u, v in bundle.restatements()])
+    return {n: restatement_classes(G).get(n, n) for n in bundle.ids}
+
+
 def titles(bundle) -> dict[str, str]:
-    """An Argdown title for every node: its own title, or ``title (id)`` where titles repeat."""
-    plain = {n: clean_title(bundle.kb.nodes[n].title) for n in bundle.ids}
+    """An Argdown title for every node: its own title, or ``title (id)`` where titles repeat.
+
+    The restatements of one claim share the title of the class's first node, which
+    makes them one equivalence class in Argdown.
+    """
+    rep = restatement_class(bundle)
+    plain = {n: clean_title(bundle.kb.nodes[n].title) for n in bundle.ids if rep[n] == n}
     counts: dict[str, int] = {}
     for title in plain.values():
         counts[title] = counts.get(title, 0) + 1
-    return {n: (t if counts[t] == 1 else f"{t} ({n})") for n, t in plain.items()}
+    own = {n: (t if counts[t] == 1 else f"{t} ({n})") for n, t in plain.items()}
+    return {n: own[rep[n]] for n in bundle.ids}
+
+
+def inference_title(argument) -> str:
+    """The Argdown argument that stands for a linked or undercut inference."""
+    return f"{argument.lead} {argument.relation} {argument.target}"
+
+
+def against_title(names: dict[str, str], argument) -> str:
+    return f"Against {names[argument.target]} ({inference_title(argument)})"
 
 
 def _tag(value: str) -> str:
     return f"#{value}" if re.fullmatch(r"[A-Za-z0-9_-]+", value) else f"#({value.replace(')', '')})"
+
+
+def _edge_data(weight: float, note: str | None) -> dict:
+    return {**({"weight": weight} if weight != 1 else {}), **({"note": note} if note else {})}
 
 
 def export(bundle):
@@ -92,16 +128,23 @@ def export(bundle):
 
     kb = bundle.kb
     names = titles(bundle)
+    cuts: dict = {}
+    for cut in bundle.undercuts():
+        cuts.setdefault(cut.argument, []).append(cut)
+    plain = [a for a in bundle.arguments() if not a.linked and a not in cuts]
+    inferences = [a for a in bundle.arguments() if a.linked or a in cuts]
     incoming: dict[str, list[tuple[str, str]]] = {}
-    for u, v, d in bundle.edges():
-        incoming.setdefault(v, []).append((u, d["relation"]))
     weights: dict[str, list[dict]] = {}
-    for u, v, d in bundle.edges():
-        if d["weight"] != 1 or d.get("note"):
-            entry = {"target": v, "relation": d["relation"], "weight": d["weight"]}
-            if d.get("note"):
-                entry["note"] = d["note"]
-            weights.setdefault(u, []).append(entry)
+    for argument in plain:
+        incoming.setdefault(argument.target, []).append((argument.lead, argument.relation))
+        if argument.weight != 1 or argument.note:
+            entry = {"target": argument.target, "relation": argument.relation, "weight": argument.weight}
+            if argument.note:
+                entry["note"] = argument.note
+            weights.setdefault(argument.lead, []).append(entry)
+    restates: dict[str, list[str]] = {}
+    for a, b in bundle.restatements():
+        restates.setdefault(a, []).append(b)
     heading = {"title": "kb export" + (f": {bundle.query}" if bundle.query else ""),
                "subTitle": f"written by kb {__version__}"}
     out = ["==="] + [f"{k}: {_json(v)}" for k, v in heading.items()] + ["===", ""]
@@ -126,9 +169,39 @@ def export(bundle):
                 data["note"] = node.note
             if node_id in weights:
                 data["edges"] = weights[node_id]
+            if node_id in restates:
+                data["restates"] = restates[node_id]
             tags = " ".join(_tag(t) for t in dict.fromkeys([node.kind, *node.tags]))
             out.append(f"[{names[node_id]}]: {escape(node.text)} {tags} {data_block(data)}")
             for other, relation in incoming.get(node_id, []):
                 out.append(f"  {'+' if relation == 'supports' else '-'} [{names[other]}]")
             out.append("")
+    if inferences:
+        out += [f"# Inferences {data_block({'inferences': True})}", ""]
+    for argument in inferences:
+        data = {"inference": argument.relation, "lead": argument.lead, "premises": list(argument.premises),
+                "target": argument.target, **_edge_data(argument.weight, argument.note)}
+        undercuts = [{"by": c.cutter, "source": c.source, **_edge_data(c.weight, c.note)} for c in cuts.get(argument, [])]
+        if undercuts:
+            data["undercuts"] = undercuts
+        what = "jointly support" if argument.relation == "supports" else "jointly attack"
+        if not argument.linked:
+            what = what.replace("jointly ", "") + "s"
+        out += [f"<{inference_title(argument)}>: {escape(', '.join(names[p] for p in argument.premises))} "
+                f"{what} {escape(names[argument.target])}. {data_block(data)}", ""]
+        number = 0
+        for number, premise in enumerate(argument.premises, start=1):
+            out.append(f"({number}) [{names[premise]}]")
+        out.append("----")
+        if argument.relation == "supports":
+            out.append(f"({number + 1}) [{names[argument.target]}]")
+        else:
+            against = {"against": argument.target}
+            out.append(f"({number + 1}) [{against_title(names, argument)}]: "
+                       f"{escape('Not so: ' + ' '.join(kb.nodes[argument.target].text.split()))} {data_block(against)}")
+        for cut in cuts.get(argument, []):
+            out.append(f"  _ [{names[cut.cutter]}]")
+        if argument.relation == "attacks":
+            out.append(f"  -> [{names[argument.target]}]")
+        out.append("")
     return Output("\n".join(out).rstrip("\n") + "\n")

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb import __version__
+from kb.export.attrs import vias
 from kb.models import Id, Kind, Person, Relation, Source, SourceRef, Stance
 
 FORMAT = "kb-export"
@@ -62,13 +63,18 @@ class ExportNode(_Strict):
 
 
 class ExportEdge(_Strict):
-    """A support or attack from ``source`` (the arguing node) to ``target``."""
+    """An edge of the argument graph from ``source`` (the arguing node) to ``target``."""
 
     source: Id
     target: Id
     relation: Relation
     weight: float = Field(ge=0.0, le=1.0)
     note: str | None = None
+    linked: list[Id] = Field(default_factory=list, description="supports/attacks: every premise of the linked "
+                             "argument this edge belongs to (empty for a plain edge); each premise has its own edge.")
+    lead: Id | None = Field(None, description="supports/attacks: the node whose file declares the argument.")
+    via: list[Id] = Field(default_factory=list, description="undercuts: the sources of the undercut edges, which run "
+                          "from each of them to target.")
 
 
 class ExportDocument(_Strict):
@@ -98,7 +104,8 @@ def build(bundle) -> ExportDocument:
             strength=min(1.0, max(0.0, strengths[node_id])), strength_final=strengths.final(node_id),
             label=str(bundle.labels[node_id]),
         ))
-    edges = [ExportEdge(source=u, target=v, relation=d["relation"], weight=d["weight"], note=d.get("note"))
+    edges = [ExportEdge(source=u, target=v, relation=d["relation"], weight=d["weight"], note=d.get("note"),
+                        linked=list(d.get("linked") or ()), lead=d.get("lead"), via=list(vias(d)))
              for u, v, d in bundle.edges()]
     people, sources = set(kb.people), set(kb.sources)
     if bundle.query:

@@ -1,7 +1,10 @@
 """GraphML, for Gephi, yEd, networkx and igraph.
 
 GraphML attributes are typed scalars, so lists become comma-separated strings
-and stances are left out (they are in the JSON export). Gephi takes a node's
+and stances are left out (they are in the JSON export). Edges carry the graph's
+own attributes: ``relation`` (and its ``sign``: +1, -1, or 0 for a restatement),
+``linked`` (the premises of a linked argument, comma-separated), ``lead`` and,
+on an undercut, ``via`` (the undercut edge runs from ``via`` to the target). Gephi takes a node's
 caption from ``label``, its colour from ``r``/``g``/``b`` and an edge's
 thickness from ``weight``; those are written under the names it looks for.
 The grounded label is therefore called ``grounded``, not ``label``.
@@ -15,7 +18,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from kb import style
+from kb import relations, style
+from kb.export.attrs import vias
 
 NS = "http://graphml.graphdrawing.org/xmlns"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -30,7 +34,8 @@ NODE_KEYS = (
     ("strength_final", "boolean"), ("grounded", "string"), ("color", "string"),
     ("r", "int"), ("g", "int"), ("b", "int"),
 )
-EDGE_KEYS = (("relation", "string"), ("sign", "int"), ("weight", "double"), ("note", "string"), ("label", "string"))
+EDGE_KEYS = (("relation", "string"), ("sign", "int"), ("weight", "double"), ("note", "string"), ("label", "string"),
+             ("linked", "string"), ("lead", "string"), ("via", "string"))
 
 
 def _text(value) -> str:
@@ -78,10 +83,12 @@ def export(bundle):
             _data(element, f"n_{name}", values[name])
     for i, (u, v, d) in enumerate(bundle.edges()):
         element = ET.SubElement(graph, "edge", id=f"e{i}", source=u, target=v)
-        values = {"relation": d["relation"], "sign": 1 if d["relation"] == "supports" else -1,
-                  "weight": float(d["weight"]), "note": d.get("note"), "label": d["relation"]}
+        values = {"relation": d["relation"], "sign": relations.sign(d["relation"]),
+                  "weight": float(d["weight"]), "note": d.get("note"), "label": d["relation"],
+                  "linked": ",".join(d.get("linked") or ()), "lead": d.get("lead"), "via": ",".join(vias(d))}
         for name, _ in EDGE_KEYS:
             _data(element, f"e_{name}", values[name])
     ET.indent(root)
-    text = ET.tostring(root, encoding="unicode", xml_declaration=False)
+    # XML readers turn a bare carriage return into a line feed; a character reference keeps it.
+    text = ET.tostring(root, encoding="unicode", xml_declaration=False).replace("\r", "&#13;")
     return Output('<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n")
