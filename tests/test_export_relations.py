@@ -138,7 +138,6 @@ def test_iccma_grounded_extension_by_hand():
     assert {n for n in solver_in(ignored) if not n.startswith("~")} == (set(kb.nodes) - {"tools-cheap"})
 
 
-@pytest.mark.xfail(reason="grounded labels with undercuts pending", strict=False)
 @pytest.mark.parametrize("supports", ["cayrol", "ignore"])
 def test_iccma_grounded_extension_equals_kb_labels_with_new_relations(supports):
     kb = load(RELATIONS)
@@ -192,7 +191,6 @@ def test_dot_draws_every_relation(tmp_path):
     assert {(u, v) for u, v, _ in signed_edges(kb)} <= set(drawn)
 
 
-@pytest.mark.xfail(reason="grounded labels with undercuts pending", strict=False)
 @settings(max_examples=150, deadline=None)
 @given(st.integers(3, 8).flatmap(lambda n: st.tuples(
     st.just(n),

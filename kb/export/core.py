@@ -141,13 +141,7 @@ class Output:
 
 def bundle(kb: KnowledgeBase, query: str | None = None) -> Bundle:
     whole = kbgraph.build(kb)
-    try:
-        net = semantics.Network(whole)
-    except ValueError:
-        # A semantics that does not read undercuts and restatements yet: analyse the argument edges.
-        plain = whole.copy()
-        plain.remove_edges_from([(u, v) for u, v, r in whole.edges(data="relation") if r not in ARGUMENT_RELATIONS])
-        net = semantics.Network(plain)
+    net = semantics.Network(whole)
     result = semantics.strengths(net, semantics.base_scores(whole, PERSPECTIVE), STRENGTH_METHOD)
     labels = semantics.grounded(net, GROUNDED_SUPPORTS)
     return Bundle(kb, select.subgraph(whole, query), result, labels, query)

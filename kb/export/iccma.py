@@ -15,18 +15,14 @@ this file is then exactly the set of nodes ``kb`` labels IN. With
 ``supports="ignore"`` the file holds the attack edges alone. Edges of weight 0
 carry no force and are left out either way.
 
-Undercuts and linked premises, which Dung frameworks cannot say directly, go
-through an auxiliary argument per inference (ASPIC+-style): each linked or
-undercut inference gets an argument ``~lead relation target`` that carries its
-support or attack in the premises' place. It stands only while every premise
-does (each premise p attacks an auxiliary ``~not p in …``, which attacks the
-inference) and is attacked by each undercutter, so an undercut defeats the
-inference, never either of its ends. These attacks on the inference stay where
-they are: an objection to a premise of a linked or undercut inference defeats
-the inference, and so whatever the inference carried, but does not become an
-attack on its conclusion as Cayrol's indirect defeat would make it. Restatements of one claim are supports
-both ways under ``cayrol`` (so they share attackers and targets) and share
-their attacks explicitly under ``ignore``.
+Undercuts, linked premises and restatements, which Dung frameworks cannot say
+directly, make the export write the framework ``kb``'s own grounded labels are
+computed on (:mod:`kb.grounded`): conjunction gadgets make a linked or undercut
+inference stand only while every premise is IN and every undercutter OUT, and
+derived defeats run through it only while it stands; an undercut defeats the
+inference, never either of its ends. Its auxiliary arguments are ``~aux N``;
+each restatement merged into its class gets the class's status through a
+``~same`` argument.
 
 The derived attacks are written out, one line each, so that every Dung
 semantics (not only grounded) sees Cayrol's framework itself. Their number can
@@ -56,10 +52,6 @@ def _reach(start: str, succ: dict[str, list[str]], budget: int) -> set[str] | No
     return seen
 
 
-def _inference_name(argument) -> str:
-    return f"~{argument.lead} {argument.relation} {argument.target}"
-
-
 def framework(bundle, supports: str = "cayrol", limit: int = MAX_ATTACKS) -> tuple[list[str], set[tuple[str, str]]]:
     """The framework's arguments (the selected node ids, then auxiliary ones) and its attack relation.
 
@@ -68,57 +60,35 @@ def framework(bundle, supports: str = "cayrol", limit: int = MAX_ATTACKS) -> tup
     """
     if supports not in MODES:
         raise KBError(f"unknown support mode '{supports}' (one of {', '.join(MODES)})")
-    names = list(bundle.ids)
-    cut_by: dict = {}
-    for cut in bundle.undercuts():
-        if cut.weight > 0:
-            cut_by.setdefault(cut.argument, []).append(cut.cutter)
-    edges: list[tuple[str, str, str]] = []  # what Cayrol's derivation reads
-    fixed: set[tuple[str, str]] = set()  # attacks that stay as they are
-    for argument in bundle.arguments():
-        if argument.weight <= 0:
-            continue
-        if not argument.linked and argument not in cut_by:
-            edges.append((argument.lead, argument.target, argument.relation))
-            continue
-        inference = _inference_name(argument)
-        names.append(inference)
-        for premise in argument.premises:
-            negation = f"~not {premise} in {inference[1:]}"
-            names.append(negation)
-            fixed.update(((premise, negation), (negation, inference)))
-        fixed.update((cutter, inference) for cutter in cut_by.get(argument, ()))
-        edges.append((inference, argument.target, argument.relation))
-    restated = bundle.restatements()
-    if supports == "cayrol":
-        edges += [(a, b, "supports") for a, b in restated] + [(b, a, "supports") for a, b in restated]
-    derived = _derive(edges, supports, limit)
-    if supports == "ignore" and restated:
-        derived = _share_within_classes(derived, restated)
-    return names, derived | fixed
+    if any(a.linked for a in bundle.arguments()) or bundle.undercuts() or bundle.restatements():
+        return _gadget_framework(bundle, supports)
+    edges = [(a.lead, a.target, a.relation) for a in bundle.arguments() if a.weight > 0]
+    return list(bundle.ids), _derive(edges, supports, limit)
 
 
-def _share_within_classes(attacks: set[tuple[str, str]], restated: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Every restatement of a claim attacks and is attacked as the claim is."""
-    parent: dict[str, str] = {}
+def _gadget_framework(bundle, supports: str) -> tuple[list[str], set[tuple[str, str]]]:
+    """The framework kb's own grounded labels are computed on, for maps with linked or undercut inferences.
 
-    def find(x: str) -> str:
-        while parent.get(x, x) != x:
-            x = parent[x]
-        return x
+    Cayrol's derived defeats run through a linked or undercut support only while
+    it stands (every premise IN, every undercutter OUT), which no plain attack
+    can say: the framework of :mod:`kb.grounded`, with its conjunction gadgets
+    and its up/hit arguments per circle of supports, says it in linear size. Its
+    auxiliary arguments are named ``~aux N``. A restatement that the analysis
+    merges into its class gets the class's status through ``~same`` (the class's
+    representative attacks it, and it attacks the restatement).
+    """
+    from kb.grounded import attack_framework, cayrol_framework
+    from kb.network import Network
 
-    for a, b in restated:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    members: dict[str, set[str]] = {}
-    for n in {n for pair in restated for n in pair}:
-        members.setdefault(find(n), set()).add(n)
-
-    def same(x: str) -> set[str]:
-        return members.get(find(x), {x})
-
-    return {(a, b) for x, y in attacks for a in same(x) for b in same(y)}
+    net = Network(bundle.graph)
+    F = cayrol_framework(net) if supports == "cayrol" else attack_framework(net)
+    names = list(net.ids) + [f"~aux {k}" for k in range(net.size, F.size)]
+    relation = {(names[a], names[b]) for a, b in zip(F.src, F.dst)}
+    for i, r in net.mirrors:
+        same = f"~same {net.ids[i]}"
+        names.append(same)
+        relation.update(((net.ids[r], same), (same, net.ids[i])))
+    return names, relation
 
 
 def attacks(bundle, supports: str = "cayrol", limit: int = MAX_ATTACKS) -> set[tuple[str, str]]:
