@@ -24,8 +24,9 @@ from typing import Mapping
 
 import networkx as nx
 
-from kb.graph import require_node, theses
+from kb.graph import require_node, theses, upstream
 from kb.semantics import (
+    DEFAULT_METHOD,
     MAX_ITERATIONS,
     TOLERANCE,
     Method,
@@ -40,6 +41,9 @@ SHAPLEY_SAMPLES = 256
 SHAPLEY_SEED = 0
 # A gap smaller than this is no disagreement: fractions of it would be noise.
 GAP_EPS = 1e-9
+# A swing below this moves a conclusion by less than a reader could act on: when no
+# crux reaches it, the report says that nothing decides the target instead of ranking ties.
+NOISE_SWING = 0.01
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,12 @@ class CruxReport:
     converged: bool  # False when the baseline σ(target) is provisional
     candidates: int  # ancestors examined
     cruxes: list[Crux]  # ranked by |swing|, best first
+    threshold: float = NOISE_SWING
+
+    @property
+    def decided(self) -> bool:
+        """True when some crux moves the target by at least the threshold."""
+        return any(abs(c.swing) >= self.threshold for c in self.cruxes)
 
     def to_dict(self) -> dict:
         return {
@@ -91,6 +101,8 @@ class CruxReport:
             "converged": self.converged,
             "candidates": self.candidates,
             "cruxes": [c.to_dict() for c in self.cruxes],
+            "threshold": self.threshold,
+            "decided": self.decided,
         }
 
 
@@ -179,7 +191,7 @@ def _upstream(G: nx.DiGraph, target: str,
     the whole map's numbers while keeping a query about one claim from solving
     every other claim too.
     """
-    sub = G.subgraph(nx.ancestors(G, target) | {target})
+    sub = G.subgraph(upstream(G, target))
     return sub, [None if tau is None else {n: v for n, v in tau.items() if n in sub} for tau in taus]
 
 
@@ -225,8 +237,11 @@ def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, 
     step_of, cyclic, comp_of = net.plan_all, net.cyclic, net.comp_of
     target_ok = target not in base.bad
     rows = []
+    root = net.root
     for x in range(net.size):
-        if not mask[x] or x == target:
+        # The target is never its own crux, nor is a restatement of it (one claim);
+        # other members of a restatement class are represented by their class.
+        if not mask[x] or x == target or root[x] != x:
             continue
         c = comp_of[x]
         comps = down[c] if cyclic[c] else down[c][1:]  # a pinned node outside a cycle needs no step
@@ -262,7 +277,7 @@ def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, 
     return out, len(rows)
 
 
-def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *, method: Method = "qe",
+def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *, method: Method = DEFAULT_METHOD,
            top: int | None = None, perspective: str | None = None, network: Network | None = None,
            labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
            max_iterations: int = MAX_ITERATIONS) -> CruxReport:
@@ -284,7 +299,7 @@ def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *
 def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: int | None,
             perspective: str | None, tol: float, max_iterations: int,
             labels: Mapping[str, str] | None) -> CruxReport:
-    t = base.net.index[target]
+    t = base.net.canon(target)
     ranked, candidates = _ranked_cruxes(G, base, t, method, top, tol, max_iterations, labels)
     strength = base.solution.values[t]
     return CruxReport(
@@ -294,7 +309,7 @@ def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: in
     )
 
 
-def overview(G: nx.DiGraph, tau: Mapping[str, float] | None = None, *, method: Method = "qe", top: int = 3,
+def overview(G: nx.DiGraph, tau: Mapping[str, float] | None = None, *, method: Method = DEFAULT_METHOD, top: int = 3,
              perspective: str | None = None, network: Network | None = None,
              labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
              max_iterations: int = MAX_ITERATIONS) -> list[CruxReport]:
@@ -321,7 +336,7 @@ def _shapley_exact(n: int, value: list[float]) -> list[float]:
 
 
 def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b: Mapping[str, float], *,
-                  method: Method = "qe", names: tuple[str, str] = ("A", "B"), samples: int = SHAPLEY_SAMPLES,
+                  method: Method = DEFAULT_METHOD, names: tuple[str, str] = ("A", "B"), samples: int = SHAPLEY_SAMPLES,
                   seed: int = SHAPLEY_SEED, exact_limit: int = EXACT_SHAPLEY_LIMIT, top: int | None = None,
                   tol: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS) -> DoubleCruxReport:
     """Where perspectives A and B part ways on ``target``, claim by claim.
@@ -345,9 +360,12 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     net = Network(sub)
     a = _baseline(net, tau_a, method, tol, max_iterations)
     b = _baseline(net, tau_b, method, tol, max_iterations)
-    t = net.index[target]
+    t = net.canon(target)
     mask = net.ancestors_mask(t)
-    players = [i for i in range(net.size) if mask[i] and a.tau[i] != b.tau[i]]
+    # The target's own prior stays a Shapley player, so that the parts still add up
+    # to the gap, but it is where the two start, not a claim the target hinges on:
+    # it is never listed as a double crux.
+    players = [i for i in range(net.size) if mask[i] and net.root[i] == i and a.tau[i] != b.tau[i]]
     downstream = {x: net.between(x, mask) for x in players}
     plans = {x: net.plan(nodes) for x, nodes in downstream.items()}
     sa, sb = a.solution.values[t], b.solution.values[t]
@@ -367,7 +385,7 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
         return result, ok
 
     items = []
-    for x in players:
+    for x in (p for p in players if p != t):
         a_adopting, ok_a = adopt(a, x, b.tau[x])
         b_adopting, ok_b = adopt(b, x, a.tau[x])
         if abs(gap) > GAP_EPS:
@@ -391,7 +409,7 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     return DoubleCruxReport(
         target=target, title=G.nodes[target].get("title"), method=method, a=names[0], b=names[1],
         strength_a=sa, strength_b=sb, verdict_a=verdict(sa), verdict_b=verdict(sb), gap=gap,
-        converged=converged and shapley.converged, disputed=len(players),
+        converged=converged and shapley.converged, disputed=len(items),
         items=items if top is None else items[:top], shapley=shapley,
     )
 

@@ -18,7 +18,7 @@ import networkx as nx
 from kb.errors import UnknownId
 from kb.graph import require_node
 from kb.models import KINDS
-from kb.semantics import NEUTRAL, Method, Network, base_scores, grounded, strengths, verdict
+from kb.semantics import DEFAULT_METHOD, NEUTRAL, Method, Network, base_scores, grounded, priors, strengths, verdict
 from kb.suggest import closest
 
 # How much a query word counts in each field when ranking search hits.
@@ -38,7 +38,8 @@ def _summary(G: nx.DiGraph, node_id: str) -> dict:
     }
 
 
-def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Method = "qe") -> dict:
+def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Method = DEFAULT_METHOD,
+         implied: bool = True) -> dict:
     """One node with its neighbours both ways, its strength and its grounded label.
 
     ``supporters`` and ``attackers`` argue about this node; ``supports`` and
@@ -47,7 +48,8 @@ def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Met
     """
     require_node(G, node_id)
     net = Network(G)
-    result = strengths(net, base_scores(G, perspective), method)
+    pri = priors(G, perspective, implied)
+    result = strengths(net, {n: p.value for n, p in pri.items()}, method)
     labels = grounded(net)
     data = G.nodes[node_id]
     people = G.graph.get("people", {})
@@ -63,6 +65,8 @@ def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Met
             "strength": result[other],
             "converged": result.final(other),
             "label": labels[other].value,
+            "linked": [p for p in edge.get("linked") or () if p != other],
+            "via": list(edge.get("via") or ()),
         }
 
     incoming = sorted(G.in_edges(node_id, data=True))
@@ -88,6 +92,8 @@ def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Met
         "path": data.get("path"),
         "perspective": perspective,
         "method": method,
+        "base": pri[node_id].value,
+        "base_origin": pri[node_id].origin,
         "strength": result[node_id],
         "verdict": verdict(result[node_id]),
         "converged": result.final(node_id),
@@ -96,6 +102,14 @@ def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Met
         "attackers": [neighbour(u, e) for u, _, e in incoming if e.get("relation") == "attacks"],
         "supports": [neighbour(v, e) for _, v, e in outgoing if e.get("relation") == "supports"],
         "attacks": [neighbour(v, e) for _, v, e in outgoing if e.get("relation") == "attacks"],
+        "undercutters": [neighbour(u, e) for u, _, e in incoming if e.get("relation") == "undercuts"],
+        "undercuts": [neighbour(v, e) for _, v, e in outgoing if e.get("relation") == "undercuts"],
+        "restatements": sorted(
+            [neighbour(u, e) for u, _, e in incoming if e.get("relation") == "restates"]
+            + [neighbour(v, e) for _, v, e in outgoing if e.get("relation") == "restates"],
+            key=lambda n: n["id"]),
+        "presenter": data.get("presenter"),
+        "presenter_name": people.get(data.get("presenter"), {}).get("name"),
     }
 
 

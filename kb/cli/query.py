@@ -44,13 +44,24 @@ format_option = click.option(
     help="A readable table, or JSON for scripts (shape documented in README.md).",
 )
 semantics_option = click.option(
-    "--semantics", "method", type=click.Choice(semantics.METHODS), default="qe", show_default=True,
-    help="Gradual semantics: quadratic energy (qe) or DF-QuAD (dfquad).",
+    "--semantics", "method", type=click.Choice(semantics.METHODS), default=semantics.DEFAULT_METHOD, show_default=True,
+    metavar="NAME",
+    help="Gradual semantics: drqe (default), qe, dfquad, euler, or AGGREGATION-INFLUENCE with aggregation "
+         "sum|product|top|drsum and influence linear|euler|quadratic (README: Strengths).",
 )
-perspective_option = click.option(
-    "--as", "perspective", default=semantics.NEUTRAL, show_default=True, metavar="PERSON",
-    help="Base scores from this person's recorded stances (0.5 where none), or 'neutral' (all 0.5).",
-)
+
+
+def perspective_option(fn: Callable) -> Callable:
+    """``--as PERSON`` and ``--recorded-only``: whose base scores, and whether silence is read."""
+    fn = click.option(
+        "--recorded-only", "recorded_only", is_flag=True,
+        help="Use only credences the person recorded (0.5 elsewhere): no credences implied by what they hold.",
+    )(fn)
+    return click.option(
+        "--as", "perspective", default=semantics.NEUTRAL, show_default=True, metavar="PERSON",
+        help="Base scores from this person's view: recorded stances, else 0.8 on what they hold and 0.2 on "
+             "what they argue against, else 0.5; or 'neutral' (all 0.5).",
+    )(fn)
 
 
 def _friendly(fn: Callable) -> Callable:
@@ -114,6 +125,7 @@ def _num(value: float | None, final: bool = True, signed: bool = False) -> str:
 
 PROSE_COLUMNS = {"title", "chain", "stances"}
 TEXT_COLUMNS = {"crux", "claim", "id", "speaker", "title", "kind", "source", "sign", "strict", "label", "chain",
+                "relation", "argument",
                 "name", "stances"}
 
 
@@ -139,15 +151,43 @@ def _footnote(any_provisional: bool) -> list:
 # --- cruxes ---------------------------------------------------------------------------------
 
 
+LABEL_LEGEND = ("the grounded label is sceptical: OUT as soon as one objection stands unanswered against a claim or "
+                "a reason for it, while the strength weighs every reason against every objection.")
+ORIGINS = {
+    "recorded": "recorded stance",
+    "holds": "implied: they hold it",
+    "disputes": "implied: they argue against it",
+    "default": "no prior",
+}
+
+
+def rank_digits(values: list[float], least: int = 3, most: int = 6) -> int:
+    """The fewest decimals (at least ``least``) at which values that differ print differently."""
+    distinct = sorted(set(values))
+    for digits in range(least, most + 1):
+        if len({f"{v:.{digits}f}" for v in distinct}) == len(distinct):
+            return digits
+    return most
+
+
 def _crux_table(rep: cruxes_mod.CruxReport) -> tuple[Table | str, bool]:
     if not rep.cruxes:
         return "Nothing argues about it, directly or not, so it has no cruxes.", False
+    if not rep.decided:
+        largest = max(abs(c.swing) for c in rep.cruxes)
+        return (f"Nothing decides it: no single claim moves it by {rep.threshold} or more "
+                f"(the largest swing is {largest:.2g}), so ranking its cruxes would rank noise."), False
     table = _table("#", "crux", "speaker", "strength", "label", "swing", "sign", "strict", "title")
     provisional = False
+    digits = rank_digits([abs(c.swing) for c in rep.cruxes])
+    if any(c.label and semantics.label_note(c.strength, c.label) for c in rep.cruxes):
+        table.caption = "Where a label disagrees with the strength: " + LABEL_LEGEND
+        table.caption_justify = "left"
     for rank, c in enumerate(rep.cruxes, 1):
         provisional |= not (c.converged and c.strength_final)
+        swing = f"{c.swing:+.{digits}f}" + ("" if c.converged else PROVISIONAL)
         table.add_row(str(rank), c.id, c.speaker or "", _num(c.strength, c.strength_final), c.label or "",
-                      _num(c.swing, c.converged, signed=True), c.sign, "yes" if c.strict else "", c.title or "")
+                      swing, c.sign, "yes" if c.strict else "", c.title or "")
     return table, provisional
 
 
@@ -218,8 +258,9 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
 @format_option
 @click.pass_context
 @_friendly
-def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between: tuple[str, str] | None,
-               top: int | None, method: str, samples: int, seed: int, fmt: str) -> None:
+def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorded_only: bool,
+               between: tuple[str, str] | None, top: int | None, method: str, samples: int, seed: int,
+               fmt: str) -> None:
     """What TARGET hinges on; with --between, where two people part ways on it.
 
     Without TARGET: the map's theses (nodes tagged `thesis`, or else those that
@@ -235,7 +276,8 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between
     G = _load(ctx)
     if between:
         a, b = between
-        tau_a, tau_b = semantics.base_scores(G, a), semantics.base_scores(G, b)
+        tau_a = semantics.base_scores(G, a, not recorded_only)
+        tau_b = semantics.base_scores(G, b, not recorded_only)
         graph.require_node(G, target)
         rep = cruxes_mod.double_cruxes(G, target, tau_a, tau_b, method=method, names=(a, b), samples=samples,
                                        seed=seed, top=top)
@@ -244,7 +286,7 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between
         else:
             _print_double(rep)
         return
-    tau = semantics.base_scores(G, perspective)
+    tau = semantics.base_scores(G, perspective, not recorded_only)
     net = semantics.Network(G)
     labels = semantics.grounded(net)
     if target is None:
@@ -280,12 +322,12 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between
 @format_option
 @click.pass_context
 @_friendly
-def show_cmd(ctx: click.Context, node_id: str, perspective: str, method: str, fmt: str) -> None:
+def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: bool, method: str, fmt: str) -> None:
     """One node: its claim, source, stances, supporters and attackers both ways, strength and label."""
     from kb import queries
 
     G = _load(ctx)
-    data = queries.show(G, node_id, perspective=perspective, method=method)
+    data = queries.show(G, node_id, perspective=perspective, method=method, implied=not recorded_only)
     if fmt == "json":
         _json(data)
         return
@@ -295,7 +337,8 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, method: str, fm
         "",
         data["text"].strip(),
         "",
-        f"speaker   {data['speaker']}" + (f" ({data['speaker_name']})" if data["speaker_name"] else ""),
+        f"speaker   {data['speaker']}" + (f" ({data['speaker_name']})" if data["speaker_name"] else "")
+        + (f", presented by {data['presenter']}" if data["presenter"] else ""),
         f"source    {src['document']}" + (f": {src['title']}" if src["title"] else "")
         + (f", section “{src['section']}”" if src["section"] else ""),
     ]
@@ -307,22 +350,77 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, method: str, fm
         lines.append("stances   " + ", ".join(f"{p} {c:.2f}" for p, c in sorted(data["stances"].items())))
     lines.append(f"strength  {_num(data['strength'], data['converged'])} ({data['verdict']}) under {data['method']}, "
                  f"perspective {data['perspective']}")
+    lines.append(f"base      {data['base']:.2f} ({ORIGINS[data['base_origin']]})")
     lines.append(f"label     {data['label']} (grounded)")
+    note = semantics.label_note(data["strength"], data["label"])
+    if note:
+        lines.append(f"          {note}")
     if data["path"]:
         lines.append(f"file      {data['path']}")
     items: list = ["\n".join(lines)]
     provisional = not data["converged"]
+    mismatch = False
     for key, heading in (("supporters", "Supported by"), ("attackers", "Attacked by"),
-                         ("supports", "Supports"), ("attacks", "Attacks")):
+                         ("undercutters", "Its inferences undercut by"), ("restatements", "Restatements (one claim)"),
+                         ("supports", "Supports"), ("attacks", "Attacks"), ("undercuts", "Undercuts")):
         if not data[key]:
             continue
         table = _table("id", "weight", "strength", "label", "title")
         for n in data[key]:
             provisional |= not n["converged"]
-            table.add_row(n["id"], f"{n['weight']:.2f}", _num(n["strength"], n["converged"]), n["label"],
-                          n["title"] or "")
+            mismatch |= semantics.label_note(n["strength"], n["label"]) is not None
+            title = n["title"] or ""
+            if n["linked"]:
+                title += f"  [linked with {', '.join(n['linked'])}]"
+            if n["via"]:
+                title += f"  [the inference from {', '.join(n['via'])}]"
+            table.add_row(n["id"], f"{n['weight']:.2f}", _num(n["strength"], n["converged"]), n["label"], title)
         items += [f"\n{heading}\n", table]
+    if mismatch:
+        items.append("\nWhere a label disagrees with the strength: " + LABEL_LEGEND)
     _render(*items, *_footnote(provisional))
+
+
+@cli.command("explain")
+@click.argument("node_id", metavar="ID")
+@perspective_option
+@semantics_option
+@format_option
+@click.pass_context
+@_friendly
+def explain_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: bool, method: str, fmt: str) -> None:
+    """How much each argument into ID moves its strength (Shapley contributions that add up)."""
+    from kb.explain import explain
+
+    G = _load(ctx)
+    rep = explain(G, node_id, perspective=perspective, method=method, implied=not recorded_only)
+    if fmt == "json":
+        _json(rep.to_dict())
+        return
+    head = (f"{rep.id}: {rep.title or ''}\n"
+            f"strength {_num(rep.strength, rep.converged)} ({rep.verdict}) under {rep.method}, perspective "
+            f"{rep.perspective}; base score {rep.base:.2f} ({ORIGINS[rep.origin]})")
+    if rep.restates:
+        head += f"\nthe same claim as {', '.join(rep.restates)}: their arguments are its own"
+    if not rep.contributions:
+        _render(head, "\nNothing argues about it: its strength is its base score.")
+        return
+    how = ("exact" if rep.estimate == "exact"
+           else f"Monte-Carlo estimate from {rep.permutations} random orders, ± one standard error")
+    digits = rank_digits([abs(c.shapley) for c in rep.contributions])
+    table = _table("#", "relation", "argument", "strength", "contribution", "removal", "title")
+    for rank, c in enumerate(rep.contributions, 1):
+        argument = " + ".join(c.premises)
+        if c.undercutters:
+            argument += f"  (undercut by {', '.join(c.undercutters)})"
+        part = f"{c.shapley:+.{digits}f}" + (f" ± {c.stderr:.{digits}f}" if c.stderr is not None else "")
+        title = " + ".join(G.nodes[p].get("title") or "" for p in c.premises)
+        table.add_row(str(rank), c.relation, argument, f"{c.strength:.3f}", part, f"{c.removal:+.{digits}f}", title)
+    total = (f"contributions add up to {rep.total:+.{digits}f} = strength {rep.strength:.{digits}f} − base "
+             f"{rep.base:.{digits}f}")
+    legend = (f"\nContribution: Shapley value of each argument in this claim's update ({how}); removal: the "
+              "strength minus the strength without that argument alone. Other claims are held at their strengths.\n")
+    _render(head, legend, table, "", total)
 
 
 @cli.command("search")
