@@ -22,6 +22,8 @@ of the map. Nothing here does I/O.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from kb.network import Network, rows, tarjan
 
 
@@ -86,6 +88,27 @@ class _Framework:
         return k
 
 
+class _Arg(NamedTuple):
+    target: int
+    sign: int
+    premises: tuple[int, ...]
+    cutters: list[int]  # undercutters with a positive weight
+
+
+def _live_arguments(net: Network):
+    """Every argument of positive weight, read from the network's flat arrays."""
+    arg_ptr, sup_end, a_src, a_w, extra = net.arg_ptr, net.sup_end, net.a_src, net.a_w, net.a_extra
+    for i in range(net.size):
+        for k in range(arg_ptr[i], arg_ptr[i + 1]):
+            if a_w[k] <= 0.0:
+                continue
+            x = extra.get(k) if extra else None
+            if x is None:
+                yield _Arg(i, 1 if k < sup_end[i] else -1, (a_src[k],), [])
+            else:
+                yield _Arg(i, 1 if k < sup_end[i] else -1, x[0], [u for u, v in x[1] if v > 0.0])
+
+
 def cayrol_framework(net: Network) -> _Framework:
     """An attack-only framework whose grounded labels on the original nodes are those
     of the map under Cayrol and Lagasquie-Schiex's derived defeats.
@@ -105,12 +128,19 @@ def cayrol_framework(net: Network) -> _Framework:
     they pass up and hit on only through their conjunction gadget.
     """
     n = net.size
-    live = [a for a in net.arguments if a.weight > 0.0]
-    cutters = {id(a): [u for u, v in a.undercutters if v > 0.0] for a in live}
-    plain_sup = [a for a in live if a.sign > 0 and len(a.premises) == 1 and not cutters[id(a)]]
-    other_sup = [a for a in live if a.sign > 0 and (len(a.premises) > 1 or cutters[id(a)])]
-    attacks = [a for a in live if a.sign < 0]
-    ptr, dst = rows(n, [a.premises[0] for a in plain_sup], [a.target for a in plain_sup])
+    plain_src: list[int] = []  # plain supports, as (source, target) columns
+    plain_dst: list[int] = []
+    other_sup: list[_Arg] = []
+    attacks: list[_Arg] = []
+    for a in _live_arguments(net):
+        if a.sign > 0 and len(a.premises) == 1 and not a.cutters:
+            plain_src.append(a.premises[0])
+            plain_dst.append(a.target)
+        elif a.sign > 0:
+            other_sup.append(a)
+        else:
+            attacks.append(a)
+    ptr, dst = rows(n, plain_src, plain_dst)
     order, bounds = tarjan(n, ptr, dst)
     groups = len(bounds) - 1
     group_of = [0] * n
@@ -122,7 +152,10 @@ def cayrol_framework(net: Network) -> _Framework:
     supported = bytearray(groups)
     passes_on = bytearray(groups)
     attacked = bytearray(groups)
-    for a in plain_sup + other_sup:
+    for i, j in zip(plain_src, plain_dst):
+        supported[group_of[j]] = 1
+        passes_on[group_of[i]] = 1
+    for a in other_sup:
         supported[group_of[a.target]] = 1
         for p in a.premises:
             passes_on[group_of[p]] = 1
@@ -149,15 +182,15 @@ def cayrol_framework(net: Network) -> _Framework:
             F.attack(not_hit[g], hit[g])
             for x in members:
                 F.attack(hit[g], x)
-    for a in plain_sup:
-        s, t = group_of[a.premises[0]], group_of[a.target]
+    for i, j in zip(plain_src, plain_dst):
+        s, t = group_of[i], group_of[j]
         if s != t:
             F.attack(up[s], not_up[t])
             if hit[s] >= 0:
                 F.attack(hit[s], not_hit[t])
     for a in other_sup:
         t = group_of[a.target]
-        negative = cutters[id(a)]
+        negative = a.cutters
         F.attack(F.conj([up[group_of[p]] for p in a.premises], negative), not_up[t])
         for p in a.premises:
             s = group_of[p]
@@ -165,7 +198,7 @@ def cayrol_framework(net: Network) -> _Framework:
                 F.attack(F.conj([hit[s]], negative), not_hit[t])
     for a in attacks:
         g = group_of[a.target]
-        source = F.conj([up[group_of[p]] for p in a.premises], cutters[id(a)])
+        source = F.conj([up[group_of[p]] for p in a.premises], a.cutters)
         F.attack(source, a.target if hit[g] < 0 else not_hit[g])
     return F
 
@@ -173,9 +206,9 @@ def cayrol_framework(net: Network) -> _Framework:
 def attack_framework(net: Network) -> _Framework:
     """The attacks alone (supports ignored), with linked and undercut attacks as gadgets."""
     F = _Framework(net.size)
-    for a in net.arguments:
-        if a.sign < 0 and a.weight > 0.0:
-            F.attack(F.conj(list(a.premises), [u for u, v in a.undercutters if v > 0.0]), a.target)
+    for a in _live_arguments(net):
+        if a.sign < 0:
+            F.attack(F.conj(list(a.premises), a.cutters), a.target)
     return F
 
 

@@ -33,6 +33,7 @@ def _summary(G: nx.DiGraph, node_id: str) -> dict:
         "kind": data.get("kind"),
         "title": data.get("title"),
         "speaker": data.get("speaker"),
+        "presenter": data.get("presenter"),
         "source": data.get("source"),
         "tags": list(data.get("tags") or []),
     }
@@ -166,8 +167,11 @@ def _check_value(what: str, value: str | None, pool) -> None:
 
 
 def list_nodes(G: nx.DiGraph, *, kind: str | None = None, speaker: str | None = None,
-               source: str | None = None, tag: str | None = None) -> list[dict]:
+               source: str | None = None, tag: str | None = None, presenter: str | None = None) -> list[dict]:
     """Nodes matching every filter given, sorted by id.
+
+    ``speaker`` finds what a person holds; ``presenter`` what they present or
+    report without holding it (an author's statement of a view they reject).
 
     A filter value that matches nothing in the whole map (a kind, person, source
     or tag that does not exist) is an error with suggestions, since it is far
@@ -176,6 +180,7 @@ def list_nodes(G: nx.DiGraph, *, kind: str | None = None, speaker: str | None = 
     _check_value("kind", kind, KINDS)
     speakers = set(G.graph.get("people", {})) | {s for _, s in G.nodes(data="speaker") if s}
     _check_value("speaker", speaker, speakers)
+    _check_value("presenter", presenter, speakers | {s for _, s in G.nodes(data="presenter") if s})
     documents = set(G.graph.get("sources", {})) | {s for _, s in G.nodes(data="source") if s}
     _check_value("source", source, documents)
     _check_value("tag", tag, {t for _, tags in G.nodes(data="tags") for t in (tags or [])})
@@ -185,6 +190,8 @@ def list_nodes(G: nx.DiGraph, *, kind: str | None = None, speaker: str | None = 
         if kind is not None and data.get("kind") != kind:
             continue
         if speaker is not None and data.get("speaker") != speaker:
+            continue
+        if presenter is not None and data.get("presenter") != presenter:
             continue
         if source is not None and data.get("source") != source:
             continue

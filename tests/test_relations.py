@@ -254,3 +254,20 @@ def test_thesis_without_crux_is_warned_about_and_strict_makes_it_an_error(tmp_pa
     out = CliRunner().invoke(cli, ["--kb", str(root2), "check", "--analysis", "--strict"])
     assert out.exit_code == 1  # missing quotes are errors under --strict anyway; analysis adds none here
     assert "no-crux" not in out.output
+
+
+def test_list_tells_holders_from_presenters(tmp_path):
+    root = write_kb(tmp_path, {"a": "", "b": "speaker: bob\npresenter: alice\nattacks: [a]\n".replace(
+        "speaker: bob\n", "")})
+    # b's file has speaker alice from the header; give it a holder of its own
+    (root / "b.yaml").write_text((root / "b.yaml").read_text().replace("speaker: alice", "speaker: bob"))
+    run = CliRunner().invoke
+    held = run(cli, ["--kb", str(root), "list", "--speaker", "alice", "--format", "json"])
+    presented = run(cli, ["--kb", str(root), "list", "--presenter", "alice", "--format", "json"])
+    import json
+
+    assert [n["id"] for n in json.loads(held.output)["nodes"]] == ["a"]
+    assert [(n["id"], n["speaker"], n["presenter"]) for n in json.loads(presented.output)["nodes"]] == [
+        ("b", "bob", "alice")]
+    table = run(cli, ["--kb", str(root), "list"]).output
+    assert "bob (presented by alice)" in table

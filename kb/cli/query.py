@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 import io
 import json
 import shutil
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 # The defaults below mirror kb.cruxes (a test keeps them equal).
 SHAPLEY_SAMPLES = 256
 SHAPLEY_SEED = 0
+SHAPLEY_PRECISION = 0.01
 EXACT_SHAPLEY_LIMIT = 12
 
 JSON_VERSION = 1
@@ -225,9 +227,14 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
                       d.title or "")
     sh = rep.shapley
     how = ("exact, over every coalition" if sh.method == "exact"
-           else f"Monte-Carlo estimate from {sh.permutations} random orders (seed {sh.seed})")
+           else f"Monte-Carlo estimate from {sh.permutations} random orders in antithetic pairs (seed {sh.seed})")
+    if sh.scheme == "owen":
+        how += (f"; {rep.target}'s own base score, where the two start, counts as a block of its own "
+                "(Owen value): it gets the average of switching it before and after every claim")
     parts = _table("claim", "part", "share")
-    for node_id, part in sorted(sh.parts.items(), key=lambda p: (-abs(p[1]), p[0])):
+    ranked = sorted(sh.parts.items(), key=lambda p: (-abs(p[1]), p[0]))
+    shown = ranked[:max(len(rep.items), 10)]
+    for node_id, part in shown:
         share = f"{100 * part / rep.gap:.0f}%" if abs(rep.gap) > GAP_EPS else "-"
         if sh.stderr:
             part_text = f"{part:+.3f} ± {sh.stderr[node_id]:.3f}"
@@ -236,8 +243,13 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
         parts.add_row(node_id, part_text, share)
     total = (f"parts add up to {_num(sh.total, sh.converged, signed=True)}; "
              f"gap {_num(rep.gap, rep.converged, signed=True)}")
+    if len(ranked) > len(shown):
+        rest = math.fsum(p for _, p in ranked[len(shown):])
+        total = (f"… and {len(ranked) - len(shown)} smaller parts, together {rest:+.3f}\n" + total)
     same = f"\n{rep.a} and {rep.b} hold the same base score on every claim that reaches it."
     items = [head, legend, table] if rep.items else [head, same]
+    if rep.items and rep.disputed > len(rep.items):
+        items.append(f"… and {rep.disputed - len(rep.items)} more disputed claims (--top N lists more)")
     if sh.parts:
         items += [f"\nShapley split of the gap ({how})\n", parts, "", total]
     _render(*items, *_footnote(provisional))
@@ -249,18 +261,20 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
 @click.option("--between", nargs=2, metavar="A B", default=None,
               help="Double cruxes between two perspectives (people, or 'neutral').")
 @click.option("--top", type=click.IntRange(min=1), default=None,
-              help="How many to list  [default: 10 for a target, every disputed claim with --between, "
+              help="How many to list  [default: 10 for a target and with --between, "
                    "3 per thesis without a target]")
 @semantics_option
 @click.option("--samples", type=click.IntRange(min=1), default=SHAPLEY_SAMPLES, show_default=True,
               help=f"Random orders for the Shapley estimate beyond {EXACT_SHAPLEY_LIMIT} disputed claims.")
 @click.option("--seed", type=int, default=SHAPLEY_SEED, show_default=True, help="Seed of that estimate.")
+@click.option("--precision", type=click.FloatRange(min=0.0), default=SHAPLEY_PRECISION, show_default=True,
+              help="Stop the estimate once every part's standard error is at most this (0: use every order).")
 @format_option
 @click.pass_context
 @_friendly
 def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorded_only: bool,
                between: tuple[str, str] | None, top: int | None, method: str, samples: int, seed: int,
-               fmt: str) -> None:
+               precision: float, fmt: str) -> None:
     """What TARGET hinges on; with --between, where two people part ways on it.
 
     Without TARGET: the map's theses (nodes tagged `thesis`, or else those that
@@ -280,7 +294,7 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
         tau_b = semantics.base_scores(G, b, not recorded_only)
         graph.require_node(G, target)
         rep = cruxes_mod.double_cruxes(G, target, tau_a, tau_b, method=method, names=(a, b), samples=samples,
-                                       seed=seed, top=top)
+                                       seed=seed, top=top or 10, precision=precision or None)
         if fmt == "json":
             _json(rep.to_dict())
         else:
@@ -446,25 +460,29 @@ def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
 
 @cli.command("list")
 @click.option("--kind", type=click.Choice(KINDS), default=None)
-@click.option("--speaker", default=None, metavar="PERSON")
+@click.option("--speaker", default=None, metavar="PERSON", help="Only what this person holds.")
+@click.option("--presenter", default=None, metavar="PERSON",
+              help="Only what this person presents or reports without holding it.")
 @click.option("--source", default=None, metavar="DOCUMENT")
 @click.option("--tag", default=None)
 @format_option
 @click.pass_context
 @_friendly
-def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, source: str | None, tag: str | None,
-             fmt: str) -> None:
-    """Nodes matching every filter given, by id."""
+def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presenter: str | None, source: str | None,
+             tag: str | None, fmt: str) -> None:
+    """Nodes matching every filter given, by id (--speaker: what a person holds; --presenter: what they present)."""
     from kb import queries
 
     G = _load(ctx)
-    nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag)
+    nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag, presenter=presenter)
     if fmt == "json":
-        _json({"filters": {"kind": kind, "speaker": speaker, "source": source, "tag": tag}, "nodes": nodes})
+        _json({"filters": {"kind": kind, "speaker": speaker, "presenter": presenter, "source": source, "tag": tag},
+               "nodes": nodes})
         return
     table = _table("id", "kind", "speaker", "source", "title")
     for n in nodes:
-        table.add_row(n["id"], n["kind"] or "", n["speaker"] or "", n["source"] or "", n["title"] or "")
+        who = (n["speaker"] or "") + (f" (presented by {n['presenter']})" if n["presenter"] else "")
+        table.add_row(n["id"], n["kind"] or "", who, n["source"] or "", n["title"] or "")
     _render(table, f"{len(nodes)} node{'s' * (len(nodes) != 1)}")
 
 
