@@ -130,6 +130,8 @@ class DoubleCrux:
     score: float | None  # min(close_a, close_b)
     strict: bool
     converged: bool
+    origin_a: str | None = None  # where each side's base score comes from (see kb.semantics.priors)
+    origin_b: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -346,6 +348,7 @@ def _shapley_exact(n: int, value: list[float]) -> list[float]:
 def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b: Mapping[str, float], *,
                   method: Method = DEFAULT_METHOD, names: tuple[str, str] = ("A", "B"), samples: int = SHAPLEY_SAMPLES,
                   precision: float | None = SHAPLEY_PRECISION,
+                  origins: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
                   seed: int = SHAPLEY_SEED, exact_limit: int = EXACT_SHAPLEY_LIMIT, top: int | None = None,
                   tol: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS) -> DoubleCruxReport:
     """Where perspectives A and B part ways on ``target``, claim by claim.
@@ -357,6 +360,9 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     of the two: a good double crux is one that would move both. It is strict when
     A and B sit on opposite sides of 0.5 on the claim itself (their base scores)
     and adopting the other's view flips each one's verdict on the target.
+
+    ``origins`` (node id -> origin of each side's base score, from
+    :func:`kb.semantics.priors`) is carried into each item for display.
 
     The split of the gap (Shapley, or Owen with the target's own prior as a
     block when that is disputed: see :func:`_shapley`) is exact (every
@@ -411,6 +417,8 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
         title, speaker = _node_info(G, node_id)
         items.append(DoubleCrux(
             id=node_id, title=title, speaker=speaker, tau_a=a.tau[x], tau_b=b.tau[x],
+            origin_a=origins[0].get(node_id) if origins else None,
+            origin_b=origins[1].get(node_id) if origins else None,
             a_adopting=a_adopting, b_adopting=b_adopting, close_a=close_a, close_b=close_b, score=score,
             strict=opposite and flips(sa, a_adopting) and flips(sb, b_adopting),
             converged=converged and ok_a and ok_b,

@@ -155,6 +155,7 @@ def _footnote(any_provisional: bool) -> list:
 
 LABEL_LEGEND = ("the grounded label is sceptical: OUT as soon as one objection stands unanswered against a claim or "
                 "a reason for it, while the strength weighs every reason against every objection.")
+MARK = {"recorded": " r", "holds": " h", "disputes": " d", "default": " -"}
 ORIGINS = {
     "recorded": "recorded stance",
     "holds": "implied: they hold it",
@@ -216,13 +217,15 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
         f"{_plural(rep.disputed, 'disputed claim')} can reach it"
     )
     legend = (f"\nDouble cruxes (\"{rep.a} closes\": the share of the gap {rep.a} closes by adopting {rep.b}'s base "
-              f"score for the claim, and the reverse; score: the smaller of the two)\n")
+              f"score for the claim, and the reverse; score: the smaller of the two; τ: r recorded, "
+              f"h implied as held, d implied as disputed, - no prior)\n")
     table = _table("#", "claim", f"τ {rep.a}", f"τ {rep.b}", f"{rep.a} closes", f"{rep.b} closes", "score", "strict",
                    "title")
     provisional = not rep.converged
     for rank, d in enumerate(rep.items, 1):
         provisional |= not d.converged
-        table.add_row(str(rank), d.id, f"{d.tau_a:.2f}", f"{d.tau_b:.2f}", _num(d.close_a, d.converged),
+        table.add_row(str(rank), d.id, f"{d.tau_a:.2f}{MARK.get(d.origin_a, '')}",
+                      f"{d.tau_b:.2f}{MARK.get(d.origin_b, '')}", _num(d.close_a, d.converged),
                       _num(d.close_b, d.converged), _num(d.score, d.converged), "yes" if d.strict else "",
                       d.title or "")
     sh = rep.shapley
@@ -290,11 +293,14 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
     G = _load(ctx)
     if between:
         a, b = between
-        tau_a = semantics.base_scores(G, a, not recorded_only)
-        tau_b = semantics.base_scores(G, b, not recorded_only)
+        pri_a = semantics.priors(G, a, not recorded_only)
+        pri_b = semantics.priors(G, b, not recorded_only)
+        tau_a = {n: p.value for n, p in pri_a.items()}
+        tau_b = {n: p.value for n, p in pri_b.items()}
+        origins = ({n: p.origin for n, p in pri_a.items()}, {n: p.origin for n, p in pri_b.items()})
         graph.require_node(G, target)
         rep = cruxes_mod.double_cruxes(G, target, tau_a, tau_b, method=method, names=(a, b), samples=samples,
-                                       seed=seed, top=top or 10, precision=precision or None)
+                                       seed=seed, top=top or 10, precision=precision or None, origins=origins)
         if fmt == "json":
             _json(rep.to_dict())
         else:
