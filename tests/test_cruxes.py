@@ -264,6 +264,7 @@ REAL = Path(__file__).resolve().parent.parent / "claims"
 TOI = "toi-05-enabling-coordination"
 REPLY = "coordination-better-via-governance-and-outreach"
 EVIDENCE = "ai-risk-statement-enabled-more-coordination"
+LIST = "nanda-toi-list"
 THESIS = "interp-is-among-best-bets"
 
 
@@ -287,17 +288,20 @@ def test_a_hand_worked_example_on_the_real_knowledge_base(real):
       h(.5) = .25/1.25 = .2 and σ = .5 + .5 × .2 = .6.
     * Its one crux is that supporter: forced to 1, E = 1, h = .5 and σ = .75;
       forced to 0, σ = .5. Swing +.25, pro; not strict, as .5 is no verdict.
-    * From Segerie's stances (.85 for the reply, .8 for its supporter): E = .8,
-      h = .64/1.64 and σ = .85 + .15 × h ≈ .909; the swing is .15 × (.5 − 0) = .075.
+    * From Segerie's stances (.8 for the reply, capped by the post's epistemic
+      status, and .8 for its supporter): E = .8, h = .64/1.64 and
+      σ = .8 + .2 × h ≈ .878; forcing the supporter to 1 gives .8 + .2 × .5 = .9
+      and to 0 gives .8, so the swing is .2 × (.5 − 0) = .1.
     * Grounded labels: nothing attacks the reply or its supporter, so both are IN
-      and ToI 5 is OUT. ToI 5 supports the thesis that interpretability is among
-      the best bets, so under Cayrol's indirect defeat the thesis is OUT too: an
-      objection to one of its reasons stands unanswered.
+      and ToI 5 is OUT. ToI 5 supports Nanda's list, which supports the thesis that
+      interpretability is among the best bets, so under Cayrol's indirect defeat
+      (an attack reaches along a chain of supports) the list and the thesis are
+      OUT too: an objection to one of their reasons stands unanswered.
     """
-    for node in (TOI, REPLY, EVIDENCE, THESIS):
+    for node in (TOI, REPLY, EVIDENCE, LIST, THESIS):
         assert node in real, f"{node} is no longer in the knowledge base: update this example"
     assert (real.edges[REPLY, TOI]["relation"], real.edges[REPLY, TOI]["weight"]) == ("attacks", 1.0)
-    assert real.edges[TOI, THESIS]["relation"] == "supports"
+    assert real.edges[TOI, LIST]["relation"] == "supports" and real.edges[LIST, THESIS]["relation"] == "supports"
     assert list(real.in_edges(REPLY, data="relation")) == [(EVIDENCE, REPLY, "supports")], "the example changed"
     assert real.edges[EVIDENCE, REPLY]["weight"] == 1.0 and real.in_degree(EVIDENCE) == 0
 
@@ -307,12 +311,12 @@ def test_a_hand_worked_example_on_the_real_knowledge_base(real):
     assert (crux.id, crux.high, crux.low, crux.sign, crux.strict) == (EVIDENCE, 0.75, 0.5, "pro", False)
 
     segerie = semantics.base_scores(sub, "segerie")
-    assert (segerie[REPLY], segerie[EVIDENCE]) == (0.85, 0.8)
-    assert strengths(sub, segerie, "qe")[REPLY] == pytest.approx(0.85 + 0.15 * 0.64 / 1.64, abs=1e-12)
-    assert cruxes.cruxes(sub, REPLY, segerie).cruxes[0].swing == pytest.approx(0.075, abs=1e-12)
+    assert (segerie[REPLY], segerie[EVIDENCE]) == (0.8, 0.8)
+    assert strengths(sub, segerie, "qe")[REPLY] == pytest.approx(0.8 + 0.2 * 0.64 / 1.64, abs=1e-12)
+    assert cruxes.cruxes(sub, REPLY, segerie).cruxes[0].swing == pytest.approx(0.1, abs=1e-12)
 
     labels = semantics.grounded(real)
-    assert (labels[EVIDENCE], labels[REPLY], labels[TOI], labels[THESIS]) == ("IN", "IN", "OUT", "OUT")
+    assert (labels[EVIDENCE], labels[REPLY], labels[TOI], labels[LIST], labels[THESIS]) == ("IN", "IN", "OUT", "OUT", "OUT")
 
 
 def test_monte_carlo_shapley_stops_once_precise_enough_and_still_adds_up():

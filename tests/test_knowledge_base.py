@@ -31,7 +31,11 @@ def _attackers(kb, target):
     return [i for i, n in kb.nodes.items() if any(e.target == target for e in n.attacks)]
 
 
-def test_all_twenty_theories_of_impact_are_present_numbered_and_attacked_by_segerie(kb):
+# Theories whose entry in the post's appendix the saved text lost (11 says only "Same critique as 10").
+LOST_ENTRIES = {10, 11, 14, 17, 18, 19}
+
+
+def test_all_twenty_theories_of_impact_are_present_numbered_and_answered_honestly(kb):
     numbered = {}
     for node_id, node in kb.nodes.items():
         tags = [t for t in node.tags if re.fullmatch(r"neel-toi-\d\d", t)]
@@ -43,7 +47,15 @@ def test_all_twenty_theories_of_impact_are_present_numbered_and_attacked_by_sege
         node = kb.nodes[node_id]
         assert node.kind == "theory_of_impact" and node.speaker == "nanda", node_id
         assert node_id.startswith(f"toi-{number:02d}-")
-        segerie_attackers = [a for a in _attackers(kb, node_id) if kb.nodes[a].speaker == "segerie"]
+        attackers = _attackers(kb, node_id)
+        if number in LOST_ENTRIES:
+            # The saved post lost Segerie's answer: at most one low-weight link, noted as our reading.
+            assert len(attackers) <= 1, (node_id, attackers)
+            for a in attackers:
+                edge = next(e for e in kb.nodes[a].attacks if e.target == node_id)
+                assert edge.weight <= 0.4 and edge.note and "lost" in edge.note, (a, node_id)
+            continue
+        segerie_attackers = [a for a in attackers if kb.nodes[a].speaker == "segerie"]
         assert segerie_attackers, f"theory {number} ({node_id}) has no rebuttal by Segerie"
 
 
@@ -62,7 +74,13 @@ def test_every_document_has_nodes(kb):
 def test_theses_exist_and_every_theory_and_rebuttal_chains_up_to_one(kb):
     theses = {i for i, n in kb.nodes.items() if "thesis" in n.tags}
     assert {"interp-is-among-best-bets", "most-interp-tois-fail"} <= theses
-    out = {i: [e.target for e in n.supports + n.attacks] for i, n in kb.nodes.items()}
+    # An undercut bears on its edge's target, so it links the undercutter to that node.
+    out = {i: [e.target for e in n.supports + n.attacks] + [u.target for u in n.undercuts] for i, n in kb.nodes.items()}
+    # A restatement is the same claim, so a class reaches a thesis when any member does.
+    for i, n in kb.nodes.items():
+        for r in n.restates:
+            out[i].append(r)
+            out[r].append(i)
     reaches: dict[str, bool] = {}
 
     def reach(node_id, seen=()):
