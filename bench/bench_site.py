@@ -58,7 +58,7 @@ def mkdocs_build(config: Path, site_dir: Path | None = None, repeats: int = 1) -
 
 
 NAV = ("nav:\n  - Home: index.md\n  - Theories of impact: theories/index.md\n  - Cruxes: cruxes.md\n"
-       "  - All claims: claims/index.md\n  - Sources: sources/index.md\n  - People: people/index.md\n"
+       "  - All claims: claims/index.md\n  - The whole map: map.md\n  - Sources: sources/index.md\n  - People: people/index.md\n"
        "not_in_nav: |\n  /claims/*\n  /theories/*\n  /sources/*\n  /people/*\n")
 
 

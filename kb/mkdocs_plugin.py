@@ -7,7 +7,7 @@ when a claim file changes (``claims/`` is in ``watch``).
 
 The plugin also owns the maps' client side: it publishes the vis-network that
 ships inside the installed pyvis package, and the map script and styles, as
-site assets loaded once by every page, and it puts its own template folder in
+site assets (the map script loads vis-network only on pages with a map), and it puts its own template folder in
 front of the theme's so the page title is escaped (see kb/templates/main.html).
 Nothing is fetched from the network, at build time or by a reader's browser.
 
@@ -47,9 +47,10 @@ log = logging.getLogger("mkdocs.plugins.kb")
 HERE = Path(__file__).resolve().parent
 ASSETS_DIR = site.ASSETS_DIR
 TEMPLATES = HERE / "templates"
-# Shown before anything else on every page: vis-network first, since the map script uses it.
-STYLESHEETS = ("vis-network.min.css", "kb.css")
-SCRIPTS = ("vis-network.min.js", "kb-map.js")
+# Loaded by every page. vis-network is not: the map script fetches it, without blocking the page, only
+# on a page that has a map (most of its 700 KB would be wasted on the rest).
+STYLESHEETS = ("kb.css",)
+SCRIPTS = ("kb-map.js",)
 MAX_LISTED_PROBLEMS = 20
 _PLACEHOLDER = re.compile(r"<!--kb-block-(\d+)-->")
 _LATE = re.compile(r"<!--kb-late-(\d+)-->")
@@ -181,5 +182,5 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         """The global map's layout, recomputed only when the graph's shape changed since the last build."""
         key = (tuple(sorted(G.nodes)), tuple(sorted(G.edges)))
         if self._layout is None or self._layout[0] != key:
-            self._layout = (key, maps.force_layout(G))
+            self._layout = (key, maps.whole_layout(G))
         return self._layout[1]

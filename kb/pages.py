@@ -47,6 +47,7 @@ DEFAULT_INTRO = "An argument map: every claim of the debate, what supports and a
 HOME = "index.md"
 CLAIMS, THEORIES, SOURCES, PEOPLE = "claims", "theories", "sources", "people"
 CRUXES_PAGE = "cruxes.md"
+MAP_PAGE = "map.md"
 CLAIMS_INDEX, THEORIES_INDEX = f"{CLAIMS}/index.md", f"{THEORIES}/index.md"
 SOURCES_INDEX, PEOPLE_INDEX = f"{SOURCES}/index.md", f"{PEOPLE}/index.md"
 _TOI_NUMBER = re.compile(r"^neel-toi-(\d+)$")
@@ -190,7 +191,7 @@ class _Site:
         self.provisional_used = False
         self._urls: dict[str, str] = {}
         self._targets: dict[tuple, tuple[str, str]] = {}
-        self.atlas = maps.Atlas(self.G, page_url(node_page("{id}"), options.directory_urls))
+        self.atlas = maps.Atlas(self.G, page_url(node_page("{id}"), options.directory_urls), self._about())
         self.sections = self._sections()
         self.page = HOME
         self.by_speaker: dict[str, list[str]] = defaultdict(list)
@@ -199,6 +200,16 @@ class _Site:
             self.by_speaker[node.speaker].append(nid)
             for pid in node.stances:
                 self.by_stance[pid].append(nid)
+
+    def _about(self) -> dict[str, str]:
+        """What a map shows of a node besides its title when it is hovered or focused: kind, speaker, standing."""
+        s = self.a.strengths[NEUTRAL]
+        out = {}
+        for nid, node in self.nodes.items():
+            value = f"{s[nid]:.2f}" if s.final(nid) else f"≈{s[nid]:.2f}, not converged"
+            out[nid] = (f"{style.kind_style(node.kind).label} · by {self.person_name(node.speaker)} · "
+                        f"strength {value}, {self.verdict(nid)} · {self.a.labels.get(nid, 'UNDEC')}")
+        return out
 
     @property
     def page(self) -> str:
@@ -751,19 +762,32 @@ def _cruxes_page(s: _Site) -> str:
 # --- home -----------------------------------------------------------------------------------------
 
 
-def _home(s: _Site, positions: dict | None) -> str:
-    s.page = HOME
-    G = s.G
+def _counts(s: _Site) -> str:
     kinds = Counter(node.kind for node in s.nodes.values())
-    relations = Counter(d for _, _, d in G.edges(data="relation"))
+    relations = Counter(d for _, _, d in s.G.edges(data="relation"))
     counts = ", ".join(f"{kinds[k]} {ks.label.lower()}{'s' * (kinds[k] != 1)}"
                        for k, ks in style.KIND_STYLES.items() if kinds.get(k))
+    return (f"<strong>{len(s.nodes)} nodes</strong> ({h(counts)}), <strong>{relations.get('supports', 0)} "
+            f"supports</strong> and <strong>{relations.get('attacks', 0)} attacks</strong>, from "
+            f"<strong>{len(s.kb.sources)} documents</strong> and <strong>{len(s.kb.people)} people</strong>")
+
+
+def _map_page(s: _Site, positions: dict | None) -> str:
+    """The whole map on a page of its own: too big to read at a glance, so never the first thing a reader meets."""
+    s.page = MAP_PAGE
+    return "\n".join([
+        "# The whole map", "", _block(
+            f"<p>{_counts(s)}. The theses are at the top, and below each claim what argues about it. "
+            "Drag to pan; zoom with the buttons, with Ctrl/⌘ and the wheel, or after clicking the map; "
+            "hover over a node for what it is and how it stands, click it to open its page. Labels of "
+            "less central claims appear as you zoom in.</p>"), "",
+        _block(s.atlas.global_map(s.base, positions), search=False), ""])
+
+
+def _home(s: _Site) -> str:
+    s.page = HOME
     out = [s.o.intro.strip(), "", "## The map", "", _block(
-        f"<p><strong>{len(s.nodes)} nodes</strong> ({h(counts)}), <strong>{relations.get('supports', 0)} "
-        f"supports</strong> and <strong>{relations.get('attacks', 0)} attacks</strong>, from "
-        f"<strong>{len(s.kb.sources)} documents</strong> and <strong>{len(s.kb.people)} people</strong>. "
-        "Drag to pan, scroll to zoom, hover over a node for its title, click it to open its page.</p>"), "",
-        _block(s.atlas.global_map(s.base, positions), search=False), ""]
+        f"<p>{_counts(s)}. {s.link(MAP_PAGE, 'The whole map')} shows them all at once.</p>"), ""]
     theses = [t for t in s.a.theses if t in s.nodes]
     if theses:
         header = ["Thesis", *(h(s.perspective_name(p)) for p in s.a.perspectives), "Label"]
@@ -779,6 +803,7 @@ def _home(s: _Site, positions: dict | None) -> str:
         f"<li>{s.link(CRUXES_PAGE, 'Cruxes')}: what each thesis hinges on, and where the participants part "
         "ways.</li>",
         f"<li>{s.link(CLAIMS_INDEX, 'All claims')}: every node, by kind.</li>",
+        f"<li>{s.link(MAP_PAGE, 'The whole map')}: every node and link in one picture.</li>",
         f"<li>{s.link(SOURCES_INDEX, 'Sources')}: {sources}.</li>",
         f"<li>{s.link(PEOPLE_INDEX, 'People')}: who says what, and where they stand.</li>",
         "</ul>"), ""]
@@ -793,11 +818,11 @@ def render(kb: KnowledgeBase, analysis: SiteAnalysis, options: Options = Options
            positions: dict | None = None) -> dict[str, str]:
     """Every page of the site: ``{path relative to the docs folder: markdown}``.
 
-    ``positions`` is the global map's layout (see :func:`kb.maps.force_layout`),
+    ``positions`` is the global map's layout (see :func:`kb.maps.whole_layout`),
     computed here when not given.
     """
     s = _Site(kb, analysis, options)
-    pages: dict[str, str] = {HOME: _home(s, positions)}
+    pages: dict[str, str] = {HOME: _home(s), MAP_PAGE: _map_page(s, positions)}
     for nid in s.nodes:
         pages[node_page(nid)] = _node_page(s, nid)
     theories = _theories(s)

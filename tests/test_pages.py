@@ -53,7 +53,7 @@ def resolve(page: str, href: str) -> str:
 def test_every_page_is_generated(base_pages):
     kb, out = base_pages
     assert set(out) == {
-        "index.md", "cruxes.md", "claims/index.md", "theories/index.md", "sources/index.md", "people/index.md",
+        "index.md", "map.md", "cruxes.md", "claims/index.md", "theories/index.md", "sources/index.md", "people/index.md",
         *(f"claims/{n}.md" for n in kb.nodes), "theories/see-inside.md", "sources/doc1.md",
         "people/alice.md", "people/bob.md",
     }
@@ -141,9 +141,11 @@ def test_home_page(base_pages):
     assert home.startswith(intro)
     body = html_of(out["index.md"])
     assert "<strong>3 nodes</strong>" in body and "<strong>1 supports</strong>" in body
-    data = json.loads(MAP_DATA.search(body).group(1))
-    assert len(data["nodes"]) == 3 and data["base"] == ""
-    assert '<a href="theories/">Theories of impact</a>' in body
+    assert not MAP_DATA.search(body), "the whole map has a page of its own"
+    assert '<a href="theories/">Theories of impact</a>' in body and '<a href="map/">The whole map</a>' in body
+    whole = html_of(out["map.md"])
+    data = json.loads(MAP_DATA.search(whole).group(1))
+    assert len(data["nodes"]) == 3 and data["base"] == "../"
 
 
 def test_every_link_leads_to_a_generated_page(base_pages, xss_pages):

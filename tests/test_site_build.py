@@ -202,3 +202,23 @@ def test_serve_rebuilds_when_a_claim_file_changes(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_no_page_names_a_local_address(real_site):
+    """Without a configured site_url, no canonical link or sitemap entry may point at a development server."""
+    for page in html_files(real_site):
+        assert not re.search(r'rel="canonical"[^>]*127\.0\.0\.1|127\.0\.0\.1[^>]*rel="canonical"',
+                             page.read_text(encoding="utf-8")), page
+    sitemap = real_site / "sitemap.xml"
+    assert not sitemap.exists() or "127.0.0.1" not in sitemap.read_text(encoding="utf-8")
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert "127.0.0.1" not in str(config.get("site_url") or "")
+
+
+@pytest.mark.slow
+def test_vis_network_is_not_loaded_by_pages_without_a_map(real_site):
+    for name in ("claims/index.html", "cruxes/index.html", "people/index.html"):
+        text = (real_site / name).read_text(encoding="utf-8")
+        assert "vis-network" not in text and 'class="kb-map"' not in text, name
+    assert "vis-network" not in (real_site / "map" / "index.html").read_text(encoding="utf-8").split("<body")[0]
