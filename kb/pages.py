@@ -368,9 +368,9 @@ def _edges_section(s: _Site, groups: list[tuple[str, list[tuple[str, dict]], boo
 _CRUX_HEADER = ["Crux", "Target if the crux holds", "Target if it fails", "Swing", "Flips the verdict"]
 
 
-def _crux_table(s: _Site, report) -> str:
+def _crux_table(s: _Site, report, cruxes: list | None = None) -> str:
     rows = []
-    for c in report.cruxes:
+    for c in report.cruxes if cruxes is None else cruxes:
         mark = "" if c.converged else " (provisional)"
         if not c.converged:
             s.provisional_used = True
@@ -687,14 +687,50 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.0f}%"
 
 
+# A swing, gap or share of a gap under half a point in the second decimal shows as 0.00 or 0%: it changes nothing.
+NEGLIGIBLE = 0.005
+# Two people whose verdicts on a thesis are the same and whose strengths for it are closer than this agree on it:
+# their double cruxes would be ranked shares of a gap no reader would act on.
+AGREE_GAP = 0.05
+
+
+def _main_theses(s: _Site) -> list[str]:
+    """The theses, the one the most of the map argues towards first."""
+    rank = maps.thesis_rank(s.G)
+    return sorted((t for t in s.a.theses if t in s.nodes), key=lambda t: (rank.get(t, len(rank)), t))
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _crux_groups(s: _Site, reports: dict) -> list[tuple[list[str], object, list]]:
+    """Perspectives whose tables would read the same, grouped: (perspectives, a report, the cruxes shown).
+
+    Cruxes whose swing rounds to nothing are left out, so two perspectives
+    that differ only there share one table.
+    """
+    groups: dict[tuple, tuple[list[str], object, list]] = {}
+    for p in s.a.perspectives:
+        report = reports[p]
+        shown = [c for c in report.cruxes if abs(c.swing) >= NEGLIGIBLE]
+        key = tuple((c.id, f"{c.high:.2f}", f"{c.low:.2f}", f"{c.swing:+.2f}", c.strict, c.converged) for c in shown)
+        if key in groups:
+            groups[key][0].append(p)
+        else:
+            groups[key] = ([p], report, shown)
+    return list(groups.values())
+
+
 def _cruxes_page(s: _Site) -> str:
     s.page = CRUXES_PAGE
     out = ["# Cruxes", "", _block(
         "<p>A <em>crux</em> of a thesis is a claim it hinges on: the claim is forced to hold, then to fail, "
         "and the swing in the thesis's strength is measured. A <em>double crux</em> of two people is a claim "
         "they score differently whose adoption by either would close much of their disagreement on the "
-        "thesis.</p>"), ""]
-    theses = [t for t in s.a.theses if t in s.nodes]
+        "thesis. The main thesis comes first; where perspectives agree they share one table, and claims "
+        "that would move nothing are left out.</p>"), ""]
+    theses = _main_theses(s)
     if not theses:
         out += [_block("<p>The map has no thesis yet.</p>"), ""]
     for t in theses:
@@ -708,55 +744,100 @@ def _cruxes_page(s: _Site) -> str:
             else:
                 block.append("<p>Nothing argues about this thesis yet, so it has no cruxes.</p>")
         else:
-            for p in s.a.perspectives:
-                report = reports[p]
-                whose = "the neutral perspective" if p == NEUTRAL else f"{h(s.person_name(p))}’s perspective"
+            groups = _crux_groups(s, reports)
+            for perspectives, report, shown in groups:
+                names = [("the neutral" if p == NEUTRAL else f"{h(s.person_name(p))}’s") for p in perspectives]
+                if len(groups) == 1 and len(perspectives) > 1:
+                    whose = "every perspective (they agree)"
+                elif len(perspectives) == 1:
+                    whose = f"{names[0]} perspective"
+                else:
+                    whose = f"{_names(names)} perspectives (they agree)"
                 block.append(f"<p><strong>From {whose}</strong> ({report.candidates} ancestors examined)</p>")
-                block.append(_crux_table(s, report) if report.cruxes else "<p>No cruxes.</p>")
+                block.append(_crux_table(s, report, shown) if shown else
+                             "<p>No claim moves it by as much as 0.01.</p>")
         out += [f"## {md(s.nodes[t].title)}", "", _block(*block), ""]
 
     out += ["## Double cruxes", "", _block(
-        "<p>For each pair of participants and each thesis: the claims they score differently that can reach "
-        "the thesis, ranked by how much of the gap between them each would close if either side adopted the "
+        "<p>For each pair of participants who disagree on a thesis: the claims they score differently that can "
+        "reach it, ranked by how much of the gap between them each would close if either side adopted the "
         "other's credence for it (the score is the smaller of the two fractions). A strict double crux is one "
-        "they sit on opposite sides of and whose adoption flips each one's verdict.</p>",
+        "they sit on opposite sides of and whose adoption flips each one's verdict. Only theses a pair "
+        f"disagrees on get a table (a different verdict, or strengths {AGREE_GAP:g} or more apart), and pairs "
+        "with the same findings share one section.</p>",
         "" if s.a.pairs else "<p>No pairs of participants are configured.</p>"), ""]
+    for a, partners, blocks in _double_groups(s, theses):
+        names = _names([s.person_name(b) for b in partners])
+        out += [f"### {md(s.person_name(a))} and {md(names)}", "", _block(*blocks), ""]
+    out.append(s.footnote())
+    return "\n".join(out)
+
+
+def _double_groups(s: _Site, theses: list[str]) -> list[tuple[str, list[str], list[str]]]:
+    """Each pair's double-crux section, with pairs of the same first person and identical tables merged."""
+    sections: dict[tuple, tuple[str, list[str], list]] = {}
     for a, b in s.a.pairs:
-        name_a, name_b = s.person_name(a), s.person_name(b)
-        block = []
-        quiet = []
+        parts: list[tuple] = []  # per thesis, what is shown: everything that must match for two pairs to merge
         for t in theses:
             key = (t, a, b)
             if key in s.a.double_skipped:
+                parts.append(("skipped", t))
+                continue
+            rep = s.a.double_cruxes.get(key)
+            if rep is None or not rep.items or (abs(rep.gap) < AGREE_GAP and rep.verdict_a == rep.verdict_b):
+                parts.append(("agree", t, rep.verdict_a if rep is not None else ""))
+                continue
+            items = [i for i in rep.items if max(abs(i.close_a or 0.0), abs(i.close_b or 0.0)) >= NEGLIGIBLE]
+            parts.append(("table", t, f"{rep.strength_a:.2f}", f"{rep.strength_b:.2f}", rep.converged,
+                          rep.disputed, tuple((i.id, f"{i.tau_a:.2f}", f"{i.tau_b:.2f}", _pct(i.close_a),
+                                               _pct(i.close_b), _pct(i.score), i.strict) for i in items),
+                          rep.shapley.method, tuple(sorted((n, f"{v:+.3f}") for n, v in rep.shapley.parts.items()))))
+        signature = (a, tuple(parts))
+        if signature in sections:
+            sections[signature][1].append(b)
+        else:
+            sections[signature] = (a, [b], parts)
+    out = []
+    for a, partners, parts in sections.values():
+        b = partners[0]
+        name_a = s.person_name(a)
+        name_b = s.person_name(b) if len(partners) == 1 else "each of them"
+        block: list[str] = []
+        agree: list[str] = []
+        for part in parts:
+            t = part[1]
+            if part[0] == "skipped":
                 block.append(f"<p>{s.node_link(t)}: not computed for the site; "
                              f"<code>kb cruxes {h(t)} --between {h(a)} {h(b)}</code> computes it.</p>")
                 continue
-            rep = s.a.double_cruxes.get(key)
-            if rep is None or not rep.items:
-                quiet.append(s.node_link(t))
+            if part[0] == "agree":
+                agree.append(s.node_link(t) + (f" (both: {h(part[2])})" if part[2] else ""))
                 continue
+            rep = s.a.double_cruxes[(t, a, b)]
             mark = "" if rep.converged else " (provisional)"
             if not rep.converged:
                 s.provisional_used = True
             block.append(f"<p><strong>{s.node_link(t)}</strong>: strength {rep.strength_a:.2f} for {h(name_a)}, "
                          f"{rep.strength_b:.2f} for {h(name_b)} (gap {rep.gap:+.2f}{mark}); "
                          f"{rep.disputed} disputed claims.</p>")
-            rows = [[s.node_link(i.id), f"{i.tau_a:.2f}", f"{i.tau_b:.2f}", _pct(i.close_a), _pct(i.close_b),
-                     _pct(i.score), "yes" if i.strict else "no"] for i in rep.items]
-            block.append(table(["Claim", h(name_a), h(name_b), f"Gap closed if {h(name_a)} adopts",
-                                f"if {h(name_b)} adopts", "Score", "Strict"], rows))
+            rows = [[s.node_link(i[0]), i[1], i[2], i[3], i[4], i[5], "yes" if i[6] else "no"] for i in part[6]]
+            if rows:
+                block.append(table(["Claim", h(name_a), h(name_b), f"Gap closed if {h(name_a)} adopts",
+                                    f"if {h(name_b)} adopts", "Score", "Strict"], rows))
+            else:
+                block.append("<p>No single disputed claim closes any of the gap.</p>")
             if rep.shapley.method == "exact" and rep.shapley.parts:
-                parts = sorted(rep.shapley.parts.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+                shares = sorted(rep.shapley.parts.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
                 block.append("<p>Where the gap comes from (exact Shapley split): " + "; ".join(
-                    f"{s.node_link(n)} {v:+.3f}" for n, v in parts if abs(v) > 1e-9) + ".</p>")
+                    f"{s.node_link(n)} {v:+.3f}" for n, v in shares if abs(v) > 1e-9) + ".</p>")
             elif rep.disputed:
                 block.append(f"<p>The split of the gap over all {rep.disputed} disputed claims is a sampled "
                              f"estimate: <code>kb cruxes {h(t)} --between {h(a)} {h(b)}</code>.</p>")
-        if quiet:
-            block.append("<p>No disputed claim reaches " + ", ".join(quiet) + ".</p>")
-        out += [f"### {md(name_a)} and {md(name_b)}", "", _block(*block), ""]
-    out.append(s.footnote())
-    return "\n".join(out)
+        if agree:
+            block.append(f"<p>They agree on {len(agree)} thes{'i' if len(agree) == 1 else 'e'}s (the same verdict, "
+                         f"strengths within {AGREE_GAP:g}): " + ", ".join(agree) + ".</p>")
+        out.append((a, partners, block))
+    return out
 
 
 # --- home -----------------------------------------------------------------------------------------

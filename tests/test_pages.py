@@ -247,3 +247,40 @@ def test_site_analysis_cruxes_match_the_whole_map():
     for node, report in a.cruxes.items():
         full = cruxes.cruxes(G, node, semantics.base_scores(G), top=site.TOP_CRUXES, perspective="neutral")
         assert full.to_dict() == report.to_dict()
+
+
+def test_cruxes_page_merges_agreeing_perspectives_and_drops_what_changes_nothing():
+    kb = load()
+    a = site.analyse(kb, ["neutral", "alice", "bob"], [["alice", "bob"]])
+    neutral = a.thesis_cruxes["see-inside"]["neutral"]
+    scale, audits = neutral.cruxes
+    nothing = dataclasses.replace(audits, swing=0.004, high=0.472, low=0.468)  # moves it by less than 0.01
+    alice = dataclasses.replace(neutral, perspective="alice", cruxes=[scale, audits, nothing])
+    bob = dataclasses.replace(neutral, perspective="bob", cruxes=[dataclasses.replace(scale, swing=-0.5, low=0.82)])
+    close = dataclasses.replace(a.double_cruxes[("see-inside", "alice", "bob")], gap=0.01, strength_a=0.47,
+                                strength_b=0.48, verdict_a="rejected", verdict_b="rejected")
+    b = dataclasses.replace(a, thesis_cruxes={"see-inside": {"neutral": neutral, "alice": alice, "bob": bob}},
+                            double_cruxes={("see-inside", "alice", "bob"): close})
+    body = html_of(pages.render(kb, b)["cruxes.md"])
+    assert body.count("<table>") == 2, "neutral and Alice share one table; Bob has his own; no double-crux table"
+    assert "From the neutral and Alice Example’s perspectives (they agree)" in body
+    assert "From Bob Example’s perspective" in body
+    assert "+0.00" not in body, "a crux that moves the thesis by less than 0.01 is left out"
+    assert "They agree on 1 thesis" in body and "Gap closed" not in body
+    # A pair that does differ keeps its table.
+    far = dataclasses.replace(close, gap=0.3, strength_b=0.77, verdict_b="accepted")
+    c = dataclasses.replace(b, double_cruxes={("see-inside", "alice", "bob"): far})
+    assert "Gap closed if Alice Example adopts" in html_of(pages.render(kb, c)["cruxes.md"])
+
+
+def test_cruxes_page_puts_the_main_thesis_first():
+    kb = load()
+    a = site.analyse(kb, ["neutral"])
+    # "audits" made a second thesis: it has no ancestors, see-inside has two, so see-inside comes first.
+    kb.nodes["audits"].tags.append("thesis")
+    b = dataclasses.replace(a, theses=("audits", "see-inside"),
+                            graph=a.graph.copy())
+    b.graph.nodes["audits"]["tags"] = ["thesis"]
+    b.graph.nodes["see-inside"]["tags"] = ["thesis"]
+    body = html_of(pages.render(kb, b)["cruxes.md"])
+    assert body.index(kb.nodes["see-inside"].title) < body.index("id=\"audits-need-interpretability\"")
