@@ -61,6 +61,10 @@ LABEL_TEXT = {
 }
 _LABEL_HTML = {label: f'<span class="kb-label kb-label--{label.lower()}" title="{text}">{label}</span>'
                for label, text in LABEL_TEXT.items()}
+# In long tables the explanation is given once above the table (LABEL_KEY) rather than on every badge.
+_LABEL_BARE = {label: f'<span class="kb-label kb-label--{label.lower()}">{label}</span>' for label in LABEL_TEXT}
+LABEL_KEY = ("<p class=\"kb-note\">Labels: " + "; ".join(f"{label}: {text}" for label, text in LABEL_TEXT.items())
+             + ".</p>")
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,8 @@ class _Site:
         self.provisional_used = False
         self._urls: dict[str, str] = {}
         self._targets: dict[tuple, tuple[str, str]] = {}
+        self._toward: dict[str, dict[str, str]] = {}
+        self._main: list[str] | None = None
         self.atlas = maps.Atlas(self.G, page_url(node_page("{id}"), options.directory_urls), self._about())
         self.sections = self._sections()
         self.page = HOME
@@ -200,6 +206,27 @@ class _Site:
             self.by_speaker[node.speaker].append(nid)
             for pid in node.stances:
                 self.by_stance[pid].append(nid)
+
+    def toward(self, thesis: str) -> dict[str, str]:
+        """For every node that bears on a thesis, the next step of a shortest chain of arguments up to it.
+
+        One search back from each thesis, shared by every claim page, instead
+        of one search per page.
+        """
+        cached = self._toward.get(thesis)
+        if cached is None:
+            cached = {thesis: thesis}
+            frontier = [thesis]
+            while frontier:
+                nxt = []
+                for node in frontier:
+                    for pred in sorted(self.G.predecessors(node)):
+                        if pred not in cached:
+                            cached[pred] = node
+                            nxt.append(pred)
+                frontier = nxt
+            self._toward[thesis] = cached
+        return cached
 
     def _about(self) -> dict[str, str]:
         """What a map shows of a node besides its title when it is hovered or focused: kind, speaker, standing."""
@@ -266,6 +293,13 @@ class _Site:
     def node_link(self, nid: str) -> str:
         return self._target(("node", nid), node_page(nid), self.nodes[nid].title)
 
+    def main_theses(self) -> list[str]:
+        """The theses, the one the most of the map argues towards first."""
+        if self._main is None:
+            rank = maps.thesis_rank(self.G)
+            self._main = sorted((t for t in self.a.theses if t in self.nodes), key=lambda t: (rank.get(t, len(rank)), t))
+        return self._main
+
     def kind_label(self, nid: str) -> str:
         return style.kind_style(self.nodes[nid].kind).label
 
@@ -286,8 +320,9 @@ class _Site:
         s = self.a.strengths[perspective]
         return semantics.verdict(s[nid]) if s.final(nid) else "undecided (did not converge)"
 
-    def label(self, nid: str) -> str:
-        return _LABEL_HTML.get(self.a.labels.get(nid, "UNDEC"), _LABEL_HTML["UNDEC"])
+    def label(self, nid: str, explained: bool = True) -> str:
+        badges = _LABEL_HTML if explained else _LABEL_BARE
+        return badges.get(self.a.labels.get(nid, "UNDEC"), badges["UNDEC"])
 
     def footnote(self) -> str:
         if not self.provisional_used:
@@ -384,6 +419,62 @@ def _heading(title: str, anchor: str, level: int = 2) -> str:
     return f'<h{level} id="{h(anchor)}">{h(title)}</h{level}>'
 
 
+PROCON_TOP = 5  # reasons and objections listed on each side of a claim page's summary
+TRAIL_THESES = 6  # theses a claim page traces its trail up to, the main ones first
+
+
+def _by_strength(s: _Site, items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """Strongest first: how much a neighbour moves a claim, until contributions can be computed, is its strength."""
+    st = s.a.strengths[NEUTRAL]
+    return sorted(items, key=lambda item: (-st[item[0]], -float(item[1].get("weight", 1.0)), item[0]))
+
+
+def _procon(s: _Site, supporters: list[tuple[str, dict]], attackers: list[tuple[str, dict]]) -> str:
+    """The two columns that open a claim page: the strongest reasons for it and objections to it."""
+    if not supporters and not attackers:
+        return "<p>Nothing in the map argues for or against it yet.</p>"
+    sides = []
+    for key, title, items in (("pro", "For it", supporters), ("con", "Against it", attackers)):
+        ranked = _by_strength(s, items)
+        lis = "".join(f"<li>{s.node_link(other)} <span class=\"kb-num\">{s.strength(other)}</span></li>"
+                      for other, _ in ranked[:PROCON_TOP])
+        body = f"<ol>{lis}</ol>" if lis else "<p>Nothing in the map.</p>"
+        more = (f'<p><a href="#what-argues-about-it">All {len(items)}</a></p>' if len(items) > PROCON_TOP else "")
+        sides.append(f'<section class="kb-procon__side kb-procon__side--{key}" aria-labelledby="{key}">'
+                     f'<h2 id="{key}">{title} ({len(items)})</h2>{body}{more}</section>')
+    return '<div class="kb-procon">' + "".join(sides) + "</div>"
+
+
+_STEP = {"supports": ("pro", "supports"), "attacks": ("con", "attacks")}
+
+
+def _trails(s: _Site, nid: str) -> str:
+    """From the claim up to each thesis it bears on, one shortest chain each, every step marked for or against."""
+    parts = []
+    for t in s.main_theses()[:TRAIL_THESES]:
+        if t == nid:
+            continue
+        nxt = s.toward(t)
+        if nid not in nxt:
+            continue
+        steps = []
+        node, against, unknown = nid, False, False
+        while node != t:
+            up = nxt[node]
+            relation = s.G.edges[node, up].get("relation", "supports")
+            key, verb = _STEP.get(relation, ("other", relation))
+            against ^= key == "con"
+            unknown |= key == "other"
+            steps.append(f'<li><span class="kb-step kb-step--{key}">{h(verb)}</span> {s.node_link(up)}</li>')
+            node = up
+        net = "Bears on" if unknown else f"Counts <strong>{'against' if against else 'for'}</strong>"
+        parts.append(f'<p>{net} {s.node_link(t)}:</p><ol class="kb-trail">'
+                     f'<li>{h(s.nodes[nid].title)}</li>{"".join(steps)}</ol>')
+    if not parts:
+        return ""
+    return _heading("Where it leads", "trail") + "".join(parts)
+
+
 def _node_page(s: _Site, nid: str) -> str:
     """A node's page: its own words first (what search indexes), then everything computed or linked.
 
@@ -394,10 +485,10 @@ def _node_page(s: _Site, nid: str) -> str:
     s.page = page = node_page(nid)
     node = s.nodes[nid]
     G = s.G
-    summary = [f"<strong>{h(s.kind_label(nid))}</strong>"]
+    summary = [f"<strong>Verdict: {h(s.verdict(nid))}</strong>", f"strength <strong>{s.strength(nid)}</strong> (neutral)",
+               f"grounded label {s.label(nid)}", f"<strong>{h(s.kind_label(nid))}</strong>"]
     if style.THESIS_TAG in node.tags:
         summary.append("top-level thesis")
-    summary += [f"strength <strong>{s.strength(nid)}</strong> (neutral)", f"grounded label {s.label(nid)}"]
     source = node.source
     where = f"Asserted by {s.person_link(node.speaker)} in {s.source_link(source.document)}"
     if source.section:
@@ -449,7 +540,8 @@ def _node_page(s: _Site, nid: str) -> str:
                  _edges_section(s, [("Supports", supports, False), ("Attacks", attacks, False)])]
     if supporters or attackers:
         rest += [_heading("What argues about it", "what-argues-about-it"),
-                 _edges_section(s, [("Supported by", supporters, True), ("Attacked by", attackers, True)])]
+                 _edges_section(s, [("Supported by", _by_strength(s, supporters), True),
+                                    ("Attacked by", _by_strength(s, attackers), True)])]
 
     report = s.a.cruxes.get(nid)
     if report is not None and report.cruxes:
@@ -465,7 +557,8 @@ def _node_page(s: _Site, nid: str) -> str:
     rest += [_heading("Map", "map"),
              f"<p>Everything within {s.o.local_steps} steps of this claim. Click a node to open its page.</p>",
              s.atlas.local_map(nid, s.base, steps=s.o.local_steps, cap=s.o.local_cap), s.footnote()]
-    return "\n".join([f"# {md(node.title)}", "", _block(f'<p class="kb-summary">{" · ".join(summary)}</p>', search=False),
+    opening = [f'<p class="kb-summary">{" · ".join(summary)}</p>', _procon(s, supporters, attackers), _trails(s, nid)]
+    return "\n".join([f"# {md(node.title)}", "", _block(*opening, search=False),
                       "", _block(*own), "", _block(*rest, search=False), ""])
 
 
@@ -626,9 +719,12 @@ def _person_page(s: _Site, pid: str) -> str:
             rest.append("<p>Strengths from this person's perspective are not computed for the site.</p>")
     rest.append(_heading(f"What they assert ({len(asserts)})", "asserts"))
     if asserts:
-        rest.append(table(["Claim", "Kind", "Source", "Strength", "Label"],
-                          [[s.node_link(n), h(s.kind_label(n)), s.source_link(s.nodes[n].source.document),
-                            s.strength(n), s.label(n)] for n in asserts]))
+        documents = sorted({s.nodes[n].source.document for n in asserts})
+        rest.append(f"<p>From {', '.join(s.source_link(d) for d in documents)}.</p>")
+        rest.append(LABEL_KEY)
+        rest.append(table(["Claim", "Kind", "Strength", "Label"],
+                          [[s.node_link(n), h(s.kind_label(n)), s.strength(n), s.label(n, explained=False)]
+                           for n in asserts]))
     else:
         rest.append("<p>Nothing in the knowledge base is attributed to them.</p>")
     rest.append(_heading(f"Where they stand ({len(stances)})", "stances"))
@@ -665,17 +761,18 @@ def _people_index(s: _Site) -> str:
 
 def _claims_index(s: _Site) -> str:
     s.page = CLAIMS_INDEX
-    out = ["# All claims", "", _block(f"<p>Every node of the map ({len(s.nodes)}), by kind.</p>"), ""]
+    out = ["# All claims", "", _block(f"<p>Every node of the map ({len(s.nodes)}), by kind.</p>", LABEL_KEY), ""]
     by_kind: dict[str, list[str]] = defaultdict(list)
     for nid, node in s.nodes.items():
         by_kind[node.kind].append(nid)
     for kind, ks in style.KIND_STYLES.items():
         nids = sorted(by_kind.get(kind, []), key=lambda n: (s.nodes[n].title.lower(), n))
         if nids:
-            rows = [[s.node_link(n), s.person_link(s.nodes[n].speaker), s.source_link(s.nodes[n].source.document),
-                     s.strength(n), s.label(n)] for n in nids]
+            # No source column: each claim's page names it, and on a phone five columns would not fit.
+            rows = [[s.node_link(n), s.person_link(s.nodes[n].speaker), s.strength(n), s.label(n, explained=False)]
+                    for n in nids]
             out += [f"## {md(ks.label)} ({len(nids)})", "",
-                    _block(table(["Claim", "Speaker", "Source", "Strength", "Label"], rows), search=False), ""]
+                    _block(table(["Claim", "Speaker", "Strength", "Label"], rows), search=False), ""]
     out.append(s.footnote())
     return "\n".join(out)
 
@@ -695,9 +792,7 @@ AGREE_GAP = 0.05
 
 
 def _main_theses(s: _Site) -> list[str]:
-    """The theses, the one the most of the map argues towards first."""
-    rank = maps.thesis_rank(s.G)
-    return sorted((t for t in s.a.theses if t in s.nodes), key=lambda t: (rank.get(t, len(rank)), t))
+    return s.main_theses()
 
 
 def _names(names: list[str]) -> str:
@@ -865,9 +960,53 @@ def _map_page(s: _Site, positions: dict | None) -> str:
         _block(s.atlas.global_map(s.base, positions), search=False), ""])
 
 
+TREE_DEPTH = 3  # levels of reasons and objections the home page's tree unfolds below each thesis
+
+
+def _tree(s: _Site) -> str:
+    """Each thesis with its reasons and objections, and theirs, as nested lists that open in place.
+
+    Every level is a native disclosure (details and summary), so it opens and
+    closes by mouse, keyboard and screen reader alike with no script. A claim
+    reached a second time, or deeper than :data:`TREE_DEPTH`, is a link to its
+    page rather than a copy of its subtree, which keeps the page small.
+    """
+    seen: set[str] = set()
+
+    def children(node: str) -> list[tuple[str, dict]]:
+        incoming = [(u, d) for u, _, d in s.G.in_edges(node, data=True) if d.get("relation") in _STEP]
+        return _by_strength(s, incoming)
+
+    def item(node: str, depth: int, relation: str | None) -> str:
+        key, verb = _STEP.get(relation, ("", "")) if relation else ("", "")
+        mark = f'<span class="kb-{key[0]}">{"for" if key == "pro" else "against"}</span> ' if key else ""
+        head = f"{mark}{s.node_link(node)} <small>{s.strength(node)}</small>"
+        kids = children(node)
+        if not kids:
+            return f"<li>{head}</li>"
+        pro = sum(1 for _, d in kids if d["relation"] == "supports")
+        if node in seen or depth >= TREE_DEPTH:
+            again = " (shown above)" if node in seen else ""
+            return f'<li>{head} <small>· {pro} for, {len(kids) - pro} against{again}</small></li>'
+        seen.add(node)
+        inner = "".join(item(u, depth + 1, d["relation"]) for u, d in kids)
+        opened = " open" if depth == 0 else ""
+        return (f"<li>{head}<details{opened}><summary>{pro} for, {len(kids) - pro} against</summary>"
+                f"<ul>{inner}</ul></details></li>")
+
+    theses = s.main_theses()
+    if not theses:
+        return "<p>The map has no thesis yet.</p>"
+    return '<ul class="kb-tree">' + "".join(item(t, 0, None) for t in theses) + "</ul>"
+
+
 def _home(s: _Site) -> str:
     s.page = HOME
-    out = [s.o.intro.strip(), "", "## The map", "", _block(
+    out = [s.o.intro.strip(), "", "## The argument", "", _block(
+        "<p>Each thesis, with the reasons for it and the objections against it, strongest first, and theirs "
+        "in turn: open a line to see what argues about it, follow a title to its page. Numbers are "
+        "strengths from the neutral perspective (0.5 is undecided).</p>", _tree(s), search=False), "",
+        "## The map", "", _block(
         f"<p>{_counts(s)}. {s.link(MAP_PAGE, 'The whole map')} shows them all at once.</p>"), ""]
     theses = [t for t in s.a.theses if t in s.nodes]
     if theses:

@@ -648,3 +648,41 @@ def test_accessibility_scan_finds_nothing_serious(reader, real_site, real_kb, na
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
     reader.assert_clean()
+
+
+def test_home_tree_opens_and_closes_by_mouse_and_keyboard(sized, real_site):
+    reader = sized
+    reader.open(real_site.url)
+    tree = reader.page.locator("ul.kb-tree")
+    assert tree.is_visible()
+    # The tree comes before the counts and the link to the whole map, and the home page draws no map.
+    assert reader.page.locator(".kb-map").count() == 0
+    branch = tree.locator(":scope > li > details > ul > li > details").first
+    summary = branch.locator(":scope > summary")
+    inner = branch.locator(":scope > ul > li").first
+    assert branch.get_attribute("open") is None and not inner.is_visible()
+    summary.click()
+    inner.wait_for(state="visible")
+    summary.click()
+    inner.wait_for(state="hidden")
+    summary.focus()
+    reader.page.keyboard.press("Enter")
+    inner.wait_for(state="visible")
+    reader.page.keyboard.press("Space")
+    inner.wait_for(state="hidden")
+    _shot(reader, "home-tree", full_page=False)
+    reader.assert_clean()
+
+
+def test_claim_page_reaches_objections_within_a_few_tabs(reader, real_site, real_kb):
+    reader.open(f"{real_site.url}claims/{_busiest_node(real_kb)}/")
+    first_objection = reader.page.locator(".kb-procon__side--con a").first
+    target = first_objection.get_attribute("href")
+    reader.page.focus("article h1 a.headerlink")
+    for tab in range(1, 15):
+        reader.page.keyboard.press("Tab")
+        if reader.page.evaluate("document.activeElement.getAttribute('href')") == target:
+            break
+    else:
+        pytest.fail("the strongest objection is more than 14 Tab stops below the title")
+    reader.assert_clean()

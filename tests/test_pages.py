@@ -284,3 +284,44 @@ def test_cruxes_page_puts_the_main_thesis_first():
     b.graph.nodes["see-inside"]["tags"] = ["thesis"]
     body = html_of(pages.render(kb, b)["cruxes.md"])
     assert body.index(kb.nodes["see-inside"].title) < body.index("id=\"audits-need-interpretability\"")
+
+
+def test_claim_page_opens_with_verdict_pro_con_and_trail(base_pages):
+    kb, out = base_pages
+    a = site.analyse(kb, ["neutral"])
+    body = html_of(out["claims/see-inside.md"])
+    verdict = body.index("Verdict: ")
+    assert verdict < body.index('id="pro"') < body.index('id="con"') < body.index("Looking inside a model")
+    pro = body[body.index('id="pro"'):body.index('id="con"')]
+    con = body[body.index('id="con"'):body.index("</section></div>")]
+    assert "Audits need interpretability" in pro and "It will not scale" not in pro
+    assert "It will not scale" in con and "Audits need interpretability" not in con
+    assert f"<strong>Verdict: {semantics.verdict(a.strengths['neutral']['see-inside'])}</strong>" in body
+    # The trail: a rebuttal of the thesis counts against it, a supporter for it, each step marked.
+    rebuttal = html_of(out["claims/wont-scale.md"])
+    assert "Counts <strong>against</strong>" in rebuttal and 'kb-step--con">attacks</span>' in rebuttal
+    supporter = html_of(out["claims/audits.md"])
+    assert "Counts <strong>for</strong>" in supporter and 'kb-step--pro">supports</span>' in supporter
+
+
+def test_pro_con_lists_are_strongest_first():
+    kb = load(Path(__file__).resolve().parent.parent / "claims")
+    a = site.analyse(kb)
+    out = pages.render(kb, a)
+    focus = "interp-is-among-best-bets"
+    body = html_of(out[f"claims/{focus}.md"])
+    pro = body[body.index('id="pro"'):body.index('id="con"')]
+    shown = re.findall(r'href="\.\./\.\./claims/([a-z0-9-]+)/"', pro)
+    assert len(shown) == pages.PROCON_TOP
+    values = [a.strengths["neutral"][n] for n in shown]
+    assert values == sorted(values, reverse=True)
+    supporters = [u for u, _, r in a.graph.in_edges(focus, data="relation") if r == "supports"]
+    assert values[0] == max(a.strengths["neutral"][n] for n in supporters)
+    # The home page's tree: main thesis first, each claim's subtree shown once.
+    home = html_of(out["index.md"])
+    tree = home[home.index('class="kb-tree"'):]
+    first = re.search(r'href="claims/([a-z0-9-]+)/"', tree).group(1)
+    assert first == focus
+    assert "<details open>" in tree and tree.count("<details") > 20
+    opened = re.findall(r'href="claims/([a-z0-9-]+)/">[^<]*</a> <small>[^<]*</small><details', tree)
+    assert len(opened) == len(set(opened)), "a claim's reasons and objections unfold in one place only"

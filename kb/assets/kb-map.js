@@ -425,6 +425,10 @@
     });
   }
 
+  // The script runs at the end of the page: start fetching vis-network now if this page has a map, rather
+  // than when the theme announces the page.
+  if (document.querySelector(".kb-map")) loadVis().catch(function () {});
+
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(drawAll);
   } else if (document.readyState === "loading") {
