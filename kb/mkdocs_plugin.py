@@ -165,17 +165,28 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             raise PluginError(f"kb: cannot read the home page's introduction {path}: {exc}") from None
 
     def _source_texts(self, kb: store.KnowledgeBase, config: MkDocsConfig) -> dict[str, str]:
-        """Texts of the sources, for document order; a missing folder or file just loses the order."""
+        """Texts of the sources, for document order.
+
+        A missing folder or file loses the order (the source pages then say
+        so) and is reported in one message. It is logged as information, not
+        as a MkDocs warning: the texts are kept outside the project, a build
+        without them is still a true site, and ``mkdocs build --strict`` would
+        fail on a warning.
+        """
         if not self.config.sources_dir:
             return {}
         folder = Path(os.path.dirname(config.config_file_path or ".")) / self.config.sources_dir
         texts = {}
-        for sid, source in kb.sources.items():
+        missing = []
+        for sid, source in sorted(kb.sources.items()):
             if source.file:
                 try:
                     texts[sid] = (folder / source.file).read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
-                    continue
+                    missing.append(sid)
+        if missing:
+            log.info("kb: warning: source texts not found in %s for %s: their claims are listed in file order, "
+                     "not document order", folder, ", ".join(missing))
         return texts
 
     def _positions(self, G) -> dict:

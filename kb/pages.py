@@ -679,7 +679,12 @@ def _source_page(s: _Site, sid: str) -> str:
         rows.append(("Published at", _web_link(source.url) or h(source.url)))
     sections = s.sections.get(sid, [])
     rows.append(("Nodes", str(sum(len(n) for _, n in sections))))
-    rest = ["<p>The claims drawn from this document, in the order the document makes them.</p>"]
+    if sid in s.o.source_texts:
+        rest = ["<p>The claims drawn from this document, in the order the document makes them.</p>"]
+    else:
+        rest = ["<p>The claims drawn from this document, by section. The document's text was not available "
+                "when the site was built, so they are listed in the order of the knowledge base's files, which "
+                "need not be the document's.</p>"]
     for i, (section, nids) in enumerate(sections):
         items = []
         for nid in nids:

@@ -124,6 +124,10 @@ def test_source_page_orders_claims_as_the_document_does(base_pages):
     order = [m.group(1) for m in re.finditer(r'href="\.\./\.\./claims/([a-z-]+)/"', body)]
     assert order == ["wont-scale", "audits", "see-inside"]
     assert 'id="section-1"' in body
+    assert "in the order the document makes them" in body
+    # Without the text, the page makes no claim about the document's order.
+    without = pages.render(kb, site.analyse(kb))["sources/doc1.md"]
+    assert "in the order the document makes them" not in without and "was not available" in without
 
 
 def test_people_and_cruxes_pages(base_pages):

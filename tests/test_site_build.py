@@ -25,6 +25,7 @@ from kb import pages, site, store
 from kb.cli import cli
 from kb.mkdocs_plugin import KBPlugin
 from sitebuild import REPO, build_fixture, build_real
+from sitebuild import mkdocs as sitebuild_mkdocs
 
 PAGE_LIMIT = 150 * 1024
 ATTR = re.compile(r'\b(?:href|src)="([^"]*)"')
@@ -222,3 +223,17 @@ def test_vis_network_is_not_loaded_by_pages_without_a_map(real_site):
         text = (real_site / name).read_text(encoding="utf-8")
         assert "vis-network" not in text and 'class="kb-map"' not in text, name
     assert "vis-network" not in (real_site / "map" / "index.html").read_text(encoding="utf-8").split("<body")[0]
+
+
+def test_missing_source_texts_are_reported_once(tmp_path):
+    root = tmp_path / "site"
+    proc = build_fixture(root, BASE)
+    assert "source texts" not in proc.stderr  # no sources_dir configured: nothing to report
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  - kb:\n", "  - kb:\n      sources_dir: no-such-folder\n"), encoding="utf-8")
+    proc = sitebuild_mkdocs(["build", "--strict", "-f", str(config)], root)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stderr.count("source texts not found") == 1 and "doc1" in proc.stderr
+    page = (root / "out" / "sources" / "doc1" / "index.html").read_text(encoding="utf-8")
+    assert "in the order the document makes them" not in page
