@@ -32,7 +32,7 @@ import json
 import math
 from typing import Iterable, Mapping
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import networkx as nx
 from pyvis.network import Network
@@ -141,6 +141,9 @@ def importance(data: dict, in_degree: int) -> int:
 
 
 def _sized(kind: str, tier: int) -> dict:
+    """Label and shape size for a tier; the plainest tier's are the map's defaults and cost no bytes per node."""
+    if tier == 1:
+        return {}
     out: dict = {"font": {"size": FONT_SIZES[tier]}}
     if style.KIND_STYLES[kind].vis not in _LABEL_INSIDE:
         out["size"] = SHAPE_SIZES[tier]
@@ -187,7 +190,7 @@ def _edge_options(data: dict) -> dict:
     relation = data.get("relation", "supports")
     rel = style.RELATION_STYLES.get(relation, style.RELATION_STYLES["supports"])
     weight = float(data.get("weight", 1.0))
-    out = {"color": rel.colour, "width": style.edge_width(weight), "rel": rel.label}
+    out = {"color": rel.colour, "width": style.edge_width(weight)}
     if weight != 1.0 or data.get("note"):  # a plain edge says all it has to say by its colour
         out["title"] = f"{rel.label} (weight {weight:g})" + (f"\n{data['note']}" if data.get("note") else "")
     if rel.dashes:
@@ -210,6 +213,7 @@ def map_options(*, physics: bool = False) -> dict:
                         "zoomView": False},
         "edges": {"smooth": False, "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}}},
         "nodes": {"widthConstraint": {"maximum": 170}, "font": {"size": FONT_SIZES[1], "face": "sans-serif"},
+                  "size": SHAPE_SIZES[1],
                   "scaling": {"label": {"drawThreshold": MIN_LABEL_PX + 1, "maxVisible": 40}}},
         "groups": _groups(),
     }
@@ -257,6 +261,7 @@ class Atlas:
             self._node_json[node["id"]] = _dumps(node)[1:-1]  # without the braces: x and y go in front
             self._kind[node["id"]] = node["group"]
         self._thesis = thesis_rank(G)
+        self._circle: dict[str, int] | None = None  # node -> its circle of arguments, for nodes in one
         self._out: dict[str, list[tuple[str, str]]] = {n: [] for n in self._node_json}
         self._adj: dict[str, list[tuple[str, float]]] = {n: [] for n in self._node_json}
         self._page = page
@@ -347,7 +352,21 @@ class Atlas:
         return layered_layout(nodes, succ, self._thesis, focus, row_nodes)
 
     def tree_like(self, nodes: Iterable[str] | None = None) -> bool:
-        return tree_like(self.graph if nodes is None else self.graph.subgraph(nodes))
+        """Whether layers suit these nodes (see :func:`tree_like`).
+
+        For a part of the map, the circles are those of the whole map (found
+        once) that keep two or more members in the part: a safe over-count of
+        the part's own circles, at no cost per page.
+        """
+        if nodes is None:
+            return tree_like(self.graph)
+        if self._circle is None:
+            self._circle = {n: i for i, c in enumerate(nx.strongly_connected_components(self.graph)) if len(c) > 1
+                            for n in c}
+        members = Counter(self._circle[n] for n in nodes if n in self._circle)
+        nodes = list(nodes)
+        cyclic = sum(count for count in members.values() if count > 1)
+        return cyclic <= LAYERED_CYCLE_SHARE * max(1, len(nodes))
 
     # -- assembling a map --
 

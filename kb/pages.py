@@ -229,13 +229,18 @@ class _Site:
         return cached
 
     def _about(self) -> dict[str, str]:
-        """What a map shows of a node besides its title when it is hovered or focused: kind, speaker, standing."""
+        """What a map shows of a node besides its title when hovered or focused: speaker, strength, verdict, label.
+
+        Packed as ``speaker|strength|verdict|label`` (the map script spells it
+        out, with the kind from the legend): it is repeated in every map a node
+        appears in, a hundred maps a node on a big site.
+        """
         s = self.a.strengths[NEUTRAL]
         out = {}
         for nid, node in self.nodes.items():
             value = f"{s[nid]:.2f}" if s.final(nid) else f"≈{s[nid]:.2f}, not converged"
-            out[nid] = (f"{style.kind_style(node.kind).label} · by {self.person_name(node.speaker)} · "
-                        f"strength {value}, {self.verdict(nid)} · {self.a.labels.get(nid, 'UNDEC')}")
+            name = self.person_name(node.speaker).replace("|", "/")
+            out[nid] = f"{name}|{value}|{self.verdict(nid)}|{self.a.labels.get(nid, 'UNDEC')}"
         return out
 
     @property

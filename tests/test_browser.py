@@ -402,7 +402,7 @@ def test_thesis_nodes_are_marked_and_sized_by_importance(reader, real_site, real
     theses = {n for n, node in real_kb.nodes.items() if "thesis" in node.tags}
     by_id = {n["id"]: n for n in data["nodes"]}
     assert theses and all(by_id[t].get("thesis") == 1 for t in theses)
-    sizes = {n["id"]: n["font"]["size"] for n in data["nodes"]}
+    sizes = {n["id"]: n.get("font", {}).get("size", data["options"]["nodes"]["font"]["size"]) for n in data["nodes"]}
     plain = [n for n, node in real_kb.nodes.items() if n not in theses and node.kind == "claim"
              and sizes[n] == maps.FONT_SIZES[1]]
     assert plain, "most claims keep the plain size"

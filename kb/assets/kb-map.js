@@ -107,6 +107,24 @@
     holder.parentNode.insertBefore(list, holder.nextSibling);
   }
 
+  // A node's facts, spelled out from the packed "speaker|strength|verdict|label" its data carries.
+  function factsOf(node, kinds) {
+    var kind = kinds[node.group] || "";
+    if (!node.about) return kind;
+    var p = String(node.about).split("|");
+    return (kind ? kind + " \u00b7 " : "") + "by " + p[0] + " \u00b7 strength " + p[1] + ", " + p[2] + " \u00b7 " + p[3];
+  }
+
+  // An edge's relation, told by its colour and dash as the legend tells it (edges carry no name of their own:
+  // a map has hundreds).
+  function relationOf(edge, key) {
+    var relations = (key && key.relations) || [];
+    for (var i = 0; i < relations.length; i++) {
+      if (relations[i].color === edge.color && !!relations[i].dashes === !!edge.dashes) return relations[i].label;
+    }
+    return "argues about";
+  }
+
   function kindNames(key) {
     var names = {};
     ((key && key.kinds) || []).forEach(function (kind) { names[kind.group] = kind.label; });
@@ -129,7 +147,7 @@
       link.href = nodeUrl(data, n.id);
       link.setAttribute("data-node", n.id);
       item.appendChild(link);
-      var facts = n.about || kinds[n.group] || "";
+      var facts = factsOf(n, kinds);
       if (facts) item.appendChild(document.createTextNode(" (" + facts + ")"));
       var edges = out[n.id] || [];
       if (edges.length) {
@@ -137,7 +155,7 @@
         edges.forEach(function (e) {
           var target = byId[e.to];
           if (!target) return;
-          var li = el("li", null, (e.rel || (e.dashes ? "attacks" : "supports")) + " ");
+          var li = el("li", null, relationOf(e, data.legend) + " ");
           var to = el("a", null, target.title || target.label || target.id);
           to.href = nodeUrl(data, target.id);
           to.setAttribute("data-node", target.id);
@@ -198,7 +216,7 @@
     var name = container.getAttribute("data-label") || "Argument map";
     data.nodes.forEach(function (n) {
       // The hover box: the title, then kind, speaker, strength and verdict; vis-network shows a string as text.
-      var facts = n.about || kinds[n.group] || "";
+      var facts = factsOf(n, kinds);
       n.fullTitle = n.title;
       if (facts) n.title = (n.title || "") + "\n" + facts;
     });
