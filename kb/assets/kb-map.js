@@ -181,6 +181,13 @@
     return details;
   }
 
+  // What the hint under the buttons says while the page has the wheel: a touch screen has no wheel.
+  function idleHint() {
+    var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+    return touch ? "Two fingers move and zoom the map; one scrolls the page"
+                 : "Ctrl/\u2318 + scroll, or click the map, to zoom with the wheel";
+  }
+
   function toolbar(container, actions) {
     var bar = el("div", "kb-map__tools");
     [["Fit", "Show the whole map", actions.fit, "fit"],
@@ -194,7 +201,7 @@
       button.addEventListener("click", spec[2]);
       bar.appendChild(button);
     });
-    var hint = el("span", "kb-map__hint", "Ctrl/\u2318 + scroll, or click the map, to zoom with the wheel");
+    var hint = el("span", "kb-map__hint", idleHint());
     bar.appendChild(hint);
     var holder = container.querySelector(".kb-map__canvas");
     container.insertBefore(bar, holder);
@@ -312,7 +319,7 @@
       active = on;
       container.classList.toggle("kb-map--active", on);
       hint.textContent = on ? "The wheel zooms the map: Esc or a click outside gives it back to the page"
-                            : "Ctrl/\u2318 + scroll, or click the map, to zoom with the wheel";
+                            : idleHint();
     }
     holder.addEventListener("wheel", function (event) {
       if (!(active || event.ctrlKey || event.metaKey) || !event.deltaY) {
