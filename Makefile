@@ -9,6 +9,7 @@ SEEDS ?= ../shared/seeds
 export NO_MKDOCS_2_WARNING := 1
 
 ARGDOWN := tests/argdown/node_modules/.bin/argdown
+AXE := tests/axe/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: serve build test test-tools check schema bench clean
@@ -40,7 +41,12 @@ $(ARGDOWN): tests/argdown/package.json tests/argdown/package-lock.json
 	cd tests/argdown && npm ci --no-audit --no-fund
 	touch $@
 
-test-tools: $(if $(KB_SKIP_EXTERNAL),,$(ARGDOWN))
+# axe-core (npm, pinned in tests/axe) is injected by the browser tests to scan pages for accessibility problems.
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	cd tests/axe && npm ci --no-audit --no-fund
+	touch $@
+
+test-tools: $(if $(KB_SKIP_EXTERNAL),,$(ARGDOWN)) $(if $(KB_SKIP_BROWSER),,$(AXE))
 	@[ -n "$(KB_SKIP_EXTERNAL)" ] || command -v dot >/dev/null || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
 	@[ "$(KB_SKIP_BROWSER)" = 1 ] || [ -x /usr/bin/chromium ] || \

@@ -7,7 +7,7 @@ when a claim file changes (``claims/`` is in ``watch``).
 
 The plugin also owns the maps' client side: it publishes the vis-network that
 ships inside the installed pyvis package, and the map script and styles, as
-site assets loaded once by every page, and it puts its own template folder in
+site assets (the map script loads vis-network only on pages with a map), and it puts its own template folder in
 front of the theme's so the page title is escaped (see kb/templates/main.html).
 Nothing is fetched from the network, at build time or by a reader's browser.
 
@@ -47,9 +47,10 @@ log = logging.getLogger("mkdocs.plugins.kb")
 HERE = Path(__file__).resolve().parent
 ASSETS_DIR = site.ASSETS_DIR
 TEMPLATES = HERE / "templates"
-# Shown before anything else on every page: vis-network first, since the map script uses it.
-STYLESHEETS = ("vis-network.min.css", "kb.css")
-SCRIPTS = ("vis-network.min.js", "kb-map.js")
+# Loaded by every page. vis-network is not: the map script fetches it, without blocking the page, only
+# on a page that has a map (most of its 700 KB would be wasted on the rest).
+STYLESHEETS = ("kb.css",)
+SCRIPTS = ("kb-map.js",)
 MAX_LISTED_PROBLEMS = 20
 _PLACEHOLDER = re.compile(r"<!--kb-block-(\d+)-->")
 _LATE = re.compile(r"<!--kb-late-(\d+)-->")
@@ -164,22 +165,33 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             raise PluginError(f"kb: cannot read the home page's introduction {path}: {exc}") from None
 
     def _source_texts(self, kb: store.KnowledgeBase, config: MkDocsConfig) -> dict[str, str]:
-        """Texts of the sources, for document order; a missing folder or file just loses the order."""
+        """Texts of the sources, for document order.
+
+        A missing folder or file loses the order (the source pages then say
+        so) and is reported in one message. It is logged as information, not
+        as a MkDocs warning: the texts are kept outside the project, a build
+        without them is still a true site, and ``mkdocs build --strict`` would
+        fail on a warning.
+        """
         if not self.config.sources_dir:
             return {}
         folder = Path(os.path.dirname(config.config_file_path or ".")) / self.config.sources_dir
         texts = {}
-        for sid, source in kb.sources.items():
+        missing = []
+        for sid, source in sorted(kb.sources.items()):
             if source.file:
                 try:
                     texts[sid] = (folder / source.file).read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
-                    continue
+                    missing.append(sid)
+        if missing:
+            log.info("kb: warning: source texts not found in %s for %s: their claims are listed in file order, "
+                     "not document order", folder, ", ".join(missing))
         return texts
 
     def _positions(self, G) -> dict:
         """The global map's layout, recomputed only when the graph's shape changed since the last build."""
         key = (tuple(sorted(G.nodes)), tuple(sorted(G.edges)))
         if self._layout is None or self._layout[0] != key:
-            self._layout = (key, maps.force_layout(G))
+            self._layout = (key, maps.whole_layout(G))
         return self._layout[1]

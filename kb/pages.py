@@ -47,6 +47,7 @@ DEFAULT_INTRO = "An argument map: every claim of the debate, what supports and a
 HOME = "index.md"
 CLAIMS, THEORIES, SOURCES, PEOPLE = "claims", "theories", "sources", "people"
 CRUXES_PAGE = "cruxes.md"
+MAP_PAGE = "map.md"
 CLAIMS_INDEX, THEORIES_INDEX = f"{CLAIMS}/index.md", f"{THEORIES}/index.md"
 SOURCES_INDEX, PEOPLE_INDEX = f"{SOURCES}/index.md", f"{PEOPLE}/index.md"
 _TOI_NUMBER = re.compile(r"^neel-toi-(\d+)$")
@@ -60,6 +61,10 @@ LABEL_TEXT = {
 }
 _LABEL_HTML = {label: f'<span class="kb-label kb-label--{label.lower()}" title="{text}">{label}</span>'
                for label, text in LABEL_TEXT.items()}
+# In long tables the explanation is given once above the table (LABEL_KEY) rather than on every badge.
+_LABEL_BARE = {label: f'<span class="kb-label kb-label--{label.lower()}">{label}</span>' for label in LABEL_TEXT}
+LABEL_KEY = ("<p class=\"kb-note\">Labels: " + "; ".join(f"{label}: {text}" for label, text in LABEL_TEXT.items())
+             + ".</p>")
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,9 @@ class _Site:
         self.provisional_used = False
         self._urls: dict[str, str] = {}
         self._targets: dict[tuple, tuple[str, str]] = {}
-        self.atlas = maps.Atlas(self.G, page_url(node_page("{id}"), options.directory_urls))
+        self._toward: dict[str, dict[str, str]] = {}
+        self._main: list[str] | None = None
+        self.atlas = maps.Atlas(self.G, page_url(node_page("{id}"), options.directory_urls), self._about())
         self.sections = self._sections()
         self.page = HOME
         self.by_speaker: dict[str, list[str]] = defaultdict(list)
@@ -199,6 +206,42 @@ class _Site:
             self.by_speaker[node.speaker].append(nid)
             for pid in node.stances:
                 self.by_stance[pid].append(nid)
+
+    def toward(self, thesis: str) -> dict[str, str]:
+        """For every node that bears on a thesis, the next step of a shortest chain of arguments up to it.
+
+        One search back from each thesis, shared by every claim page, instead
+        of one search per page.
+        """
+        cached = self._toward.get(thesis)
+        if cached is None:
+            cached = {thesis: thesis}
+            frontier = [thesis]
+            while frontier:
+                nxt = []
+                for node in frontier:
+                    for pred in sorted(self.G.predecessors(node)):
+                        if pred not in cached:
+                            cached[pred] = node
+                            nxt.append(pred)
+                frontier = nxt
+            self._toward[thesis] = cached
+        return cached
+
+    def _about(self) -> dict[str, str]:
+        """What a map shows of a node besides its title when hovered or focused: speaker, strength, verdict, label.
+
+        Packed as ``speaker|strength|verdict|label`` (the map script spells it
+        out, with the kind from the legend): it is repeated in every map a node
+        appears in, a hundred maps a node on a big site.
+        """
+        s = self.a.strengths[NEUTRAL]
+        out = {}
+        for nid, node in self.nodes.items():
+            value = f"{s[nid]:.2f}" if s.final(nid) else f"≈{s[nid]:.2f}, not converged"
+            name = self.person_name(node.speaker).replace("|", "/")
+            out[nid] = f"{name}|{value}|{self.verdict(nid)}|{self.a.labels.get(nid, 'UNDEC')}"
+        return out
 
     @property
     def page(self) -> str:
@@ -255,6 +298,13 @@ class _Site:
     def node_link(self, nid: str) -> str:
         return self._target(("node", nid), node_page(nid), self.nodes[nid].title)
 
+    def main_theses(self) -> list[str]:
+        """The theses, the one the most of the map argues towards first."""
+        if self._main is None:
+            rank = maps.thesis_rank(self.G)
+            self._main = sorted((t for t in self.a.theses if t in self.nodes), key=lambda t: (rank.get(t, len(rank)), t))
+        return self._main
+
     def kind_label(self, nid: str) -> str:
         return style.kind_style(self.nodes[nid].kind).label
 
@@ -275,8 +325,9 @@ class _Site:
         s = self.a.strengths[perspective]
         return semantics.verdict(s[nid]) if s.final(nid) else "undecided (did not converge)"
 
-    def label(self, nid: str) -> str:
-        return _LABEL_HTML.get(self.a.labels.get(nid, "UNDEC"), _LABEL_HTML["UNDEC"])
+    def label(self, nid: str, explained: bool = True) -> str:
+        badges = _LABEL_HTML if explained else _LABEL_BARE
+        return badges.get(self.a.labels.get(nid, "UNDEC"), badges["UNDEC"])
 
     def footnote(self) -> str:
         if not self.provisional_used:
@@ -357,9 +408,9 @@ def _edges_section(s: _Site, groups: list[tuple[str, list[tuple[str, dict]], boo
 _CRUX_HEADER = ["Crux", "Target if the crux holds", "Target if it fails", "Swing", "Flips the verdict"]
 
 
-def _crux_table(s: _Site, report) -> str:
+def _crux_table(s: _Site, report, cruxes: list | None = None) -> str:
     rows = []
-    for c in report.cruxes:
+    for c in report.cruxes if cruxes is None else cruxes:
         mark = "" if c.converged else " (provisional)"
         if not c.converged:
             s.provisional_used = True
@@ -373,6 +424,62 @@ def _heading(title: str, anchor: str, level: int = 2) -> str:
     return f'<h{level} id="{h(anchor)}">{h(title)}</h{level}>'
 
 
+PROCON_TOP = 5  # reasons and objections listed on each side of a claim page's summary
+TRAIL_THESES = 6  # theses a claim page traces its trail up to, the main ones first
+
+
+def _by_strength(s: _Site, items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """Strongest first: how much a neighbour moves a claim, until contributions can be computed, is its strength."""
+    st = s.a.strengths[NEUTRAL]
+    return sorted(items, key=lambda item: (-st[item[0]], -float(item[1].get("weight", 1.0)), item[0]))
+
+
+def _procon(s: _Site, supporters: list[tuple[str, dict]], attackers: list[tuple[str, dict]]) -> str:
+    """The two columns that open a claim page: the strongest reasons for it and objections to it."""
+    if not supporters and not attackers:
+        return "<p>Nothing in the map argues for or against it yet.</p>"
+    sides = []
+    for key, title, items in (("pro", "For it", supporters), ("con", "Against it", attackers)):
+        ranked = _by_strength(s, items)
+        lis = "".join(f"<li>{s.node_link(other)} <span class=\"kb-num\">{s.strength(other)}</span></li>"
+                      for other, _ in ranked[:PROCON_TOP])
+        body = f"<ol>{lis}</ol>" if lis else "<p>Nothing in the map.</p>"
+        more = (f'<p><a href="#what-argues-about-it">All {len(items)}</a></p>' if len(items) > PROCON_TOP else "")
+        sides.append(f'<section class="kb-procon__side kb-procon__side--{key}" aria-labelledby="{key}">'
+                     f'<h2 id="{key}">{title} ({len(items)})</h2>{body}{more}</section>')
+    return '<div class="kb-procon">' + "".join(sides) + "</div>"
+
+
+_STEP = {"supports": ("pro", "supports"), "attacks": ("con", "attacks")}
+
+
+def _trails(s: _Site, nid: str) -> str:
+    """From the claim up to each thesis it bears on, one shortest chain each, every step marked for or against."""
+    parts = []
+    for t in s.main_theses()[:TRAIL_THESES]:
+        if t == nid:
+            continue
+        nxt = s.toward(t)
+        if nid not in nxt:
+            continue
+        steps = []
+        node, against, unknown = nid, False, False
+        while node != t:
+            up = nxt[node]
+            relation = s.G.edges[node, up].get("relation", "supports")
+            key, verb = _STEP.get(relation, ("other", relation))
+            against ^= key == "con"
+            unknown |= key == "other"
+            steps.append(f'<li><span class="kb-step kb-step--{key}">{h(verb)}</span> {s.node_link(up)}</li>')
+            node = up
+        net = "Bears on" if unknown else f"Counts <strong>{'against' if against else 'for'}</strong>"
+        parts.append(f'<p>{net} {s.node_link(t)}:</p><ol class="kb-trail">'
+                     f'<li>{h(s.nodes[nid].title)}</li>{"".join(steps)}</ol>')
+    if not parts:
+        return ""
+    return _heading("Where it leads", "trail") + "".join(parts)
+
+
 def _node_page(s: _Site, nid: str) -> str:
     """A node's page: its own words first (what search indexes), then everything computed or linked.
 
@@ -383,10 +490,10 @@ def _node_page(s: _Site, nid: str) -> str:
     s.page = page = node_page(nid)
     node = s.nodes[nid]
     G = s.G
-    summary = [f"<strong>{h(s.kind_label(nid))}</strong>"]
+    summary = [f"<strong>Verdict: {h(s.verdict(nid))}</strong>", f"strength <strong>{s.strength(nid)}</strong> (neutral)",
+               f"grounded label {s.label(nid)}", f"<strong>{h(s.kind_label(nid))}</strong>"]
     if style.THESIS_TAG in node.tags:
         summary.append("top-level thesis")
-    summary += [f"strength <strong>{s.strength(nid)}</strong> (neutral)", f"grounded label {s.label(nid)}"]
     source = node.source
     where = f"Asserted by {s.person_link(node.speaker)} in {s.source_link(source.document)}"
     if source.section:
@@ -438,7 +545,8 @@ def _node_page(s: _Site, nid: str) -> str:
                  _edges_section(s, [("Supports", supports, False), ("Attacks", attacks, False)])]
     if supporters or attackers:
         rest += [_heading("What argues about it", "what-argues-about-it"),
-                 _edges_section(s, [("Supported by", supporters, True), ("Attacked by", attackers, True)])]
+                 _edges_section(s, [("Supported by", _by_strength(s, supporters), True),
+                                    ("Attacked by", _by_strength(s, attackers), True)])]
 
     report = s.a.cruxes.get(nid)
     if report is not None and report.cruxes:
@@ -454,7 +562,8 @@ def _node_page(s: _Site, nid: str) -> str:
     rest += [_heading("Map", "map"),
              f"<p>Everything within {s.o.local_steps} steps of this claim. Click a node to open its page.</p>",
              s.atlas.local_map(nid, s.base, steps=s.o.local_steps, cap=s.o.local_cap), s.footnote()]
-    return "\n".join([f"# {md(node.title)}", "", _block(f'<p class="kb-summary">{" · ".join(summary)}</p>', search=False),
+    opening = [f'<p class="kb-summary">{" · ".join(summary)}</p>', _procon(s, supporters, attackers), _trails(s, nid)]
+    return "\n".join([f"# {md(node.title)}", "", _block(*opening, search=False),
                       "", _block(*own), "", _block(*rest, search=False), ""])
 
 
@@ -575,7 +684,12 @@ def _source_page(s: _Site, sid: str) -> str:
         rows.append(("Published at", _web_link(source.url) or h(source.url)))
     sections = s.sections.get(sid, [])
     rows.append(("Nodes", str(sum(len(n) for _, n in sections))))
-    rest = ["<p>The claims drawn from this document, in the order the document makes them.</p>"]
+    if sid in s.o.source_texts:
+        rest = ["<p>The claims drawn from this document, in the order the document makes them.</p>"]
+    else:
+        rest = ["<p>The claims drawn from this document, by section. The document's text was not available "
+                "when the site was built, so they are listed in the order of the knowledge base's files, which "
+                "need not be the document's.</p>"]
     for i, (section, nids) in enumerate(sections):
         items = []
         for nid in nids:
@@ -615,9 +729,12 @@ def _person_page(s: _Site, pid: str) -> str:
             rest.append("<p>Strengths from this person's perspective are not computed for the site.</p>")
     rest.append(_heading(f"What they assert ({len(asserts)})", "asserts"))
     if asserts:
-        rest.append(table(["Claim", "Kind", "Source", "Strength", "Label"],
-                          [[s.node_link(n), h(s.kind_label(n)), s.source_link(s.nodes[n].source.document),
-                            s.strength(n), s.label(n)] for n in asserts]))
+        documents = sorted({s.nodes[n].source.document for n in asserts})
+        rest.append(f"<p>From {', '.join(s.source_link(d) for d in documents)}.</p>")
+        rest.append(LABEL_KEY)
+        rest.append(table(["Claim", "Kind", "Strength", "Label"],
+                          [[s.node_link(n), h(s.kind_label(n)), s.strength(n), s.label(n, explained=False)]
+                           for n in asserts]))
     else:
         rest.append("<p>Nothing in the knowledge base is attributed to them.</p>")
     rest.append(_heading(f"Where they stand ({len(stances)})", "stances"))
@@ -654,17 +771,18 @@ def _people_index(s: _Site) -> str:
 
 def _claims_index(s: _Site) -> str:
     s.page = CLAIMS_INDEX
-    out = ["# All claims", "", _block(f"<p>Every node of the map ({len(s.nodes)}), by kind.</p>"), ""]
+    out = ["# All claims", "", _block(f"<p>Every node of the map ({len(s.nodes)}), by kind.</p>", LABEL_KEY), ""]
     by_kind: dict[str, list[str]] = defaultdict(list)
     for nid, node in s.nodes.items():
         by_kind[node.kind].append(nid)
     for kind, ks in style.KIND_STYLES.items():
         nids = sorted(by_kind.get(kind, []), key=lambda n: (s.nodes[n].title.lower(), n))
         if nids:
-            rows = [[s.node_link(n), s.person_link(s.nodes[n].speaker), s.source_link(s.nodes[n].source.document),
-                     s.strength(n), s.label(n)] for n in nids]
+            # No source column: each claim's page names it, and on a phone five columns would not fit.
+            rows = [[s.node_link(n), s.person_link(s.nodes[n].speaker), s.strength(n), s.label(n, explained=False)]
+                    for n in nids]
             out += [f"## {md(ks.label)} ({len(nids)})", "",
-                    _block(table(["Claim", "Speaker", "Source", "Strength", "Label"], rows), search=False), ""]
+                    _block(table(["Claim", "Speaker", "Strength", "Label"], rows), search=False), ""]
     out.append(s.footnote())
     return "\n".join(out)
 
@@ -676,14 +794,48 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.0f}%"
 
 
+# A swing, gap or share of a gap under half a point in the second decimal shows as 0.00 or 0%: it changes nothing.
+NEGLIGIBLE = 0.005
+# Two people whose verdicts on a thesis are the same and whose strengths for it are closer than this agree on it:
+# their double cruxes would be ranked shares of a gap no reader would act on.
+AGREE_GAP = 0.05
+
+
+def _main_theses(s: _Site) -> list[str]:
+    return s.main_theses()
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _crux_groups(s: _Site, reports: dict) -> list[tuple[list[str], object, list]]:
+    """Perspectives whose tables would read the same, grouped: (perspectives, a report, the cruxes shown).
+
+    Cruxes whose swing rounds to nothing are left out, so two perspectives
+    that differ only there share one table.
+    """
+    groups: dict[tuple, tuple[list[str], object, list]] = {}
+    for p in s.a.perspectives:
+        report = reports[p]
+        shown = [c for c in report.cruxes if abs(c.swing) >= NEGLIGIBLE]
+        key = tuple((c.id, f"{c.high:.2f}", f"{c.low:.2f}", f"{c.swing:+.2f}", c.strict, c.converged) for c in shown)
+        if key in groups:
+            groups[key][0].append(p)
+        else:
+            groups[key] = ([p], report, shown)
+    return list(groups.values())
+
+
 def _cruxes_page(s: _Site) -> str:
     s.page = CRUXES_PAGE
     out = ["# Cruxes", "", _block(
         "<p>A <em>crux</em> of a thesis is a claim it hinges on: the claim is forced to hold, then to fail, "
         "and the swing in the thesis's strength is measured. A <em>double crux</em> of two people is a claim "
         "they score differently whose adoption by either would close much of their disagreement on the "
-        "thesis.</p>"), ""]
-    theses = [t for t in s.a.theses if t in s.nodes]
+        "thesis. The main thesis comes first; where perspectives agree they share one table, and claims "
+        "that would move nothing are left out.</p>"), ""]
+    theses = _main_theses(s)
     if not theses:
         out += [_block("<p>The map has no thesis yet.</p>"), ""]
     for t in theses:
@@ -697,73 +849,175 @@ def _cruxes_page(s: _Site) -> str:
             else:
                 block.append("<p>Nothing argues about this thesis yet, so it has no cruxes.</p>")
         else:
-            for p in s.a.perspectives:
-                report = reports[p]
-                whose = "the neutral perspective" if p == NEUTRAL else f"{h(s.person_name(p))}’s perspective"
+            groups = _crux_groups(s, reports)
+            for perspectives, report, shown in groups:
+                names = [("the neutral" if p == NEUTRAL else f"{h(s.person_name(p))}’s") for p in perspectives]
+                if len(groups) == 1 and len(perspectives) > 1:
+                    whose = "every perspective (they agree)"
+                elif len(perspectives) == 1:
+                    whose = f"{names[0]} perspective"
+                else:
+                    whose = f"{_names(names)} perspectives (they agree)"
                 block.append(f"<p><strong>From {whose}</strong> ({report.candidates} ancestors examined)</p>")
-                block.append(_crux_table(s, report) if report.cruxes else "<p>No cruxes.</p>")
+                block.append(_crux_table(s, report, shown) if shown else
+                             "<p>No claim moves it by as much as 0.01.</p>")
         out += [f"## {md(s.nodes[t].title)}", "", _block(*block), ""]
 
     out += ["## Double cruxes", "", _block(
-        "<p>For each pair of participants and each thesis: the claims they score differently that can reach "
-        "the thesis, ranked by how much of the gap between them each would close if either side adopted the "
+        "<p>For each pair of participants who disagree on a thesis: the claims they score differently that can "
+        "reach it, ranked by how much of the gap between them each would close if either side adopted the "
         "other's credence for it (the score is the smaller of the two fractions). A strict double crux is one "
-        "they sit on opposite sides of and whose adoption flips each one's verdict.</p>",
+        "they sit on opposite sides of and whose adoption flips each one's verdict. Only theses a pair "
+        f"disagrees on get a table (a different verdict, or strengths {AGREE_GAP:g} or more apart), and pairs "
+        "with the same findings share one section.</p>",
         "" if s.a.pairs else "<p>No pairs of participants are configured.</p>"), ""]
+    for a, partners, blocks in _double_groups(s, theses):
+        names = _names([s.person_name(b) for b in partners])
+        out += [f"### {md(s.person_name(a))} and {md(names)}", "", _block(*blocks), ""]
+    out.append(s.footnote())
+    return "\n".join(out)
+
+
+def _double_groups(s: _Site, theses: list[str]) -> list[tuple[str, list[str], list[str]]]:
+    """Each pair's double-crux section, with pairs of the same first person and identical tables merged."""
+    sections: dict[tuple, tuple[str, list[str], list]] = {}
     for a, b in s.a.pairs:
-        name_a, name_b = s.person_name(a), s.person_name(b)
-        block = []
-        quiet = []
+        parts: list[tuple] = []  # per thesis, what is shown: everything that must match for two pairs to merge
         for t in theses:
             key = (t, a, b)
             if key in s.a.double_skipped:
+                parts.append(("skipped", t))
+                continue
+            rep = s.a.double_cruxes.get(key)
+            if rep is None or not rep.items or (abs(rep.gap) < AGREE_GAP and rep.verdict_a == rep.verdict_b):
+                parts.append(("agree", t, rep.verdict_a if rep is not None else ""))
+                continue
+            items = [i for i in rep.items if max(abs(i.close_a or 0.0), abs(i.close_b or 0.0)) >= NEGLIGIBLE]
+            parts.append(("table", t, f"{rep.strength_a:.2f}", f"{rep.strength_b:.2f}", rep.converged,
+                          rep.disputed, tuple((i.id, f"{i.tau_a:.2f}", f"{i.tau_b:.2f}", _pct(i.close_a),
+                                               _pct(i.close_b), _pct(i.score), i.strict) for i in items),
+                          rep.shapley.method, tuple(sorted((n, f"{v:+.3f}") for n, v in rep.shapley.parts.items()))))
+        signature = (a, tuple(parts))
+        if signature in sections:
+            sections[signature][1].append(b)
+        else:
+            sections[signature] = (a, [b], parts)
+    out = []
+    for a, partners, parts in sections.values():
+        b = partners[0]
+        name_a = s.person_name(a)
+        name_b = s.person_name(b) if len(partners) == 1 else "each of them"
+        block: list[str] = []
+        agree: list[str] = []
+        for part in parts:
+            t = part[1]
+            if part[0] == "skipped":
                 block.append(f"<p>{s.node_link(t)}: not computed for the site; "
                              f"<code>kb cruxes {h(t)} --between {h(a)} {h(b)}</code> computes it.</p>")
                 continue
-            rep = s.a.double_cruxes.get(key)
-            if rep is None or not rep.items:
-                quiet.append(s.node_link(t))
+            if part[0] == "agree":
+                agree.append(s.node_link(t) + (f" (both: {h(part[2])})" if part[2] else ""))
                 continue
+            rep = s.a.double_cruxes[(t, a, b)]
             mark = "" if rep.converged else " (provisional)"
             if not rep.converged:
                 s.provisional_used = True
             block.append(f"<p><strong>{s.node_link(t)}</strong>: strength {rep.strength_a:.2f} for {h(name_a)}, "
                          f"{rep.strength_b:.2f} for {h(name_b)} (gap {rep.gap:+.2f}{mark}); "
                          f"{rep.disputed} disputed claims.</p>")
-            rows = [[s.node_link(i.id), f"{i.tau_a:.2f}", f"{i.tau_b:.2f}", _pct(i.close_a), _pct(i.close_b),
-                     _pct(i.score), "yes" if i.strict else "no"] for i in rep.items]
-            block.append(table(["Claim", h(name_a), h(name_b), f"Gap closed if {h(name_a)} adopts",
-                                f"if {h(name_b)} adopts", "Score", "Strict"], rows))
+            rows = [[s.node_link(i[0]), i[1], i[2], i[3], i[4], i[5], "yes" if i[6] else "no"] for i in part[6]]
+            if rows:
+                block.append(table(["Claim", h(name_a), h(name_b), f"Gap closed if {h(name_a)} adopts",
+                                    f"if {h(name_b)} adopts", "Score", "Strict"], rows))
+            else:
+                block.append("<p>No single disputed claim closes any of the gap.</p>")
             if rep.shapley.method == "exact" and rep.shapley.parts:
-                parts = sorted(rep.shapley.parts.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+                shares = sorted(rep.shapley.parts.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
                 block.append("<p>Where the gap comes from (exact Shapley split): " + "; ".join(
-                    f"{s.node_link(n)} {v:+.3f}" for n, v in parts if abs(v) > 1e-9) + ".</p>")
+                    f"{s.node_link(n)} {v:+.3f}" for n, v in shares if abs(v) > 1e-9) + ".</p>")
             elif rep.disputed:
                 block.append(f"<p>The split of the gap over all {rep.disputed} disputed claims is a sampled "
                              f"estimate: <code>kb cruxes {h(t)} --between {h(a)} {h(b)}</code>.</p>")
-        if quiet:
-            block.append("<p>No disputed claim reaches " + ", ".join(quiet) + ".</p>")
-        out += [f"### {md(name_a)} and {md(name_b)}", "", _block(*block), ""]
-    out.append(s.footnote())
-    return "\n".join(out)
+        if agree:
+            block.append(f"<p>They agree on {len(agree)} thes{'i' if len(agree) == 1 else 'e'}s (the same verdict, "
+                         f"strengths within {AGREE_GAP:g}): " + ", ".join(agree) + ".</p>")
+        out.append((a, partners, block))
+    return out
 
 
 # --- home -----------------------------------------------------------------------------------------
 
 
-def _home(s: _Site, positions: dict | None) -> str:
-    s.page = HOME
-    G = s.G
+def _counts(s: _Site) -> str:
     kinds = Counter(node.kind for node in s.nodes.values())
-    relations = Counter(d for _, _, d in G.edges(data="relation"))
+    relations = Counter(d for _, _, d in s.G.edges(data="relation"))
     counts = ", ".join(f"{kinds[k]} {ks.label.lower()}{'s' * (kinds[k] != 1)}"
                        for k, ks in style.KIND_STYLES.items() if kinds.get(k))
-    out = [s.o.intro.strip(), "", "## The map", "", _block(
-        f"<p><strong>{len(s.nodes)} nodes</strong> ({h(counts)}), <strong>{relations.get('supports', 0)} "
-        f"supports</strong> and <strong>{relations.get('attacks', 0)} attacks</strong>, from "
-        f"<strong>{len(s.kb.sources)} documents</strong> and <strong>{len(s.kb.people)} people</strong>. "
-        "Drag to pan, scroll to zoom, hover over a node for its title, click it to open its page.</p>"), "",
-        _block(s.atlas.global_map(s.base, positions), search=False), ""]
+    return (f"<strong>{len(s.nodes)} nodes</strong> ({h(counts)}), <strong>{relations.get('supports', 0)} "
+            f"supports</strong> and <strong>{relations.get('attacks', 0)} attacks</strong>, from "
+            f"<strong>{len(s.kb.sources)} documents</strong> and <strong>{len(s.kb.people)} people</strong>")
+
+
+def _map_page(s: _Site, positions: dict | None) -> str:
+    """The whole map on a page of its own: too big to read at a glance, so never the first thing a reader meets."""
+    s.page = MAP_PAGE
+    return "\n".join([
+        "# The whole map", "", _block(
+            f"<p>{_counts(s)}. The theses are at the top, and below each claim what argues about it. "
+            "Drag to pan; zoom with the buttons, with Ctrl/⌘ and the wheel, or after clicking the map; "
+            "hover over a node for what it is and how it stands, click it to open its page. Labels of "
+            "less central claims appear as you zoom in.</p>"), "",
+        _block(s.atlas.global_map(s.base, positions), search=False), ""])
+
+
+TREE_DEPTH = 3  # levels of reasons and objections the home page's tree unfolds below each thesis
+
+
+def _tree(s: _Site) -> str:
+    """Each thesis with its reasons and objections, and theirs, as nested lists that open in place.
+
+    Every level is a native disclosure (details and summary), so it opens and
+    closes by mouse, keyboard and screen reader alike with no script. A claim
+    reached a second time, or deeper than :data:`TREE_DEPTH`, is a link to its
+    page rather than a copy of its subtree, which keeps the page small.
+    """
+    seen: set[str] = set()
+
+    def children(node: str) -> list[tuple[str, dict]]:
+        incoming = [(u, d) for u, _, d in s.G.in_edges(node, data=True) if d.get("relation") in _STEP]
+        return _by_strength(s, incoming)
+
+    def item(node: str, depth: int, relation: str | None) -> str:
+        key, verb = _STEP.get(relation, ("", "")) if relation else ("", "")
+        mark = f'<span class="kb-{key[0]}">{"for" if key == "pro" else "against"}</span> ' if key else ""
+        head = f"{mark}{s.node_link(node)} <small>{s.strength(node)}</small>"
+        kids = children(node)
+        if not kids:
+            return f"<li>{head}</li>"
+        pro = sum(1 for _, d in kids if d["relation"] == "supports")
+        if node in seen or depth >= TREE_DEPTH:
+            again = " (shown above)" if node in seen else ""
+            return f'<li>{head} <small>· {pro} for, {len(kids) - pro} against{again}</small></li>'
+        seen.add(node)
+        inner = "".join(item(u, depth + 1, d["relation"]) for u, d in kids)
+        opened = " open" if depth == 0 else ""
+        return (f"<li>{head}<details{opened}><summary>{pro} for, {len(kids) - pro} against</summary>"
+                f"<ul>{inner}</ul></details></li>")
+
+    theses = s.main_theses()
+    if not theses:
+        return "<p>The map has no thesis yet.</p>"
+    return '<ul class="kb-tree">' + "".join(item(t, 0, None) for t in theses) + "</ul>"
+
+
+def _home(s: _Site) -> str:
+    s.page = HOME
+    out = [s.o.intro.strip(), "", "## The argument", "", _block(
+        "<p>Each thesis, with the reasons for it and the objections against it, strongest first, and theirs "
+        "in turn: open a line to see what argues about it, follow a title to its page. Numbers are "
+        "strengths from the neutral perspective (0.5 is undecided).</p>", _tree(s), search=False), "",
+        "## The map", "", _block(
+        f"<p>{_counts(s)}. {s.link(MAP_PAGE, 'The whole map')} shows them all at once.</p>"), ""]
     theses = [t for t in s.a.theses if t in s.nodes]
     if theses:
         header = ["Thesis", *(h(s.perspective_name(p)) for p in s.a.perspectives), "Label"]
@@ -779,6 +1033,7 @@ def _home(s: _Site, positions: dict | None) -> str:
         f"<li>{s.link(CRUXES_PAGE, 'Cruxes')}: what each thesis hinges on, and where the participants part "
         "ways.</li>",
         f"<li>{s.link(CLAIMS_INDEX, 'All claims')}: every node, by kind.</li>",
+        f"<li>{s.link(MAP_PAGE, 'The whole map')}: every node and link in one picture.</li>",
         f"<li>{s.link(SOURCES_INDEX, 'Sources')}: {sources}.</li>",
         f"<li>{s.link(PEOPLE_INDEX, 'People')}: who says what, and where they stand.</li>",
         "</ul>"), ""]
@@ -793,11 +1048,11 @@ def render(kb: KnowledgeBase, analysis: SiteAnalysis, options: Options = Options
            positions: dict | None = None) -> dict[str, str]:
     """Every page of the site: ``{path relative to the docs folder: markdown}``.
 
-    ``positions`` is the global map's layout (see :func:`kb.maps.force_layout`),
+    ``positions`` is the global map's layout (see :func:`kb.maps.whole_layout`),
     computed here when not given.
     """
     s = _Site(kb, analysis, options)
-    pages: dict[str, str] = {HOME: _home(s, positions)}
+    pages: dict[str, str] = {HOME: _home(s), MAP_PAGE: _map_page(s, positions)}
     for nid in s.nodes:
         pages[node_page(nid)] = _node_page(s, nid)
     theories = _theories(s)

@@ -3,8 +3,10 @@
 A reader who learns on the site that a vermilion box is a rebuttal should find
 the same box in Graphviz, so colours and shapes live here and nowhere else.
 Colours are the Okabe–Ito set, which stays distinguishable under the common
-forms of colour blindness; each kind also has its own shape, so the map still
-reads in greyscale.
+forms of colour blindness, darkened where needed so that every fill stands
+3:1 against a white page and every label 4.5:1 against its fill (WCAG AA for
+graphics and for small text); each kind also has its own shape, so the map
+still reads in greyscale.
 
 Shapes are named twice because the two renderers spell them differently:
 ``dot`` is a Graphviz node shape, ``vis`` a vis-network one.
@@ -36,11 +38,11 @@ class RelationStyle:
 
 
 KIND_STYLES: dict[str, KindStyle] = {
-    "claim": KindStyle("Claim", "#56B4E9", "#000000", "box", "box"),
+    "claim": KindStyle("Claim", "#3A93C9", "#000000", "box", "box"),
     "theory_of_impact": KindStyle("Theory of impact", "#0072B2", "#FFFFFF", "hexagon", "hexagon"),
-    "rebuttal": KindStyle("Rebuttal", "#D55E00", "#FFFFFF", "octagon", "diamond"),
-    "evidence": KindStyle("Evidence", "#009E73", "#FFFFFF", "cylinder", "database"),
-    "question": KindStyle("Question", "#F0E442", "#000000", "ellipse", "ellipse"),
+    "rebuttal": KindStyle("Rebuttal", "#D55E00", "#000000", "octagon", "diamond"),
+    "evidence": KindStyle("Evidence", "#009E73", "#000000", "cylinder", "database"),
+    "question": KindStyle("Question", "#9A8C00", "#000000", "ellipse", "ellipse"),
     "proposal": KindStyle("Proposal", "#CC79A7", "#000000", "parallelogram", "star"),
 }
 assert set(KIND_STYLES) == set(KINDS), "every kind needs a style"
@@ -57,8 +59,8 @@ THESIS_TAG = "thesis"
 THESIS_BORDER = 3.0
 BORDER = "#333333"
 
-# Grounded labels, for pictures that show them (a border colour, a badge).
-LABEL_COLOURS = {"IN": "#009E73", "OUT": "#D55E00", "UNDEC": "#999999"}
+# Grounded labels, for pictures that show them (a border colour, a badge): dark enough for white text (4.5:1).
+LABEL_COLOURS = {"IN": "#007A5A", "OUT": "#B34A00", "UNDEC": "#666666"}
 
 
 def kind_style(kind: str | None) -> KindStyle:

@@ -20,8 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # The config of a fixture site: the real site's theme and plugins, on a fixture knowledge base.
-FIXTURE_CONFIG = """site_name: kb fixture
-site_url: http://127.0.0.1:8000/
+FIXTURE_CONFIG = r"""site_name: kb fixture
 docs_dir: docs
 site_dir: out
 theme:
@@ -29,7 +28,8 @@ theme:
   font: false
   features: [navigation.instant, search.highlight, search.suggest]
 plugins:
-  - search
+  - search:
+      separator: '[\s\-,:;!?=\[\]()"“”‘’/…]+|\.(?!\d)'
   - kb:
       kb_dir: {kb_dir}
       perspectives: {perspectives}
@@ -39,6 +39,7 @@ nav:
   - Theories of impact: theories/index.md
   - Cruxes: cruxes.md
   - All claims: claims/index.md
+  - The whole map: map.md
   - Sources: sources/index.md
   - People: people/index.md
 not_in_nav: |

@@ -134,3 +134,45 @@ def test_force_layout_is_deterministic_and_bounded():
 ])
 def test_label_for(title, label):
     assert maps.label_for(title) == label
+
+
+def _contrast(a: str, b: str) -> float:
+    def lum(hex_colour: str) -> float:
+        rgb = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b_ = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_palette_meets_wcag_aa():
+    for kind, ks in style.KIND_STYLES.items():
+        assert _contrast(ks.fill, "#FFFFFF") >= 3.0, f"{kind}: fill against the white map"
+        assert _contrast(ks.font, ks.fill) >= 4.5, f"{kind}: label on its fill"
+    for label, colour in style.LABEL_COLOURS.items():
+        assert _contrast(colour, "#FFFFFF") >= 4.5, f"{label}: white badge text"
+
+
+def test_layered_layout_puts_theses_on_top_and_wraps_wide_layers():
+    edges = [(f"r{i:02d}", "t", "supports") for i in range(20)] + [("o1", "r00", "attacks"), ("o2", "r05", "attacks"),
+                                                                     ("r00", "o1", "attacks")]  # a circle of two
+    G = kbgraph.from_edges(edges)
+    for node in G:
+        G.nodes[node].update(kind="claim", title=node, tags=["thesis"] if node == "t" else [])
+    atlas = maps.Atlas(G)
+    nodes = sorted(G.nodes)
+    pos = atlas.layered_layout(nodes, focus="r00")
+    assert pos["r00"] == (0.0, 0.0)
+    assert all(pos["t"][1] < pos[n][1] for n in nodes if n != "t"), "the thesis is above everything"
+    assert all(pos[f"r{i:02d}"][1] < pos["o2"][1] for i in range(20) if i != 0), "objections sit below what they attack"
+    reasons = {pos[f"r{i:02d}"][1] for i in range(20)}
+    assert len(reasons) >= 3, "twenty reasons wrap onto several rows"
+    xs = [x for x, _ in pos.values()]
+    assert max(xs) - min(xs) <= (maps.ROW_NODES + 1) * maps.LAYER_X
+    assert len({(round(x), round(y)) for x, y in pos.values()}) == len(pos)
+    # The whole map of a tree is layered too; one that is mostly circles falls back to forces.
+    assert not maps.tree_like(G), "2 of 23 nodes in a circle is more than the share layers allow"
+    G.remove_edge("r00", "o1")
+    assert maps.tree_like(G)
+    ring = kbgraph.from_edges([(f"c{i}", f"c{(i + 1) % 6}", "attacks") for i in range(6)])
+    assert not maps.tree_like(ring)

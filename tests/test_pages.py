@@ -53,7 +53,7 @@ def resolve(page: str, href: str) -> str:
 def test_every_page_is_generated(base_pages):
     kb, out = base_pages
     assert set(out) == {
-        "index.md", "cruxes.md", "claims/index.md", "theories/index.md", "sources/index.md", "people/index.md",
+        "index.md", "map.md", "cruxes.md", "claims/index.md", "theories/index.md", "sources/index.md", "people/index.md",
         *(f"claims/{n}.md" for n in kb.nodes), "theories/see-inside.md", "sources/doc1.md",
         "people/alice.md", "people/bob.md",
     }
@@ -124,6 +124,10 @@ def test_source_page_orders_claims_as_the_document_does(base_pages):
     order = [m.group(1) for m in re.finditer(r'href="\.\./\.\./claims/([a-z-]+)/"', body)]
     assert order == ["wont-scale", "audits", "see-inside"]
     assert 'id="section-1"' in body
+    assert "in the order the document makes them" in body
+    # Without the text, the page makes no claim about the document's order.
+    without = pages.render(kb, site.analyse(kb))["sources/doc1.md"]
+    assert "in the order the document makes them" not in without and "was not available" in without
 
 
 def test_people_and_cruxes_pages(base_pages):
@@ -141,9 +145,11 @@ def test_home_page(base_pages):
     assert home.startswith(intro)
     body = html_of(out["index.md"])
     assert "<strong>3 nodes</strong>" in body and "<strong>1 supports</strong>" in body
-    data = json.loads(MAP_DATA.search(body).group(1))
-    assert len(data["nodes"]) == 3 and data["base"] == ""
-    assert '<a href="theories/">Theories of impact</a>' in body
+    assert not MAP_DATA.search(body), "the whole map has a page of its own"
+    assert '<a href="theories/">Theories of impact</a>' in body and '<a href="map/">The whole map</a>' in body
+    whole = html_of(out["map.md"])
+    data = json.loads(MAP_DATA.search(whole).group(1))
+    assert len(data["nodes"]) == 3 and data["base"] == "../"
 
 
 def test_every_link_leads_to_a_generated_page(base_pages, xss_pages):
@@ -245,3 +251,81 @@ def test_site_analysis_cruxes_match_the_whole_map():
     for node, report in a.cruxes.items():
         full = cruxes.cruxes(G, node, semantics.base_scores(G), top=site.TOP_CRUXES, perspective="neutral")
         assert full.to_dict() == report.to_dict()
+
+
+def test_cruxes_page_merges_agreeing_perspectives_and_drops_what_changes_nothing():
+    kb = load()
+    a = site.analyse(kb, ["neutral", "alice", "bob"], [["alice", "bob"]])
+    neutral = a.thesis_cruxes["see-inside"]["neutral"]
+    scale, audits = neutral.cruxes
+    nothing = dataclasses.replace(audits, swing=0.004, high=0.472, low=0.468)  # moves it by less than 0.01
+    alice = dataclasses.replace(neutral, perspective="alice", cruxes=[scale, audits, nothing])
+    bob = dataclasses.replace(neutral, perspective="bob", cruxes=[dataclasses.replace(scale, swing=-0.5, low=0.82)])
+    close = dataclasses.replace(a.double_cruxes[("see-inside", "alice", "bob")], gap=0.01, strength_a=0.47,
+                                strength_b=0.48, verdict_a="rejected", verdict_b="rejected")
+    b = dataclasses.replace(a, thesis_cruxes={"see-inside": {"neutral": neutral, "alice": alice, "bob": bob}},
+                            double_cruxes={("see-inside", "alice", "bob"): close})
+    body = html_of(pages.render(kb, b)["cruxes.md"])
+    assert body.count("<table>") == 2, "neutral and Alice share one table; Bob has his own; no double-crux table"
+    assert "From the neutral and Alice Example’s perspectives (they agree)" in body
+    assert "From Bob Example’s perspective" in body
+    assert "+0.00" not in body, "a crux that moves the thesis by less than 0.01 is left out"
+    assert "They agree on 1 thesis" in body and "Gap closed" not in body
+    # A pair that does differ keeps its table.
+    far = dataclasses.replace(close, gap=0.3, strength_b=0.77, verdict_b="accepted")
+    c = dataclasses.replace(b, double_cruxes={("see-inside", "alice", "bob"): far})
+    assert "Gap closed if Alice Example adopts" in html_of(pages.render(kb, c)["cruxes.md"])
+
+
+def test_cruxes_page_puts_the_main_thesis_first():
+    kb = load()
+    a = site.analyse(kb, ["neutral"])
+    # "audits" made a second thesis: it has no ancestors, see-inside has two, so see-inside comes first.
+    kb.nodes["audits"].tags.append("thesis")
+    b = dataclasses.replace(a, theses=("audits", "see-inside"),
+                            graph=a.graph.copy())
+    b.graph.nodes["audits"]["tags"] = ["thesis"]
+    b.graph.nodes["see-inside"]["tags"] = ["thesis"]
+    body = html_of(pages.render(kb, b)["cruxes.md"])
+    assert body.index(kb.nodes["see-inside"].title) < body.index("id=\"audits-need-interpretability\"")
+
+
+def test_claim_page_opens_with_verdict_pro_con_and_trail(base_pages):
+    kb, out = base_pages
+    a = site.analyse(kb, ["neutral"])
+    body = html_of(out["claims/see-inside.md"])
+    verdict = body.index("Verdict: ")
+    assert verdict < body.index('id="pro"') < body.index('id="con"') < body.index("Looking inside a model")
+    pro = body[body.index('id="pro"'):body.index('id="con"')]
+    con = body[body.index('id="con"'):body.index("</section></div>")]
+    assert "Audits need interpretability" in pro and "It will not scale" not in pro
+    assert "It will not scale" in con and "Audits need interpretability" not in con
+    assert f"<strong>Verdict: {semantics.verdict(a.strengths['neutral']['see-inside'])}</strong>" in body
+    # The trail: a rebuttal of the thesis counts against it, a supporter for it, each step marked.
+    rebuttal = html_of(out["claims/wont-scale.md"])
+    assert "Counts <strong>against</strong>" in rebuttal and 'kb-step--con">attacks</span>' in rebuttal
+    supporter = html_of(out["claims/audits.md"])
+    assert "Counts <strong>for</strong>" in supporter and 'kb-step--pro">supports</span>' in supporter
+
+
+def test_pro_con_lists_are_strongest_first():
+    kb = load(Path(__file__).resolve().parent.parent / "claims")
+    a = site.analyse(kb)
+    out = pages.render(kb, a)
+    focus = "interp-is-among-best-bets"
+    body = html_of(out[f"claims/{focus}.md"])
+    pro = body[body.index('id="pro"'):body.index('id="con"')]
+    shown = re.findall(r'href="\.\./\.\./claims/([a-z0-9-]+)/"', pro)
+    assert len(shown) == pages.PROCON_TOP
+    values = [a.strengths["neutral"][n] for n in shown]
+    assert values == sorted(values, reverse=True)
+    supporters = [u for u, _, r in a.graph.in_edges(focus, data="relation") if r == "supports"]
+    assert values[0] == max(a.strengths["neutral"][n] for n in supporters)
+    # The home page's tree: main thesis first, each claim's subtree shown once.
+    home = html_of(out["index.md"])
+    tree = home[home.index('class="kb-tree"'):]
+    first = re.search(r'href="claims/([a-z0-9-]+)/"', tree).group(1)
+    assert first == focus
+    assert "<details open>" in tree and tree.count("<details") > 20
+    opened = re.findall(r'href="claims/([a-z0-9-]+)/">[^<]*</a> <small>[^<]*</small><details', tree)
+    assert len(opened) == len(set(opened)), "a claim's reasons and objections unfold in one place only"

@@ -25,6 +25,7 @@ from kb import pages, site, store
 from kb.cli import cli
 from kb.mkdocs_plugin import KBPlugin
 from sitebuild import REPO, build_fixture, build_real
+from sitebuild import mkdocs as sitebuild_mkdocs
 
 PAGE_LIMIT = 150 * 1024
 ATTR = re.compile(r'\b(?:href|src)="([^"]*)"')
@@ -202,3 +203,37 @@ def test_serve_rebuilds_when_a_claim_file_changes(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_no_page_names_a_local_address(real_site):
+    """Without a configured site_url, no canonical link or sitemap entry may point at a development server."""
+    for page in html_files(real_site):
+        assert not re.search(r'rel="canonical"[^>]*127\.0\.0\.1|127\.0\.0\.1[^>]*rel="canonical"',
+                             page.read_text(encoding="utf-8")), page
+    sitemap = real_site / "sitemap.xml"
+    assert not sitemap.exists() or "127.0.0.1" not in sitemap.read_text(encoding="utf-8")
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert "127.0.0.1" not in str(config.get("site_url") or "")
+
+
+@pytest.mark.slow
+def test_vis_network_is_not_loaded_by_pages_without_a_map(real_site):
+    for name in ("claims/index.html", "cruxes/index.html", "people/index.html"):
+        text = (real_site / name).read_text(encoding="utf-8")
+        assert "vis-network" not in text and 'class="kb-map"' not in text, name
+    assert "vis-network" not in (real_site / "map" / "index.html").read_text(encoding="utf-8").split("<body")[0]
+
+
+def test_missing_source_texts_are_reported_once(tmp_path):
+    root = tmp_path / "site"
+    proc = build_fixture(root, BASE)
+    assert "source texts" not in proc.stderr  # no sources_dir configured: nothing to report
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  - kb:\n", "  - kb:\n      sources_dir: no-such-folder\n"), encoding="utf-8")
+    proc = sitebuild_mkdocs(["build", "--strict", "-f", str(config)], root)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stderr.count("source texts not found") == 1 and "doc1" in proc.stderr
+    page = (root / "out" / "sources" / "doc1" / "index.html").read_text(encoding="utf-8")
+    assert "in the order the document makes them" not in page
