@@ -396,6 +396,59 @@ def _edge_items(s: _Site, items: list[tuple[str, dict]], show_strength: bool) ->
     return "<ul>" + "".join(lis) + "</ul>"
 
 
+def _relations_sections(s: _Site, nid: str) -> list[str]:
+    """Undercuts (on the undercutter's page, and on both ends of the inference it disputes),
+    linked premises and restatements, with every restatement's own quote."""
+    G = s.G
+    out: list[str] = []
+    items: list[str] = []
+    for _, target, d in sorted(G.out_edges(nid, data=True)):
+        if d["relation"] == "undercuts":
+            for via in d.get("via") or ():
+                items.append(f"<li>That {s.node_link(via)} shows {s.node_link(target)}"
+                             + (f" · Note: {h(d['note'])}" if d.get("note") else "") + "</li>")
+    cut_here = []  # inferences into this claim that something disputes
+    for cutter, _, d in sorted(G.in_edges(nid, data=True)):
+        if d["relation"] == "undercuts":
+            for via in d.get("via") or ():
+                cut_here.append(f"<li>{s.node_link(cutter)} disputes that {s.node_link(via)} shows this "
+                                f"(strength {s.strength(cutter)})</li>")
+    cut_from = []  # inferences from this claim that something disputes
+    for _, target, d in sorted(G.out_edges(nid, data=True)):
+        if d["relation"] in ("supports", "attacks"):
+            for cutter, _, cd in sorted(G.in_edges(target, data=True)):
+                if cd["relation"] == "undercuts" and nid in (cd.get("via") or ()):
+                    cut_from.append(f"<li>{s.node_link(cutter)} disputes that this shows {s.node_link(target)} "
+                                    f"(strength {s.strength(cutter)})</li>")
+    linked = []
+    for _, target, d in sorted(G.out_edges(nid, data=True)):
+        others = [p for p in d.get("linked") or () if p != nid]
+        if others:
+            linked.append(f"<li>{h(d['relation'])} {s.node_link(target)} only together with "
+                          + ", ".join(s.node_link(p) for p in others) + "</li>")
+    if items or cut_here or cut_from or linked:
+        out.append(_heading("Inferences disputed and linked", "inferences"))
+        out.append("<p>An undercut grants a claim but disputes what it shows; linked premises argue only together, "
+                   "as strong as the weakest.</p>")
+        for title, lis in (("It disputes", items), ("Disputed inferences to this claim", cut_here),
+                           ("Disputed inferences from this claim", cut_from), ("Linked with other premises", linked)):
+            if lis:
+                out.append(f"<p><strong>{title}</strong> ({len(lis)})</p><ul>{''.join(lis)}</ul>")
+    same = sorted({v for _, v, d in G.out_edges(nid, data=True) if d["relation"] == "restates"}
+                  | {u for u, _, d in G.in_edges(nid, data=True) if d["relation"] == "restates"})
+    if same:
+        lis = []
+        for other in same:
+            onode = s.nodes[other]
+            quote = f" “{h(onode.source.quote)}”" if onode.source.quote else ""
+            lis.append(f"<li>{s.node_link(other)} ({s.person_link(onode.speaker)}, "
+                       f"{s.source_link(onode.source.document)}){quote}</li>")
+        out += [_heading("The same claim, said again", "restatements"),
+                "<p>Restatements carry no extra weight: the analysis counts them as one claim.</p>",
+                f"<ul>{''.join(lis)}</ul>"]
+    return out
+
+
 def _edges_section(s: _Site, groups: list[tuple[str, list[tuple[str, dict]], bool]]) -> str:
     html_parts = []
     for title, items, show_strength in groups:
@@ -495,7 +548,11 @@ def _node_page(s: _Site, nid: str) -> str:
     if style.THESIS_TAG in node.tags:
         summary.append("top-level thesis")
     source = node.source
-    where = f"Asserted by {s.person_link(node.speaker)} in {s.source_link(source.document)}"
+    if node.presenter:
+        where = (f"Held by {s.person_link(node.speaker)}, presented by {s.person_link(node.presenter)} "
+                 f"in {s.source_link(source.document)}")
+    else:
+        where = f"Asserted by {s.person_link(node.speaker)} in {s.source_link(source.document)}"
     if source.section:
         where += ", section " + s.link(source_page(source.document), source.section, s.section_anchor(nid))
     where += "."
@@ -521,6 +578,9 @@ def _node_page(s: _Site, nid: str) -> str:
              "each perspective's own credences (0.5 is undecided).</p>",
              table(["Perspective", "Base score", "Strength", "Verdict"], rows),
              f"<p>Grounded label: {s.label(nid)} ({h(LABEL_TEXT[s.label_text(nid)])}).</p>"]
+    note = semantics.label_note(s.a.strengths[NEUTRAL][nid], s.label_text(nid))
+    if note:
+        rest.append(f'<p class="kb-label-note">{h(note)}</p>')
 
     if node.stances:
         rows = []
@@ -547,6 +607,7 @@ def _node_page(s: _Site, nid: str) -> str:
         rest += [_heading("What argues about it", "what-argues-about-it"),
                  _edges_section(s, [("Supported by", _by_strength(s, supporters), True),
                                     ("Attacked by", _by_strength(s, attackers), True)])]
+    rest += _relations_sections(s, nid)
 
     report = s.a.cruxes.get(nid)
     if report is not None and report.cruxes:
@@ -562,7 +623,9 @@ def _node_page(s: _Site, nid: str) -> str:
     rest += [_heading("Map", "map"),
              f"<p>Everything within {s.o.local_steps} steps of this claim. Click a node to open its page.</p>",
              s.atlas.local_map(nid, s.base, steps=s.o.local_steps, cap=s.o.local_cap), s.footnote()]
-    opening = [f'<p class="kb-summary">{" · ".join(summary)}</p>', _procon(s, supporters, attackers), _trails(s, nid)]
+    undercutters = [(u, d) for u, _, d in incoming if d["relation"] == "undercuts"]
+    opening = [f'<p class="kb-summary">{" · ".join(summary)}</p>', _procon(s, supporters, attackers + undercutters),
+               _trails(s, nid)]
     return "\n".join([f"# {md(node.title)}", "", _block(*opening, search=False),
                       "", _block(*own), "", _block(*rest, search=False), ""])
 
@@ -622,7 +685,8 @@ def _theory_page(s: _Site, nid: str) -> str:
         if replies:
             items = []
             for reply, relation, rdata in replies:
-                verb = "answers it" if relation == "attacks" else "backs it"
+                verb = {"attacks": "answers it", "supports": "backs it", "undercuts": "disputes an inference to it",
+                        "restates": "says it again"}.get(relation, relation)
                 item = (f"{s.node_link(reply)} ({verb}) by {s.person_link(s.nodes[reply].speaker)} · "
                         f"strength {s.strength(reply)} {s.label(reply)}")
                 if rdata.get("note"):
