@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from filelock import FileLock, Timeout
+from filelock import Timeout
 from pydantic import ValidationError
 
 from kb import aifread, authoring, canonical, store, validate
-from kb.authoring import LOCK_FILE, LOCK_TIMEOUT, slugify, unique_id as unique
+from kb.authoring import LOCK_TIMEOUT, slugify, unique_id as unique
 from kb.errors import KBError, UnknownId
 from kb.models import KINDS, MAX_ID_LEN, Node, Person, Source, is_valid_id
 from kb.report import Problem
@@ -71,13 +72,15 @@ def read_file(path: Path) -> object:
     """The JSON of an AIF file, or a KBError that says why it cannot be read."""
     display = display_path(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise KBError(f"{display}: file is over {MAX_FILE_BYTES >> 20} MiB; nothing was written")
-        raw = path.read_bytes()
+        raw = store.read_regular(path, MAX_FILE_BYTES)
+    except store.Refused as exc:
+        raise KBError(f"{display}: {exc}; nothing was written") from None
     except OSError as exc:
         raise KBError(f"{display}: cannot read file: {exc.strerror or exc}") from None
     try:
         return json.loads(raw.decode("utf-8-sig"))
+    except RecursionError:
+        raise KBError(f"{display}: nested too deeply to be an AIF map; nothing was written") from None
     except UnicodeDecodeError:
         raise KBError(f"{display}: not UTF-8 text, so not an AIF JSON file; nothing was written") from None
     except json.JSONDecodeError as exc:
@@ -271,7 +274,7 @@ def _stances(raw, by_old_id: dict[str, str], people: dict, known_source, notes: 
 
 
 def _registry_change(path: Path, root: Path, entries: list[dict], schema: str) -> Change:
-    before = path.read_text(encoding="utf-8") if path.exists() else None
+    before = authoring._read(path, root) if os.path.lexists(path) else None
     if before is None:
         head = canonical.schema_comment(path, canonical.find_schema_dir(root), schema)
         after = canonical.registry_text(entries, head)
@@ -307,7 +310,8 @@ def _finish(state: _Plan, nodes: dict[str, Node], renamed: dict[str, str], creat
         changes.append(Change(path, None, text))
         after.nodes[node_id], after.paths[node_id] = node, path
         documents[display_path(path)] = text
-    problems = validate.problems_for(after, documents=documents)
+    too_large = [p for c in changes for p in store.size_problems(c.after, display_path(c.path))]
+    problems = too_large + validate.problems_for(after, documents=documents)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise KBError(f"{state.display}: importing would add {len(errors)} error{'s' * (len(errors) != 1)} "
@@ -328,33 +332,53 @@ def _write(root: Path, changes: list[Change], command: str) -> None:
     journal = {"version": 1, "command": command,
                "changes": [{"path": c.path.relative_to(root).as_posix(), "before": _sha(c.before), "after": c.after}
                            for c in changes]}
-    store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
+    store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n", root)
     for change in changes:
         if change.before is None:
-            store.create_exclusive(change.path, change.after)
+            store.create_exclusive(change.path, change.after, root)
         else:
-            store.write_atomic(change.path, change.after)
-    store.remove_durable(root / store.PENDING_FILE)
+            store.write_atomic(change.path, change.after, root)
+    store.remove_durable(root / store.PENDING_FILE, root)
+
+
+# A map's JSON comes from anywhere; a shape the reader did not foresee must be
+# refused as a bad map, never end in a traceback.
+_SHAPE_ERRORS = (TypeError, KeyError, AttributeError, ValueError, IndexError, RecursionError)
+
+
+def _parsed(data, display: str) -> aifread.AifMap:
+    try:
+        return aifread.parse(data, display)
+    except _SHAPE_ERRORS as exc:
+        raise KBError(f"{display}: not a valid AIF map ({type(exc).__name__}: {exc}); nothing was written") from None
+
+
+def _planned(root: Path, data: aifread.AifMap, options: dict) -> ImportResult:
+    try:
+        return plan(root, data, **options)
+    except _SHAPE_ERRORS as exc:
+        raise KBError(f"{options['display']}: cannot import this map ({type(exc).__name__}: {exc}); "
+                      "nothing was written") from None
 
 
 def import_aif(root: Path, file: Path, *, source: str | None = None, prefix: str | None = None,
                speaker: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> ImportResult:
     """Import an AIF JSON file into the knowledge base at root (created if missing), or explain why not."""
     root, file = Path(root), Path(file)
-    data = aifread.parse(read_file(file), display_path(file))  # a bad file is refused before anything is touched
+    data = _parsed(read_file(file), display_path(file))  # a bad file is refused before anything is touched
     options = dict(display=display_path(file), stem=file.stem, source=source, prefix=prefix, speaker=speaker)
     if dry_run:
-        result = plan(root, data, **options)
+        result = _planned(root, data, options)
         result.dry_run = True
         return result
     root.mkdir(parents=True, exist_ok=True)
     authoring.recover(root, timeout)  # finish an interrupted change before planning over it
-    lock = FileLock(str(root / LOCK_FILE), timeout=timeout)
+    lock = store.lock(root, timeout)
     try:
         with lock:
-            result = plan(root, data, **options)
+            result = _planned(root, data, options)
             for change in result.changes:
-                current = change.path.read_text(encoding="utf-8") if change.path.exists() else None
+                current = authoring._read(change.path, root)
                 if current != change.before:
                     raise KBError(f"{display_path(change.path)} changed while kb was working; nothing was written")
             _write(root, result.changes, f"kb import aif {file.name}")

@@ -229,6 +229,20 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES, root: Path | None = None)
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
+# Source documents are whole transcripts and posts, far larger than a node file.
+MAX_SOURCE_BYTES = 32 << 20
+
+
+def read_source_text(sources_dir: Path, name: str) -> str:
+    """The text of a source document named in sources.yaml, read only from inside sources_dir.
+
+    The name comes from the repository: an absolute path, ``..`` or a link
+    leading out (``file: /dev/zero``) is refused like any file outside the
+    knowledge base. Raises :class:`Refused`, OSError or UnicodeDecodeError.
+    """
+    return read_text(Path(sources_dir) / name, MAX_SOURCE_BYTES, Path(sources_dir))
+
+
 def parse_yaml(path: Path, display: str, root: Path | None = None) -> tuple[Any, list[Problem]]:
     """Read one YAML file, returning its data or the problems that stop it loading."""
     try:
@@ -246,15 +260,23 @@ def parse_yaml(path: Path, display: str, root: Path | None = None) -> tuple[Any,
     return parse_text(text, display)
 
 
+def size_problems(text: str, display: str) -> list[Problem]:
+    """A ``too-large`` problem for a text over the limit, so writers refuse what loading would refuse."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        return [Problem(display, 1, 1, "too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)")]
+    return []
+
+
 def parse_text(text: str, display: str) -> tuple[Any, list[Problem]]:
     """Parse YAML held in memory, so an edit can be checked before it is written.
 
     The size limit is checked here too, so that a change is refused before it
     writes a file that loading would then refuse.
     """
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_FILE_BYTES:
-        return None, [Problem(display, 1, 1, "too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)")]
+    too_large = size_problems(text, display)
+    if too_large:
+        return None, too_large
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return None, [Problem(display, 1, 1, "empty", "file is empty")]
     loader = _Loader(text)
