@@ -28,7 +28,7 @@ from filelock import Timeout
 from pydantic import ValidationError
 
 from kb import aifread, authoring, canonical, store, validate
-from kb.authoring import LOCK_TIMEOUT, slugify, unique_id as unique
+from kb.authoring import LOCK_FILE, LOCK_TIMEOUT, slugify, unique_id as unique  # noqa: F401 (LOCK_FILE: for callers)
 from kb.errors import KBError, UnknownId
 from kb.models import KINDS, MAX_ID_LEN, Node, Person, Source, is_valid_id
 from kb.report import Problem
