@@ -672,7 +672,8 @@ def write_atomic(path: Path, text: str, root: Path | None = None) -> None:
     except OSError as exc:
         raise Refused("io", f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
     try:
-        os.fchmod(fd, mode)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
             handle.write(text)
             handle.flush()
@@ -723,7 +724,8 @@ def create_exclusive(path: Path, text: str, root: Path | None = None) -> None:
             return
         fd, tmp = _temp_file(path.parent, path.name)
         try:
-            os.fchmod(fd, 0o666 & ~_umask())
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
