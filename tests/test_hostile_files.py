@@ -278,3 +278,15 @@ def test_loading_accepts_the_knowledge_base_through_a_linked_root(world):
     result = kb(world, "--kb", "alias", "check")
     assert result.returncode == 0, result.stdout
     assert Path(world / "alias").is_symlink()
+
+
+def test_kb_schema_does_not_write_through_a_committed_link(world):
+    (world / "schema").mkdir()
+    os.symlink(world / "outside" / "config", world / "schema" / "node.schema.json")
+    os.mkfifo(world / "schema" / "people.schema.json")
+    before = disk(world)
+    check = kb(world, "schema", "--check", timeout=30)
+    assert check.returncode == 1 and "node.schema.json: out of date" in check.stdout
+    refused(kb(world, "schema", timeout=30), "node.schema.json")
+    after = disk(world)
+    assert {k: v for k, v in after.items() if k in before} == before
