@@ -168,24 +168,35 @@ def check_inside(root: Path, path: Path, *, follow: bool = True) -> None:
                       "(through a symbolic link); kb does not read or write there")
 
 
-def read_regular(path: Path, limit: int = MAX_FILE_BYTES, root: Path | None = None) -> bytes:
+def read_regular(path: Path, limit: int = MAX_FILE_BYTES, root: Path | None = None, walked: bool = False) -> bytes:
     """The bytes of a regular file no larger than limit, or :class:`Refused` / OSError saying why not.
 
     The checks are made on the open file, not on its name: a link to
     ``/dev/zero`` reports a size of 0 and a FIFO would block the read forever.
     With root, the file must lie inside it once links are resolved, judged by
     the file actually opened where the platform can say which that is.
+
+    ``walked`` says the file was found by :func:`scan`, which never follows a
+    folder link: then only the file itself can lead out, and when it is not a
+    link it is opened with O_NOFOLLOW (so it cannot become one in between)
+    instead of resolving its whole path, which loading thousands of files
+    would pay for.
     """
     path = Path(path)
-    if root is not None:
-        check_inside(root, path)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    confirm = root is not None
+    if root is not None:
+        if walked and getattr(os, "O_NOFOLLOW", 0) and not os.path.islink(path):
+            flags |= os.O_NOFOLLOW
+            confirm = False
+        else:
+            check_inside(root, path)
     fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise Refused("not-a-file", f"{display_path(path)} is not a regular file ({_file_kind(info.st_mode)})")
-        if root is not None and os.path.isdir("/proc/self/fd"):
+        if confirm and os.path.isdir("/proc/self/fd"):
             try:
                 opened = os.readlink(f"/proc/self/fd/{fd}")
             except OSError:
@@ -243,10 +254,10 @@ def read_source_text(sources_dir: Path, name: str) -> str:
     return read_text(Path(sources_dir) / name, MAX_SOURCE_BYTES, Path(sources_dir))
 
 
-def parse_yaml(path: Path, display: str, root: Path | None = None) -> tuple[Any, list[Problem]]:
+def parse_yaml(path: Path, display: str, root: Path | None = None, walked: bool = False) -> tuple[Any, list[Problem]]:
     """Read one YAML file, returning its data or the problems that stop it loading."""
     try:
-        raw = read_regular(path, MAX_FILE_BYTES, root)
+        raw = read_regular(path, MAX_FILE_BYTES, root, walked)
     except Refused as exc:
         return None, [Problem(display, 1, 1, exc.code, str(exc))]
     except OSError as exc:
@@ -443,7 +454,7 @@ PARALLEL_MIN_FILES = 2000
 
 
 def _parse_item(item: tuple[Path, str, Path]) -> tuple[Any, list[Problem]]:
-    return parse_yaml(*item)
+    return parse_yaml(*item, walked=True)
 
 
 def _parse_all(items: list[tuple[Path, str, Path]], parallel: bool) -> list[tuple[Any, list[Problem]]]:
