@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from filelock import FileLock, Timeout
+from filelock import FileLock
 from pydantic import ValidationError
 
 from kb import canonical, roundtrip, store, validate
@@ -44,7 +44,7 @@ from kb.report import Problem
 from kb.store import KnowledgeBase, display_path
 from kb.suggest import closest
 
-LOCK_FILE = ".kb.lock"
+LOCK_FILE = store.LOCK_FILE
 LOCK_TIMEOUT = 30.0
 RELATIONS = ("supports", "attacks")
 
@@ -151,13 +151,19 @@ class _State:
 
 
 def _lock(root: Path, timeout: float) -> FileLock:
-    lock = FileLock(str(root / LOCK_FILE), timeout=timeout)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise KBError(f"another kb command is editing {display_path(root)} (waited {timeout:g} s for "
-                      f"{display_path(root / LOCK_FILE)}); try again") from None
-    return lock
+    return store.lock(root, timeout)
+
+
+def _writable_kb(root: Path) -> None:
+    """Refuse, before locking or cleaning anything, a folder that is not a knowledge base."""
+    if not store.looks_like_kb(root):
+        raise KBError(f"{display_path(root)} is not a knowledge base (no {store.PEOPLE_FILE} or "
+                      f"{store.SOURCES_FILE}); check --kb")
+
+
+def _clean_stale(root: Path) -> None:
+    for stale in store.stale_temp_files(root):
+        stale.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -170,12 +176,13 @@ def _session(root: Path, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -
     root = Path(root)
     if not root.is_dir():
         raise KBError(f"knowledge-base folder {display_path(root)} not found")
+    if not dry_run:
+        _writable_kb(root)
     lock = None if dry_run else _lock(root, timeout)
     try:
         recovered = None
         if lock is not None:
-            for stale in store.stale_temp_files(root):
-                stale.unlink(missing_ok=True)
+            _clean_stale(root)
             recovered = _finish_pending(root)
         kb, problems = store.load(root)
         files = {}
@@ -285,22 +292,30 @@ def _sha(text: str | None) -> str | None:
     return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, root: Path) -> str | None:
+    """A file's current text, to compare with what a change was computed from; None when it is gone.
+
+    Read as loading reads it (inside the knowledge base, a plain file, at most
+    the size limit), so a change never reads a device or a file outside it.
+    """
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        text = store.read_regular(path, store.MAX_FILE_BYTES, root).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise KBError(f"cannot read {display_path(path)}: {exc.strerror or exc}") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _write(root: Path, changes: list[FileChange], command: str) -> None:
     for change in changes:
         # The lock keeps kb commands out, not an editor: refuse rather than
         # overwrite a file someone saved since it was read.
-        if _read(change.path) != change.before:
+        if _read(change.path, root) != change.before:
             raise KBError(f"{display_path(change.path)} changed while kb was working on it; nothing was written; "
                           "try again")
     if len(changes) == 1:
-        _apply(changes[0])
+        _apply(changes[0], root)
         return
     journal = {
         "version": 1,
@@ -308,54 +323,55 @@ def _write(root: Path, changes: list[FileChange], command: str) -> None:
         "changes": [{"path": c.path.relative_to(root).as_posix(), "before": _sha(c.before), "after": c.after}
                     for c in changes],
     }
-    store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
+    store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n", root)
     for change in changes:
-        _apply(change)
-    store.remove_durable(root / store.PENDING_FILE)
+        _apply(change, root)
+    store.remove_durable(root / store.PENDING_FILE, root)
 
 
-def _apply(change: FileChange) -> None:
+def _apply(change: FileChange, root: Path) -> None:
     if change.after is None:
-        store.remove_durable(change.path)
+        store.remove_durable(change.path, root)
     elif change.before is None:
         try:
-            store.create_exclusive(change.path, change.after)
+            store.create_exclusive(change.path, change.after, root)
         except FileExistsError:
             raise KBError(f"{display_path(change.path)} appeared while kb was working; nothing was written") from None
     else:
-        store.write_atomic(change.path, change.after)
+        store.write_atomic(change.path, change.after, root)
 
 
 def _finish_pending(root: Path) -> str | None:
-    """Finish a multi-file change that was interrupted; the command it came from, or None."""
+    """Finish a multi-file change that was interrupted; the command it came from, or None.
+
+    The journal is read from the repository, so it is checked whole before
+    anything is done (:func:`kb.store.read_journal`): a journal naming a file
+    outside the knowledge base, or one kb never writes, is refused untouched.
+    """
     journal_path = root / store.PENDING_FILE
-    if not journal_path.exists():
+    if not os.path.lexists(journal_path):
         return None
     try:
-        journal = json.loads(journal_path.read_text(encoding="utf-8"))
-        entries = [(Path(c["path"]), c["before"], c["after"]) for c in journal["changes"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise KBError(f"{display_path(journal_path)} cannot be read ({exc}); finish the change by hand "
-                      "and delete it") from None
+        command, entries = store.read_journal(root)
+    except store.Refused as exc:
+        raise KBError(f"{exc}; kb will not act on it: if no change was interrupted, delete "
+                      f"{display_path(journal_path)}, else finish the change by hand and then delete it") from None
     todo = []
-    for relative, before, after in entries:
-        if relative.is_absolute() or ".." in relative.parts:
-            raise KBError(f"{display_path(journal_path)} names a path outside the knowledge base")
-        path = root / relative
-        current = _sha(_read(path))
-        if current == _sha(after):
+    for entry in entries:
+        current = _sha(_read(entry.path, root))
+        if current == _sha(entry.after):
             continue
-        if current != before:
-            raise KBError(f"cannot finish the interrupted `{journal.get('command')}`: {display_path(path)} was "
+        if current != entry.before:
+            raise KBError(f"cannot finish the interrupted `{command}`: {display_path(entry.path)} was "
                           f"edited since; finish the change by hand, then delete {display_path(journal_path)}")
-        todo.append(FileChange(path, _read(path), after))
+        todo.append(FileChange(entry.path, None, entry.after))
     for change in todo:
         if change.after is None:
-            store.remove_durable(change.path)
+            store.remove_durable(change.path, root)
         else:
-            store.write_atomic(change.path, change.after)
-    store.remove_durable(journal_path)
-    return str(journal.get("command"))
+            store.write_atomic(change.path, change.after, root)
+    store.remove_durable(journal_path, root)
+    return command
 
 
 def recover(root: Path, timeout: float = LOCK_TIMEOUT) -> str | None:
@@ -369,18 +385,20 @@ def recover(root: Path, timeout: float = LOCK_TIMEOUT) -> str | None:
 
 def _edit(state: _State, node_id: str, change) -> FileChange:
     path = state.kb.paths[node_id]
-    before = path.read_text(encoding="utf-8")
+    before = _read(path, state.root)
+    if before is None:
+        raise KBError(f"{display_path(path)} disappeared while kb was working; nothing was written")
     return FileChange(path, before, roundtrip.edit(before, change))
 
 
 def _folder(state: _State, folder: str | None, document: str) -> Path:
     if folder is None:
         # By convention each source document has a folder of its own.
-        return state.root / document if (state.root / document).is_dir() else state.root
-    parts = Path(folder).parts
-    if Path(folder).is_absolute() or ".." in parts:
-        raise KBError(f"folder '{folder}' is refused: give a folder inside the knowledge base, relative to it")
-    return state.root.joinpath(*parts)
+        default = state.root / document
+        if default.is_dir() and not default.is_symlink():
+            return default
+        return state.root
+    return store.node_folder(state.root, folder)
 
 
 def add(root: Path, kind: str, title: str, text: str, speaker: str, document: str, quote: str | None = None,
@@ -571,7 +589,7 @@ def remove(root: Path, node_id: str, cascade: bool = False, dry_run: bool = Fals
                           "or use --cascade to remove them with it")
         changes = [_edit(state, other, _retarget(node_id, None)) for other in dict.fromkeys(o for o, _ in pointing)]
         path = state.files[node_id]
-        changes.append(FileChange(path, path.read_text(encoding="utf-8", errors="replace"), None))
+        changes.append(FileChange(path, _read(path, state.root), None))
         summary = f"removed '{node_id}' ({display_path(path)})"
         if pointing:
             summary += f" and {len(pointing)} edge{'s' * (len(pointing) != 1)} to it"
@@ -587,7 +605,7 @@ def rename(root: Path, old_id: str, new_id: str, dry_run: bool = False, timeout:
             raise KBError(f"id '{new_id}' is already used by {display_path(state.files[new_id])}")
         old_path = state.kb.paths[old_id]
         new_path = old_path.with_name(f"{new_id}.yaml")
-        original = old_path.read_text(encoding="utf-8")
+        original = _read(old_path, state.root)
         text = original
         if state.kb.nodes[old_id].id is not None:
             text = roundtrip.edit(original, lambda data: data.__setitem__("id", new_id))
@@ -620,9 +638,12 @@ def fmt(root: Path, paths: Sequence[Path] | None = None, check: bool = False,
     if not root.is_dir():
         raise KBError(f"knowledge-base folder {display_path(root)} not found")
     schema_dir = canonical.find_schema_dir(root)
+    if not check:
+        _writable_kb(root)
     lock = None if check else _lock(root, timeout)
     try:
         if lock is not None:
+            _clean_stale(root)
             # Reformatting a file an interrupted change still has to rewrite
             # would make that change impossible to finish.
             _finish_pending(root)
@@ -636,7 +657,7 @@ def fmt(root: Path, paths: Sequence[Path] | None = None, check: bool = False,
             if not is_valid_id(path.stem):
                 problems.append(Problem(display, 1, 1, "bad-id", f"file name '{path.name}' is not a valid id"))
                 continue
-            original, errs = _read_for_format(path, display)
+            original, errs = _read_for_format(path, display, root)
             node = None
             if not errs:
                 node, errs = store.parse_node(original, display)
@@ -651,22 +672,22 @@ def fmt(root: Path, paths: Sequence[Path] | None = None, check: bool = False,
             if text != original:
                 changed.append(path)
                 if not check:
-                    store.write_atomic(path, text)
+                    store.write_atomic(path, text, root)
         return FormatResult(changed, problems)
     finally:
         if lock is not None:
             lock.release()
 
 
-def _read_for_format(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+def _read_for_format(path: Path, display: str, root: Path) -> tuple[str | None, list[Problem]]:
+    # Line endings are compared as read: a CRLF file is in the canonical layout
+    # when its lines are, and a rewrite keeps it CRLF (see kb.store.write_atomic).
     try:
-        raw = path.read_bytes()
+        return store.read_text(path, store.MAX_FILE_BYTES, root), []
+    except store.Refused as exc:
+        return None, [Problem(display, 1, 1, exc.code, str(exc))]
     except OSError as exc:
         return None, [Problem(display, 1, 1, "io", f"cannot read file: {exc.strerror or exc}")]
-    if len(raw) > store.MAX_FILE_BYTES:
-        return None, [Problem(display, 1, 1, "too-large", "file is over 1 MiB")]
-    try:
-        return raw.decode("utf-8"), []
     except UnicodeDecodeError:
         return None, [Problem(display, 1, 1, "encoding", "file is not valid UTF-8")]
 
@@ -680,7 +701,8 @@ def node_ids(root: Path) -> list[str]:
 
 
 def _registry(root: Path, name: str, label: str) -> dict[str, str]:
-    data, errs = store.parse_yaml(Path(root) / name, name) if (Path(root) / name).exists() else (None, [])
+    path = Path(root) / name
+    data, errs = store.parse_yaml(path, name, Path(root)) if os.path.lexists(path) else (None, [])
     if errs or not isinstance(data, list):
         return {}
     return {str(e["id"]): str(e.get(label) or "") for e in data if isinstance(e, dict) and e.get("id")}

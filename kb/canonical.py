@@ -314,7 +314,13 @@ def extract_comments(text: str) -> Comments:
 
     def walk(node: yaml.Node, path: Path_) -> None:
         if isinstance(node, yaml.ScalarNode):
-            if node.style:
+            if node.style in ("|", ">"):
+                # A block scalar's header line (``>-  # note``) can end in a
+                # comment; its text starts on the next line.
+                newline = text.find("\n", node.start_mark.index)
+                start = node.end_mark.index if newline == -1 else min(newline + 1, node.end_mark.index)
+                spans.append((start, node.end_mark.index))
+            elif node.style:
                 spans.append((node.start_mark.index, node.end_mark.index))
         elif isinstance(node, yaml.MappingNode):
             for key, value in node.value:

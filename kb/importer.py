@@ -26,14 +26,15 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from filelock import FileLock, Timeout
+from filelock import Timeout
 from pydantic import ValidationError
 
 from kb import aifread, authoring, canonical, store, validate
-from kb.authoring import LOCK_FILE, LOCK_TIMEOUT, slugify, unique_id as unique
+from kb.authoring import LOCK_FILE, LOCK_TIMEOUT, slugify, unique_id as unique  # noqa: F401 (LOCK_FILE: for callers)
 from kb.errors import KBError, UnknownId
 from kb.models import KINDS, MAX_ID_LEN, Node, Person, Source, is_valid_id
 from kb.report import Problem
@@ -78,9 +79,9 @@ def read_file(path: Path) -> tuple[object, aifread.Locator]:
     """The JSON of an AIF file and a locator for its text, or a KBError that says why it cannot be read."""
     display = display_path(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise KBError(f"{display}: file is over {MAX_FILE_BYTES >> 20} MiB; nothing was written")
-        raw = path.read_bytes()
+        raw = store.read_regular(path, MAX_FILE_BYTES)
+    except store.Refused as exc:
+        raise KBError(f"{display}: {exc}; nothing was written") from None
     except OSError as exc:
         raise KBError(f"{display}: cannot read file: {exc.strerror or exc}") from None
     try:
@@ -349,7 +350,7 @@ def _stances(raw, by_old_id: dict[str, str], people: dict, known_source, notes: 
 
 
 def _registry_change(path: Path, root: Path, entries: list[dict], schema: str) -> Change:
-    before = path.read_text(encoding="utf-8") if path.exists() else None
+    before = authoring._read(path, root) if os.path.lexists(path) else None
     if before is None:
         head = canonical.schema_comment(path, canonical.find_schema_dir(root), schema)
         after = canonical.registry_text(entries, head)
@@ -386,7 +387,8 @@ def _finish(state: _Plan, nodes: dict[str, Node], renamed: dict[str, str], creat
         changes.append(Change(path, None, text))
         after.nodes[node_id], after.paths[node_id] = node, path
         documents[display_path(path)] = text
-    problems = validate.problems_for(after, documents=documents)
+    too_large = [p for c in changes for p in store.size_problems(c.after, display_path(c.path))]
+    problems = too_large + validate.problems_for(after, documents=documents)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise KBError(f"{state.display}: importing would add {len(errors)} error{'s' * (len(errors) != 1)} "
@@ -407,18 +409,38 @@ def _write(root: Path, changes: list[Change], command: str) -> None:
     journal = {"version": 1, "command": command,
                "changes": [{"path": c.path.relative_to(root).as_posix(), "before": _sha(c.before), "after": c.after}
                            for c in changes]}
-    store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
+    store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n", root)
     for change in changes:
         if change.before is not None:
-            store.write_atomic(change.path, change.after)
+            store.write_atomic(change.path, change.after, root)
     # New files are independent, and each waits for the disk (fsync): written side by side, their waits
     # overlap, which makes a map of thousands of claims many times faster to import.
     new = [c for c in changes if c.before is None]
     for folder in sorted({c.path.parent for c in new}):
         folder.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        list(pool.map(lambda c: store.create_exclusive(c.path, c.after), new))
-    store.remove_durable(root / store.PENDING_FILE)
+        list(pool.map(lambda c: store.create_exclusive(c.path, c.after, root), new))
+    store.remove_durable(root / store.PENDING_FILE, root)
+
+
+# A map's JSON comes from anywhere; a shape the reader did not foresee must be
+# refused as a bad map, never end in a traceback.
+_SHAPE_ERRORS = (TypeError, KeyError, AttributeError, ValueError, IndexError, RecursionError)
+
+
+def _parsed(data, display: str, **options) -> aifread.AifMap:
+    try:
+        return aifread.parse(data, display, **options)
+    except _SHAPE_ERRORS as exc:
+        raise KBError(f"{display}: not a valid AIF map ({type(exc).__name__}: {exc}); nothing was written") from None
+
+
+def _planned(root: Path, data: aifread.AifMap, options: dict) -> ImportResult:
+    try:
+        return plan(root, data, **options)
+    except _SHAPE_ERRORS as exc:
+        raise KBError(f"{options['display']}: cannot import this map ({type(exc).__name__}: {exc}); "
+                      "nothing was written") from None
 
 
 def import_aif(root: Path, file: Path, *, source: str | None = None, prefix: str | None = None,
@@ -431,7 +453,7 @@ def import_aif(root: Path, file: Path, *, source: str | None = None, prefix: str
     """
     root, file = Path(root), Path(file)
     raw, where = read_file(file)
-    data = aifread.parse(raw, display_path(file), strict=strict, where=where)  # refused before anything is touched
+    data = _parsed(raw, display_path(file), strict=strict, where=where)  # refused before anything is touched
     return _import(root, file, data, where, source=source, prefix=prefix, speaker=speaker, dry_run=dry_run,
                    timeout=timeout, command="aif")
 
@@ -454,19 +476,19 @@ def _import(root: Path, file: Path, data: aifread.AifMap, where: aifread.Locator
     options = dict(display=display_path(file), stem=file.stem, source=source, prefix=prefix, speaker=speaker,
                    where=where)
     if dry_run:
-        result = plan(root, data, **options)
+        result = _planned(root, data, options)
         result.dry_run = True
         return result
     created = _missing_dirs(root)
     root.mkdir(parents=True, exist_ok=True)
     try:
         authoring.recover(root, timeout)  # finish an interrupted change before planning over it
-        lock = FileLock(str(root / LOCK_FILE), timeout=timeout)
+        lock = store.lock(root, timeout)
         try:
             with lock:
-                result = plan(root, data, **options)
+                result = _planned(root, data, options)
                 for change in result.changes:
-                    current = change.path.read_text(encoding="utf-8") if change.path.exists() else None
+                    current = authoring._read(change.path, root)
                     if current != change.before:
                         raise KBError(f"{display_path(change.path)} changed while kb was working; nothing was written")
                 _write(root, result.changes, f"kb import {command} {file.name}")

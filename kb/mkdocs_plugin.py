@@ -160,8 +160,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             return pages.DEFAULT_INTRO
         path = Path(config.docs_dir) / self.config.intro
         try:
-            return path.read_text(encoding="utf-8")
-        except OSError as exc:
+            return store.read_text(path, store.MAX_FILE_BYTES, Path(config.docs_dir))
+        except (OSError, UnicodeDecodeError, KBError) as exc:
             raise PluginError(f"kb: cannot read the home page's introduction {path}: {exc}") from None
 
     def _source_texts(self, kb: store.KnowledgeBase, config: MkDocsConfig) -> dict[str, str]:
@@ -181,8 +181,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         for sid, source in sorted(kb.sources.items()):
             if source.file:
                 try:
-                    texts[sid] = (folder / source.file).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
+                    texts[sid] = store.read_source_text(folder, source.file)
+                except (OSError, UnicodeDecodeError, KBError):
                     missing.append(sid)
         if missing:
             log.info("kb: warning: source texts not found in %s for %s: their claims are listed in file order, "

@@ -9,6 +9,8 @@ Nothing here does I/O.
 
 from __future__ import annotations
 
+import time
+
 import unicodedata
 from collections import Counter
 from itertools import islice
@@ -24,6 +26,8 @@ from kb.suggest import closest
 # How much a query word counts in each field when ranking search hits.
 SEARCH_WEIGHTS = {"id": 3.0, "title": 3.0, "speaker": 2.0, "quote": 1.5, "text": 1.0}
 MAX_PATH_LENGTH = 12
+# Seconds `kb path` searches before it reports what it found and says it stopped.
+PATH_SECONDS = 5.0
 
 
 def _summary(G: nx.DiGraph, node_id: str) -> dict:
@@ -201,17 +205,23 @@ def list_nodes(G: nx.DiGraph, *, kind: str | None = None, speaker: str | None = 
     return out
 
 
-def paths(G: nx.DiGraph, start: str, end: str, limit: int = 10, max_length: int = MAX_PATH_LENGTH) -> dict:
+def paths(G: nx.DiGraph, start: str, end: str, limit: int = 10, max_length: int = MAX_PATH_LENGTH,
+          budget: float = PATH_SECONDS) -> dict:
     """The argument chains from ``start`` to ``end``, shortest first, with the sign of each.
 
     A chain's sign is the product of its edges' signs: it is ``pro`` when it has
     an even number of attacks (the enemy of an enemy argues for the end), ``con``
     otherwise. Chains longer than ``max_length`` edges are not followed;
     ``truncated`` says whether more chains exist than are listed.
+
+    A layered map has exponentially many chains of one length, so the search
+    stops at ``limit`` chains (ties in length are broken by the canonical order
+    of the graph, not by collecting every tie) and after ``budget`` seconds;
+    ``stopped`` says which bound ended it: ``limit``, ``length``, ``time`` or None.
     """
     require_node(G, start)
     require_node(G, end)
-    result = {"from": start, "to": end, "paths": [], "truncated": False}
+    result = {"from": start, "to": end, "paths": [], "truncated": False, "stopped": None}
     if start == end:
         return result
     between = (nx.descendants(G, start) | {start}) & (nx.ancestors(G, end) | {end})
@@ -222,18 +232,19 @@ def paths(G: nx.DiGraph, start: str, end: str, limit: int = 10, max_length: int 
     H.add_nodes_from(sorted(between))
     H.add_edges_from(sorted((u, v) for u, v in G.subgraph(between).edges))
     found = []
+    deadline = time.monotonic() + budget
     for nodes in nx.shortest_simple_paths(H, start, end):
         if len(nodes) - 1 > max_length:
-            result["truncated"] = True
+            result["truncated"], result["stopped"] = True, "length"
             break
-        if len(found) >= limit and len(nodes) > len(found[limit - 1]):
-            result["truncated"] = True
+        if len(found) >= limit:
+            result["truncated"], result["stopped"] = True, "limit"
             break
         found.append(nodes)
+        if time.monotonic() > deadline:
+            result["truncated"], result["stopped"] = True, "time"
+            break
     found.sort(key=lambda p: (len(p), p))
-    if len(found) > limit:
-        result["truncated"] = True
-        found = found[:limit]
     for nodes in found:
         steps = []
         attacks = 0

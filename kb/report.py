@@ -7,11 +7,28 @@ jump straight to it; the same records feed the text and JSON outputs.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
+
+# Characters that steer a terminal rather than show: C0 controls but tab and
+# newline (ESC starts every escape sequence, CR overwrites a line), DEL, C1
+# controls (a single-byte CSI or OSC), and the bidirectional overrides that make
+# text display in another order than it reads.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, newlines: bool = True) -> str:
+    """Text from the knowledge base made safe to print: every control character shown as an escape.
+
+    A title or a key holding ``\\x1b[2J`` would otherwise clear the screen
+    (hiding earlier errors), and an OSC sequence retitle the terminal.
+    """
+    out = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    return out if newlines else out.replace("\n", "\\n")
 
 
 @dataclass(frozen=True, order=True)
@@ -30,7 +47,8 @@ class Problem:
         return Problem(self.path, self.line, self.col, self.code, self.message, "error", self.loc)
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+        # One line, fit for a terminal, whatever the file's name or the key it quotes holds.
+        return printable(f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}", False)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -37,7 +37,11 @@ def drift(directory: Path) -> list[str]:
     stale = []
     for name, text in generate().items():
         path = Path(directory) / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
+        try:
+            current = store.read_text(path, store.MAX_FILE_BYTES, Path(directory))
+        except (OSError, UnicodeDecodeError, store.Refused):
+            current = None  # missing, or not a plain file inside the folder: rewriting it says why
+        if current != text:
             stale.append(name)
     return stale
 
@@ -47,5 +51,5 @@ def write(directory: Path) -> list[str]:
     changed = drift(directory)
     for name, text in generate().items():
         if name in changed:
-            store.write_atomic(Path(directory) / name, text)
+            store.write_atomic(Path(directory) / name, text, Path(directory))
     return changed

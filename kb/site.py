@@ -211,23 +211,88 @@ def load_checked(root: Path) -> KnowledgeBase:
     return kb
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml as MkDocs does, without running anything it names.
+
+    MkDocs's own loader accepts Python tags (Material documents
+    ``!!python/name:material.extensions.emoji.twemoji`` for its emoji
+    settings), ``!ENV`` and ``!relative``; importing what they name is MkDocs's
+    business at build time, not kb's. Here every such tag is read as the plain
+    value written after it, so a config that builds is a config kb reads.
+    """
+
+
+def _plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node):
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _plain)
+_ConfigLoader.add_multi_constructor("!", _plain)
+
+
+def _setting_error(config_file: Path, what: str) -> KBError:
+    return KBError(f"{config_file}: the kb plugin's {what}")
+
+
 def plugin_settings(config_file: Path) -> dict:
     """The kb plugin's options in an MkDocs config, with the config's docs_dir; empty when there are none.
 
     ``kb site`` reads them so that the pages it writes are the ones the site
-    publishes.
+    publishes. Every setting is checked for the shape the plugin expects, so
+    an odd one is an error that names it.
     """
     config_file = Path(config_file)
     if not config_file.is_file():
         return {}
     try:
-        config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        config = yaml.load(store.read_text(config_file), Loader=_ConfigLoader) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KBError, RecursionError) as exc:
         raise KBError(f"cannot read {config_file}: {exc}") from None
-    for plugin in config.get("plugins") or []:
+    if not isinstance(config, dict):
+        raise KBError(f"{config_file}: not an MkDocs config (expected a mapping of settings)")
+    plugins = config.get("plugins") or []
+    if isinstance(plugins, dict):  # MkDocs also takes plugins as a mapping of name -> settings
+        plugins = [{name: value} for name, value in plugins.items()]
+    if not isinstance(plugins, list):
+        raise KBError(f"{config_file}: 'plugins' must be a list")
+    for plugin in plugins:
         if isinstance(plugin, dict) and "kb" in plugin:
-            return {**(plugin["kb"] or {}), "docs_dir": config.get("docs_dir", "docs")}
+            settings = plugin["kb"] or {}
+            if not isinstance(settings, dict):
+                raise _setting_error(config_file, "settings must be a mapping")
+            docs_dir = config.get("docs_dir", "docs")
+            if not isinstance(docs_dir, str):
+                raise KBError(f"{config_file}: 'docs_dir' must be a folder name")
+            strings = lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)  # noqa: E731
+            if "perspectives" in settings and not strings(settings["perspectives"]):
+                raise _setting_error(config_file, "'perspectives' must be a list of ids")
+            if "pairs" in settings and not (isinstance(settings["pairs"], list)
+                                            and all(strings(p) and len(p) == 2 for p in settings["pairs"])):
+                raise _setting_error(config_file, "'pairs' must be a list of pairs of ids")
+            if settings.get("intro") is not None and not isinstance(settings["intro"], str):
+                raise _setting_error(config_file, "'intro' must be a file name")
+            return {**settings, "docs_dir": docs_dir}
     return {}
+
+
+def read_intro(config_file: Path, settings: dict) -> str | None:
+    """The home page's introduction named in the settings, read only from inside the config's folder.
+
+    A repository's mkdocs.yml must not be able to publish ``../../.ssh/...``
+    as the site's home page.
+    """
+    if not settings.get("intro"):
+        return None
+    base = Path(config_file).parent
+    path = base / settings["docs_dir"] / settings["intro"]
+    try:
+        return store.read_text(path, store.MAX_FILE_BYTES, base)
+    except (OSError, UnicodeDecodeError, KBError) as exc:
+        raise KBError(f"cannot read the home page's introduction {path}: {exc}") from None
 
 
 def vis_network_files() -> dict[str, Path]:

@@ -8,16 +8,20 @@ loader when present), with aliases, unknown tags and duplicate keys refused.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
+from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
+from kb.errors import KBError
 from kb.models import Node, PeopleFile, Person, Source, SourcesFile, is_valid_id
 from kb.report import Problem
 
@@ -29,6 +33,8 @@ SCHEMA_COMMENT = "# yaml-language-server: $schema="
 # Written before a change that spans several files and removed once it is done,
 # so that an interrupted change can be finished (see kb.authoring).
 PENDING_FILE = ".kb-pending.json"
+# Taken by every writer, so that concurrent commands queue.
+LOCK_FILE = ".kb.lock"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -55,52 +61,205 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         return super().resolve(kind, value, implicit)
 
 
-def _convert(loader: _Loader, node: yaml.Node, seen: set[int]) -> Any:
+# Scalar tags a knowledge-base file may hold: everything else (``!!binary``,
+# ``!!python/...``, local tags) is refused, as are tagged collections (``!!set``,
+# ``!!omap``, ``!!pairs``), which would otherwise load as something the schema
+# reads as empty.
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:null": "null", "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:int": "whole number", "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:timestamp": "date",
+}
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+# Deeper than any file the schema allows (a stance mapping sits 3 deep), far
+# below the interpreter's recursion limit and libyaml's own.
+MAX_DEPTH = 64
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _convert(loader: _Loader, node: yaml.Node, seen: set[int], depth: int = 0) -> Any:
     """Build plain data from a composed YAML tree, refusing what a claim file never needs.
 
     A hand-rolled walk instead of PyYAML's constructor: it is several times faster
-    on thousands of small files, and it is where duplicate keys and aliases are
-    caught. Aliases are refused outright: a node file never needs one, and they
-    are the vehicle of "billion laughs" expansion bombs. Non-string scalars and
-    explicit tags go through the safe constructor, which rejects unknown tags.
+    on thousands of small files, and it is where duplicate keys, aliases, tags
+    and nesting are caught. Aliases are refused outright: a node file never
+    needs one, and they are the vehicle of "billion laughs" expansion bombs.
+    Every value the schema cannot hold is a located problem here, never an
+    exception: a tagged collection would otherwise load as something that reads
+    as empty, and a malformed scalar (``!!float abc``, ``2023-02-29``) as a
+    traceback.
     """
     if id(node) in seen:
         raise _Refused("yaml-alias", "anchors and aliases are not allowed in knowledge-base files", node)
     seen.add(id(node))
+    if depth > MAX_DEPTH:
+        raise _Refused("too-deep", f"nested more than {MAX_DEPTH} levels deep", node)
     if isinstance(node, yaml.ScalarNode):
-        return node.value if node.tag == _STR else loader.construct_object(node)
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
+        if node.tag == _STR:
+            return node.value
+        if node.tag not in _SCALAR_TAGS:
+            raise _Refused("yaml-tag", f"tag {_tag_name(node.tag)} is not allowed (plain YAML only)", node)
+        try:
             return loader.construct_object(node)
-        return [_convert(loader, item, seen) for item in node.value]
-    if node.tag != "tag:yaml.org,2002:map":
-        return loader.construct_object(node)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, ArithmeticError):
+            raise _Refused("invalid-value", f"'{_short(node.value)}' is not a valid {_SCALAR_TAGS[node.tag]}"
+                           " (quote it to make it text)", node) from None
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise _Refused("yaml-tag", f"tag {_tag_name(node.tag)} is not allowed (plain YAML only)", node)
+        return [_convert(loader, item, seen, depth + 1) for item in node.value]
+    if node.tag != _MAP:
+        raise _Refused("yaml-tag", f"tag {_tag_name(node.tag)} is not allowed (plain YAML only)", node)
     data: dict = {}
     for key_node, value_node in node.value:
         if key_node.tag == _MERGE:
             raise _Refused("yaml-alias", "merge keys ('<<') are not allowed in knowledge-base files", key_node)
-        key = _convert(loader, key_node, seen)
+        key = _convert(loader, key_node, seen, depth + 1)
         try:
             duplicate = key in data
         except TypeError:
             raise _Refused("invalid-value", "a mapping key must be a plain value", key_node) from None
         if duplicate:
             raise _Refused("duplicate-key", f"duplicate key '{key}' in a mapping", key_node)
-        data[key] = _convert(loader, value_node, seen)
+        data[key] = _convert(loader, value_node, seen, depth + 1)
     return data
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _loc_problem(path: str, code: str, message: str, loc: tuple = (), severity: str = "error") -> Problem:
     return Problem(path, 0, 0, code, message, severity, loc)  # type: ignore[arg-type]
 
 
-def parse_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
+class Refused(KBError):
+    """A path or file the knowledge base must not touch; ``code`` is the problem code to report."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _real(path: Path | str) -> str:
+    return os.path.realpath(path)
+
+
+def is_inside(real_root: str, real_path: str) -> bool:
+    """Whether a resolved path is the resolved root or lies under it."""
+    return real_path == real_root or real_path.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def check_inside(root: Path, path: Path, *, follow: bool = True) -> None:
+    """Refuse a path that leads out of root once symbolic links are resolved.
+
+    With ``follow`` the path itself is resolved (for reading, and for writing
+    through it); without, only its folder is (the path is replaced or deleted,
+    not followed, so a link there is harmless).
+    """
+    real_root = _real(root)
+    real = _real(path) if follow else os.path.join(_real(Path(path).parent), Path(path).name)
+    if not is_inside(real_root, real):
+        raise Refused("outside-kb", f"{display_path(Path(path))} leads outside {display_path(Path(root))} "
+                      "(through a symbolic link); kb does not read or write there")
+
+
+def read_regular(path: Path, limit: int = MAX_FILE_BYTES, root: Path | None = None, walked: bool = False) -> bytes:
+    """The bytes of a regular file no larger than limit, or :class:`Refused` / OSError saying why not.
+
+    The checks are made on the open file, not on its name: a link to
+    ``/dev/zero`` reports a size of 0 and a FIFO would block the read forever.
+    With root, the file must lie inside it once links are resolved, judged by
+    the file actually opened where the platform can say which that is.
+
+    ``walked`` says the file was found by :func:`scan`, which never follows a
+    folder link: then only the file itself can lead out, and when it is not a
+    link it is opened with O_NOFOLLOW (so it cannot become one in between)
+    instead of resolving its whole path, which loading thousands of files
+    would pay for.
+    """
+    path = Path(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    confirm = root is not None
+    if root is not None:
+        if walked and getattr(os, "O_NOFOLLOW", 0) and not os.path.islink(path):
+            flags |= os.O_NOFOLLOW
+            confirm = False
+        else:
+            check_inside(root, path)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused("not-a-file", f"{display_path(path)} is not a regular file ({_file_kind(info.st_mode)})")
+        if confirm and os.path.isdir("/proc/self/fd"):
+            try:
+                opened = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                opened = None
+            if opened is not None and not is_inside(_real(root), opened):
+                raise Refused("outside-kb", f"{display_path(path)} leads outside {display_path(Path(root))}")
+        if info.st_size > limit:
+            raise Refused("too-large", f"file is {info.st_size} bytes; the limit is {limit} ({_size(limit)})")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, min(1 << 16, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise Refused("too-large", f"file is over the limit of {limit} bytes ({_size(limit)})")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _size(limit: int) -> str:
+    return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit} bytes"
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a plain file"
+
+
+def read_text(path: Path, limit: int = MAX_FILE_BYTES, root: Path | None = None) -> str:
+    """A regular file's text (UTF-8, line endings as Python's text mode reads them), checked like :func:`read_regular`.
+
+    Raises :class:`Refused` or OSError; UnicodeDecodeError for a file that is not UTF-8.
+    """
+    text = read_regular(path, limit, root).decode("utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+# Source documents are whole transcripts and posts, far larger than a node file.
+MAX_SOURCE_BYTES = 32 << 20
+
+
+def read_source_text(sources_dir: Path, name: str) -> str:
+    """The text of a source document named in sources.yaml, read only from inside sources_dir.
+
+    The name comes from the repository: an absolute path, ``..`` or a link
+    leading out (``file: /dev/zero``) is refused like any file outside the
+    knowledge base. Raises :class:`Refused`, OSError or UnicodeDecodeError.
+    """
+    return read_text(Path(sources_dir) / name, MAX_SOURCE_BYTES, Path(sources_dir))
+
+
+def parse_yaml(path: Path, display: str, root: Path | None = None, walked: bool = False) -> tuple[Any, list[Problem]]:
     """Read one YAML file, returning its data or the problems that stop it loading."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [Problem(display, 1, 1, "too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)")]
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES, root, walked)
+    except Refused as exc:
+        return None, [Problem(display, 1, 1, exc.code, str(exc))]
     except OSError as exc:
         return None, [Problem(display, 1, 1, "io", f"cannot read file: {exc.strerror or exc}")]
     try:
@@ -112,8 +271,23 @@ def parse_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
     return parse_text(text, display)
 
 
+def size_problems(text: str, display: str) -> list[Problem]:
+    """A ``too-large`` problem for a text over the limit, so writers refuse what loading would refuse."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        return [Problem(display, 1, 1, "too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)")]
+    return []
+
+
 def parse_text(text: str, display: str) -> tuple[Any, list[Problem]]:
-    """Parse YAML held in memory, so an edit can be checked before it is written."""
+    """Parse YAML held in memory, so an edit can be checked before it is written.
+
+    The size limit is checked here too, so that a change is refused before it
+    writes a file that loading would then refuse.
+    """
+    too_large = size_problems(text, display)
+    if too_large:
+        return None, too_large
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return None, [Problem(display, 1, 1, "empty", "file is empty")]
     loader = _Loader(text)
@@ -200,22 +374,62 @@ def display_path(path: Path) -> str:
 
 def node_files(root: Path) -> list[Path]:
     """Every node file under root, in a stable order (hidden folders skipped)."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        top = Path(dirpath) == root
+    return scan(root)[0]
+
+
+def scan(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Every node file under root, and a problem for each thing the walk leaves out that may hold nodes.
+
+    Hidden files and folders are kb's own or other tools' (``.git``) and are
+    passed over in silence; a folder that cannot be read, a link to a folder
+    (not followed: it could lead anywhere, or round in a circle) and a ``.yml``
+    file are reported, so that "no problems" never hides a missing node.
+    """
+    root = Path(root)
+    found: list[Path] = []
+    problems: list[Problem] = []
+    real_root = _real(root)
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else root
+        problems.append(Problem(display_path(where), 1, 1, "io", f"cannot read folder: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        here = Path(dirpath)
+        kept = []
+        for name in sorted(dirnames):
+            if name.startswith("."):
+                continue
+            if os.path.islink(here / name):
+                display = display_path(here / name)
+                if not is_inside(real_root, _real(here / name)):
+                    problems.append(Problem(display, 1, 1, "outside-kb", "a link to a folder outside the "
+                                            "knowledge base; kb does not read it"))
+                else:
+                    problems.append(Problem(display, 1, 1, "skipped", "a link to a folder; kb does not follow "
+                                            "folder links, so the nodes in it are not read", "warning"))
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        top = here == root
         for name in sorted(filenames):
-            if name.endswith(".yaml") and not (top and name in REGISTRIES) and not name.startswith("."):
-                found.append(Path(dirpath) / name)
-    return found
+            if name.startswith("."):
+                continue
+            if name.endswith(".yaml"):
+                if not (top and name in REGISTRIES):
+                    found.append(here / name)
+            elif name.endswith(".yml"):
+                problems.append(Problem(display_path(here / name), 1, 1, "skipped",
+                                        "not read: node files end in .yaml", "warning"))
+    return found, problems
 
 
 def _load_registry(path: Path, model, kb_items: dict, code: str, problems: list[Problem]) -> None:
     display = display_path(path)
-    if not path.exists():
+    if not os.path.lexists(path):
         problems.append(Problem(display, 1, 1, "missing-registry", f"{path.name} is missing"))
         return
-    data, errs = parse_yaml(path, display)
+    data, errs = parse_yaml(path, display, path.parent)
     if errs:
         problems.extend(errs)
         return
@@ -239,11 +453,11 @@ def _load_registry(path: Path, model, kb_items: dict, code: str, problems: list[
 PARALLEL_MIN_FILES = 2000
 
 
-def _parse_item(item: tuple[Path, str]) -> tuple[Any, list[Problem]]:
-    return parse_yaml(*item)
+def _parse_item(item: tuple[Path, str, Path]) -> tuple[Any, list[Problem]]:
+    return parse_yaml(*item, walked=True)
 
 
-def _parse_all(items: list[tuple[Path, str]], parallel: bool) -> list[tuple[Any, list[Problem]]]:
+def _parse_all(items: list[tuple[Path, str, Path]], parallel: bool) -> list[tuple[Any, list[Problem]]]:
     """Parse files, on every core when there are enough of them to repay the workers.
 
     Parsing dominates `kb check` on large knowledge bases. Workers are forked, so
@@ -270,17 +484,24 @@ def load(root: Path, parallel: bool = False) -> tuple[KnowledgeBase, list[Proble
     if not root.is_dir():
         problems.append(Problem(display_path(root), 1, 1, "io", "knowledge-base folder not found"))
         return kb, problems
-    if (root / PENDING_FILE).exists():
-        problems.append(Problem(display_path(root / PENDING_FILE), 1, 1, "interrupted-change",
-                                "a multi-file change (kb mv or kb rm --cascade) was interrupted; "
-                                "run `kb recover` to finish it"))
+    if os.path.lexists(root / PENDING_FILE):
+        try:
+            read_journal(root)
+            problems.append(Problem(display_path(root / PENDING_FILE), 1, 1, "interrupted-change",
+                                    "a multi-file change (kb mv or kb rm --cascade) was interrupted; "
+                                    "run `kb recover` to finish it"))
+        except Refused as exc:
+            problems.append(Problem(display_path(root / PENDING_FILE), 1, 1, "bad-journal",
+                                    f"{exc}; kb will not act on it: if no change was interrupted, delete it"))
     _load_registry(root / PEOPLE_FILE, PeopleFile, kb.people, "duplicate-person", problems)
     _load_registry(root / SOURCES_FILE, SourcesFile, kb.sources, "duplicate-source", problems)
     kb.files = 2
     allowed = list(Node.model_fields)
     root_display, prefix = display_path(root), len(str(root)) + 1
-    pending: list[tuple[Path, str]] = []
-    for path in node_files(root):
+    pending: list[tuple[Path, str, Path]] = []
+    files, walk_problems = scan(root)
+    problems.extend(walk_problems)
+    for path in files:
         kb.files += 1
         display = os.path.join(root_display, str(path)[prefix:])  # relpath per file is costly
         node_id = path.stem
@@ -296,8 +517,8 @@ def load(root: Path, parallel: bool = False) -> tuple[KnowledgeBase, list[Proble
             )
             continue
         kb.paths[node_id] = path
-        pending.append((path, display))
-    for (path, display), (data, errs) in zip(pending, _parse_all(pending, parallel)):
+        pending.append((path, display, root))
+    for (path, display, _), (data, errs) in zip(pending, _parse_all(pending, parallel)):
         node_id = path.stem
         if not errs and not isinstance(data, dict):
             errs = [Problem(display, 1, 1, "not-a-mapping", f"a node file must be a mapping of fields, got {_describe(data)}")]
@@ -325,22 +546,27 @@ def parse_node(text: str, display: str) -> tuple[Node | None, list[Problem]]:
         return None, validation_problems(display, exc, data, list(Node.model_fields))
 
 
-def _walk(node: yaml.Node, loc: tuple) -> yaml.Node:
+def _walk(node: yaml.Node, loc: tuple, index: dict[int, dict[str, tuple]]) -> yaml.Node:
     """The YAML node a loc path points at: the key for a field, the item for an index.
 
     Pydantic locations can name things the document lacks (a missing field); the
-    walk stops at the deepest part that exists.
+    walk stops at the deepest part that exists. Each mapping's keys are indexed
+    once (in ``index``), so locating many problems in one large mapping stays
+    linear.
     """
     current = node
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
         if isinstance(current, yaml.MappingNode):
-            for key_node, value_node in current.value:
-                if str(key_node.value) == str(part):
-                    current = key_node if last else value_node
-                    break
-            else:
+            keys = index.get(id(current))
+            if keys is None:
+                keys = index[id(current)] = {}
+                for key_node, value_node in current.value:
+                    keys.setdefault(str(key_node.value), (key_node, value_node))
+            hit = keys.get(str(part))
+            if hit is None:
                 return current
+            current = hit[0] if last else hit[1]
         elif isinstance(current, yaml.SequenceNode) and isinstance(part, int) and part < len(current.value):
             current = current.value[part]
         else:
@@ -354,43 +580,123 @@ def locate(problems: list[Problem], documents: dict[str, str] | None = None) -> 
     ``documents`` maps display paths to texts not yet on disk (an edit being checked).
     """
     documents = documents or {}
-    trees: dict[str, yaml.Node | None] = {}
+    trees: dict[str, tuple[yaml.Node | None, dict]] = {}
     out = []
     for p in problems:
         if p.line:
             out.append(p)
             continue
         if p.path not in trees:
+            tree = None
             try:
-                text = documents[p.path] if p.path in documents else Path(p.path).read_text(encoding="utf-8")
-                trees[p.path] = yaml.compose(text, Loader=_BaseLoader)
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                trees[p.path] = None
-        tree = trees[p.path]
+                if p.path in documents:
+                    text = documents[p.path]
+                else:
+                    text = read_regular(Path(p.path)).decode("utf-8")
+                tree = yaml.compose(text, Loader=_BaseLoader)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError, KBError, RecursionError):
+                tree = None
+            trees[p.path] = (tree, {})
+        tree, index = trees[p.path]
         line, col = 1, 1
         if tree is not None:
-            mark = _walk(tree, p.loc).start_mark
+            mark = _walk(tree, p.loc, index).start_mark
             line, col = mark.line + 1, mark.column + 1
         out.append(Problem(p.path, line, col, p.code, p.message, p.severity, p.loc))
     return out
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that a crash leaves either the old or the new content, never a mix."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _umask() -> int:
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no other way to read it; set back at once
+    os.umask(mask)
+    return mask
+
+
+def _target(path: Path, root: Path | None) -> Path:
+    """Where a write to path lands, refused unless it is a plain file (or nothing yet).
+
+    A write never goes through a link that leaves root, never replaces a
+    device, FIFO, folder or (outside a knowledge base) a link: ``kb export -o
+    /dev/null`` must not swap the system's null device for a file.
+    """
+    path = Path(path)
+    if root is not None:
+        check_inside(root, path, follow=False)
+        if os.path.islink(path):
+            check_inside(root, path)
+            path = Path(_real(path))
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise Refused("io", f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise Refused("not-a-file", f"{display_path(path)} is a symbolic link; kb replaces only plain files")
+    if not stat.S_ISREG(info.st_mode):
+        raise Refused("not-a-file", f"{display_path(path)} is {_file_kind(info.st_mode)}; kb replaces only plain files")
+    return path
+
+
+def _line_ending(path: Path) -> str:
+    """The line ending of an existing file, judged by its first line, so an edit keeps a CRLF file CRLF."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return "\n"
+    at = head.find(b"\n")
+    return "\r\n" if at > 0 and head[at - 1: at] == b"\r" else "\n"
+
+
+def _temp_file(folder: Path, name: str) -> tuple[int, str]:
+    # A name only kb gives its own temporary files, so that cleaning up after a
+    # killed write never touches another program's.
+    return tempfile.mkstemp(prefix=f".{name[:100]}.{TEMP_MARK}", suffix=".tmp", dir=folder)
+
+
+def write_atomic(path: Path, text: str, root: Path | None = None) -> None:
+    """Write a file so that a crash leaves either the old or the new content, never a mix.
+
+    An existing file keeps its permissions and its line endings (CRLF stays
+    CRLF); a new one gets the permissions any new file would. With root, the
+    write is refused (:class:`Refused`) when it would land outside it.
+    """
+    path = _target(Path(path), root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if root is not None:
+            check_inside(root, path, follow=False)
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+            newline = _line_ending(path)
+        except FileNotFoundError:
+            mode, newline = 0o666 & ~_umask(), "\n"
+        fd, tmp = _temp_file(path.parent, path.name)
+    except OSError as exc:
+        raise Refused("io", f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise Refused("io", f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
         raise
     _fsync_dir(path.parent)
 
@@ -407,29 +713,41 @@ def _fsync_dir(folder: Path) -> None:
         pass
 
 
-def create_exclusive(path: Path, text: str) -> None:
+def create_exclusive(path: Path, text: str, root: Path | None = None) -> None:
     """Create a new file that appears complete or not at all, and never replaces one.
 
     Where Linux allows it, the content goes to an unnamed file (O_TMPFILE) linked
     into place once it is on disk, so a process killed at any moment leaves
     nothing behind. Otherwise a temporary file beside it is hard-linked into
     place and removed; a kill in between can leave that temporary file, which
-    :func:`stale_temp_files` finds. Raises FileExistsError when path exists.
+    :func:`stale_temp_files` finds. Raises FileExistsError when path exists,
+    :class:`Refused` when it would land outside root or cannot be written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
-    if _create_unnamed(path, data):
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
+        if root is not None:
+            check_inside(root, path, follow=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if root is not None:
+            check_inside(root, path, follow=False)  # the folder just made may be reached through a link
+        if _create_unnamed(path, data):
+            return
+        fd, tmp = _temp_file(path.parent, path.name)
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o666 & ~_umask())
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise Refused("io", f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
     _fsync_dir(path.parent)
 
 
@@ -438,7 +756,7 @@ def _create_unnamed(path: Path, data: bytes) -> bool:
     if not flag or not os.path.isdir("/proc/self/fd"):
         return False
     try:
-        fd = os.open(path.parent, flag | os.O_WRONLY, 0o644)
+        fd = os.open(path.parent, flag | os.O_WRONLY, 0o666 & ~_umask())
     except OSError:
         return False  # the file system has no unnamed files
     try:
@@ -477,23 +795,187 @@ def _link_fd(fd: int, path: Path) -> bool:
     return False  # needs CAP_DAC_READ_SEARCH before Linux 6.10
 
 
-_TEMP_NAME = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
+TEMP_MARK = "kbtmp-"
+_TEMP_NAME = re.compile(r"\..+\." + TEMP_MARK + r"[a-z0-9_]{8}\.tmp")
 
 
 def stale_temp_files(root: Path) -> list[Path]:
     """Temporary files that writes killed half-way left behind.
 
-    Only meaningful while holding the knowledge base's lock: then no write is in
-    progress, so every such file is stale.
+    Only kb's own (named with :data:`TEMP_MARK`), only plain files, only where
+    kb writes: never another program's temporary file in a folder given by
+    mistake. Only meaningful while holding the knowledge base's lock: then no
+    write is in progress, so every such file is stale.
     """
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        found.extend(Path(dirpath) / name for name in filenames if _TEMP_NAME.fullmatch(name))
+        for name in filenames:
+            path = Path(dirpath) / name
+            if _TEMP_NAME.fullmatch(name) and os.path.isfile(path) and not os.path.islink(path):
+                found.append(path)
     return found
 
 
-def remove_durable(path: Path) -> None:
-    """Delete a file and make the deletion survive a crash."""
-    os.unlink(path)
+def remove_durable(path: Path, root: Path | None = None) -> None:
+    """Delete a file (a link itself, never what it points to) and make the deletion survive a crash."""
+    try:
+        if root is not None:
+            check_inside(root, Path(path), follow=False)
+        os.unlink(path)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise Refused("io", f"cannot delete {display_path(Path(path))}: {exc.strerror or exc}") from None
     _fsync_dir(Path(path).parent)
+
+
+MAX_FOLDER_NAME = 100
+
+
+def node_folder(root: Path, folder: str) -> Path:
+    """A folder for new node files, given relative to root, refused unless loading would read it.
+
+    Not outside root (no absolute path, ``..`` or link on the way), not hidden
+    (loading skips ``.git`` and the like, so a node there would be lost), not a
+    file (``people.yaml``, a node file) and no name a file system refuses.
+    """
+    def refuse(why: str) -> Refused:
+        return Refused("bad-folder", f"folder '{_short(folder, 80)}' is refused: {why}")
+
+    if not folder or "\0" in folder or "\\" in folder or os.path.isabs(folder):
+        raise refuse("give a folder inside the knowledge base, relative to it")
+    parts = [part for part in folder.split("/") if part not in ("", ".")]
+    if not parts:
+        return Path(root)
+    current = Path(root)
+    for part in parts:
+        if part == "..":
+            raise refuse("give a folder inside the knowledge base, relative to it")
+        if part.startswith("."):
+            raise refuse("hidden folders are not read by kb")
+        if len(part.encode("utf-8", "surrogatepass")) > MAX_FOLDER_NAME:
+            raise refuse(f"a folder name is at most {MAX_FOLDER_NAME} bytes")
+        if part.endswith((".yaml", ".yml", ".json")):
+            raise refuse("a folder name cannot end like a data file")
+        current = current / part
+        if os.path.islink(current):
+            raise refuse(f"{display_path(current)} is a symbolic link, which kb does not follow")
+        if os.path.lexists(current) and not os.path.isdir(current):
+            raise refuse(f"{display_path(current)} is not a folder")
+    check_inside(root, current, follow=False)
+    return current
+
+
+def looks_like_kb(root: Path) -> bool:
+    """Whether a folder is a knowledge base (it has a registry) or an empty folder to start one in.
+
+    Writers check it before taking the lock or cleaning anything, so that a
+    mistaken ``--kb`` (a home or project folder) is refused untouched.
+    """
+    root = Path(root)
+    if any(os.path.lexists(root / name) for name in REGISTRIES):
+        return True
+    try:
+        with os.scandir(root) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
+
+
+def lock(root: Path, timeout: float) -> FileLock:
+    """Take the knowledge base's exclusive lock, refusing a lock file that is not a plain file.
+
+    The lock file is opened for writing and truncated, so a committed link in
+    its place would truncate whatever it points at.
+    """
+    path = Path(root) / LOCK_FILE
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise KBError(f"cannot lock {display_path(Path(root))}: {exc.strerror or exc}") from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else _file_kind(info.st_mode)
+        raise KBError(f"{display_path(path)} is {kind}, not kb's lock file; remove it and try again")
+    handle = FileLock(str(path), timeout=timeout)
+    try:
+        handle.acquire()
+    except Timeout:
+        raise KBError(f"another kb command is editing {display_path(Path(root))} (waited {timeout:g} s for "
+                      f"{display_path(path)}); try again") from None
+    except OSError as exc:
+        raise KBError(f"cannot lock {display_path(Path(root))}: {exc.strerror or exc} ({display_path(path)})") from None
+    return handle
+
+
+# --- the journal of a multi-file change ----------------------------------------------------------
+
+# The journal holds the new text of every file a change touches.
+MAX_JOURNAL_BYTES = 64 << 20
+_SHA = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass
+class JournalEntry:
+    path: Path  # inside the knowledge base, checked
+    before: str | None  # sha256 of the old text; None: the file is created
+    after: str | None  # the new text; None: the file is deleted
+
+
+def journal_path(root: Path, relative: object) -> Path:
+    """The file a journal entry names, refused unless a kb command could have written it there.
+
+    The journal comes from the repository, so it is untrusted: only a node
+    file or a registry inside the knowledge base passes, never a hidden file
+    or folder (``.git/config``), never one reached through a link that leaves it.
+    """
+    bad = Refused("bad-journal", f"{PENDING_FILE} names '{_short(str(relative), 80)}', which is not a file of "
+                  "this knowledge base")
+    if not isinstance(relative, str) or not relative or "\\" in relative or "\0" in relative or relative.startswith("/"):
+        raise bad
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        raise bad
+    if not (relative in REGISTRIES or (parts[-1].endswith(".yaml") and is_valid_id(parts[-1][:-5]))):
+        raise bad
+    path = Path(root).joinpath(*parts)
+    check_inside(root, path, follow=False)
+    if os.path.islink(path):
+        check_inside(root, path)
+    return path
+
+
+def read_journal(root: Path) -> tuple[str, list[JournalEntry]]:
+    """The command and the entries of an interrupted change's journal, or :class:`Refused` saying why not."""
+    path = Path(root) / PENDING_FILE
+    display = display_path(path)
+    try:
+        raw = read_regular(path, MAX_JOURNAL_BYTES, root)
+        journal = json.loads(raw.decode("utf-8"))
+    except Refused as exc:
+        raise Refused(exc.code, f"{display}: {exc}") from None
+    except OSError as exc:
+        raise Refused("bad-journal", f"{display} cannot be read: {exc.strerror or exc}") from None
+    except (ValueError, RecursionError):
+        raise Refused("bad-journal", f"{display} is not valid JSON") from None
+    if not isinstance(journal, dict) or not isinstance(journal.get("changes"), list):
+        raise Refused("bad-journal", f"{display} is not a journal kb wrote (no list of changes)")
+    entries = []
+    for change in journal["changes"]:
+        if not isinstance(change, dict):
+            raise Refused("bad-journal", f"{display}: a change is not a mapping")
+        before, after = change.get("before"), change.get("after")
+        if not (before is None or (isinstance(before, str) and _SHA.fullmatch(before))):
+            raise Refused("bad-journal", f"{display}: a change's 'before' is not a SHA-256 hash")
+        if not (after is None or isinstance(after, str)):
+            raise Refused("bad-journal", f"{display}: a change's 'after' is not text")
+        if after is not None and len(after.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+            raise Refused("bad-journal", f"{display}: a change's new text is over the 1 MiB limit")
+        try:
+            entries.append(JournalEntry(journal_path(root, change.get("path")), before, after))
+        except Refused as exc:
+            raise Refused(exc.code, f"{display}: {exc}") from None
+    command = journal.get("command")
+    return (command if isinstance(command, str) else "an unknown command"), entries

@@ -162,8 +162,8 @@ def load_source_texts(kb: KnowledgeBase, sources_dir: Path) -> tuple[dict[str, s
             continue
         path = Path(sources_dir) / source.file
         try:
-            texts[source_id] = fold(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
+            texts[source_id] = fold(store.read_source_text(Path(sources_dir), source.file))
+        except (OSError, UnicodeDecodeError, store.Refused) as exc:
             problems.append(Problem(registry, 0, 0, "source-file-missing", f"cannot read {display_path(path)} for source '{source_id}': {exc}", "error", (index, "file")))
     return texts, problems
 

@@ -395,11 +395,11 @@ def interrupt_after(monkeypatch, n: int) -> None:
     real = authoring._apply
     calls = []
 
-    def flaky(change):
+    def flaky(change, *rest):
         calls.append(change)
         if len(calls) == n:
             raise KeyboardInterrupt("simulated crash")
-        real(change)
+        real(change, *rest)
 
     monkeypatch.setattr(authoring, "_apply", flaky)
 

@@ -521,7 +521,10 @@ def path_cmd(ctx: click.Context, start: str, end: str, limit: int, fmt: str) -> 
         chain = p["nodes"][0] + "".join(_step(s) for s in p["steps"])
         table.add_row(str(rank), p["sign"], str(p["length"]), chain)
     items: list = [table]
-    if data["truncated"]:
+    if data["stopped"] == "time":
+        items.append(f"the search stopped after {queries.PATH_SECONDS:g} s; showing the {len(data['paths'])} "
+                     "shortest chains found, and longer ones may exist")
+    elif data["truncated"]:
         items.append(f"more chains exist; showing the {len(data['paths'])} shortest (--limit)")
     _render(*items)
 

@@ -34,10 +34,7 @@ def site_cmd(ctx: click.Context, out_dir: str, config_file: str, perspectives: t
 
     settings = site.plugin_settings(Path(config_file))
     kb = site.load_checked(Path(kb_dir(ctx)))
-    intro = pages.DEFAULT_INTRO
-    if settings.get("intro"):
-        intro_file = Path(config_file).parent / settings["docs_dir"] / settings["intro"]
-        intro = intro_file.read_text(encoding="utf-8")
+    intro = site.read_intro(Path(config_file), settings) or pages.DEFAULT_INTRO
     chosen = list(perspectives) or settings.get("perspectives") or [pages.NEUTRAL]
     chosen_pairs = [list(p) for p in pairs] or settings.get("pairs") or []
     generated = pages.generate(kb, chosen, chosen_pairs, pages.Options(intro=intro))
