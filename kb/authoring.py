@@ -386,7 +386,8 @@ def _folder(state: _State, folder: str | None, document: str) -> Path:
 def add(root: Path, kind: str, title: str, text: str, speaker: str, document: str, quote: str | None = None,
         section: str | None = None, supports: Sequence[str] = (), attacks: Sequence[str] = (),
         tags: Sequence[str] = (), node_id: str | None = None, folder: str | None = None,
-        note: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Outcome:
+        note: str | None = None, presenter: str | None = None, dry_run: bool = False,
+        timeout: float = LOCK_TIMEOUT) -> Outcome:
     """Create one node file in the canonical layout.
 
     Without node_id the id is the title's slug, made unique with -2, -3, ...
@@ -400,6 +401,8 @@ def add(root: Path, kind: str, title: str, text: str, speaker: str, document: st
         check_id(tag, "tag")
     with _session(root, dry_run, timeout) as state:
         _person(state, speaker, "speaker")
+        if presenter is not None:
+            _person(state, presenter, "presenter")
         _source(state, document)
         for target in [*supports, *attacks]:
             _node_id(state, target, "target")
@@ -408,7 +411,7 @@ def add(root: Path, kind: str, title: str, text: str, speaker: str, document: st
         elif node_id in state.files:
             raise KBError(f"id '{node_id}' is already used by {display_path(state.files[node_id])}")
         data = {
-            "kind": kind, "title": title, "text": text, "speaker": speaker,
+            "kind": kind, "title": title, "text": text, "speaker": speaker, "presenter": presenter,
             "source": {"document": document, "quote": quote or None, "section": section or None},
             "supports": list(supports), "attacks": list(attacks), "tags": list(tags), "note": note or None,
         }
@@ -430,35 +433,75 @@ def _edge_index(seq, target: str) -> int | None:
     return None
 
 
+def argument_pairs(kb: KnowledgeBase) -> set[tuple[str, str]]:
+    """Every (premise, conclusion) pair a support or attack declares, linked premises included.
+
+    These are the inferences an undercut can name.
+    """
+    return {pair for pair, places in validate.declared_edges(kb).items()
+            if any(relation in RELATIONS for relation, _, _ in places)}
+
+
+def _nearest(value: str, pool: list[str], n: int = 2) -> list[str]:
+    # A node has few edges: when none is spelt like the one given, all of them are the best hint.
+    return closest(value, pool, n) or pool[:n]
+
+
+def _no_edge(kb: KnowledgeBase, source_id: str, target_id: str) -> KBError:
+    pairs = argument_pairs(kb)
+    if (target_id, source_id) in pairs:
+        return KBError(f"no support or attack from '{source_id}' to '{target_id}' to undercut "
+                       f"(did you mean the edge from '{target_id}' to '{source_id}'?)")
+    into = _nearest(source_id, sorted(s for s, t in pairs if t == target_id))
+    out_of = _nearest(target_id, sorted(t for s, t in pairs if s == source_id))
+    hints = [f"{s} {target_id}" for s in into] + [f"{source_id} {t}" for t in out_of]
+    hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+    return KBError(f"no support or attack from '{source_id}' to '{target_id}' to undercut{hint}")
+
+
 def link(root: Path, source_id: str, relation: str, target_id: str, weight: float | None = None,
-         note: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Outcome:
-    """Add an edge, or change the weight or note of one that exists."""
+         note: str | None = None, premises: Sequence[str] = (), dry_run: bool = False,
+         timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Add a support or attack (linked when premises are given), or change one that exists.
+
+    Premises given to an existing edge replace its ``with`` list: the argument
+    is restated whole rather than patched premise by premise.
+    """
     if relation not in RELATIONS:
         raise KBError(f"relation must be supports or attacks, not '{relation}'")
     with _session(root, dry_run, timeout) as state:
         _node_id(state, source_id)
         _node_id(state, target_id, "target")
+        for premise in premises:
+            _node_id(state, premise, "premise")
+        if len(set(premises)) != len(premises) or source_id in premises or target_id in premises:
+            raise KBError("a linked argument names each premise once, and neither its own node nor its target")
         node = state.kb.nodes[source_id]
         other = RELATIONS[1 - RELATIONS.index(relation)]
         if any(e.target == target_id for e in node.edges(other)):
             raise KBError(f"'{source_id}' already {other[:-1]}s '{target_id}'; "
                           f"run `kb unlink {source_id} {target_id}` first")
         existing = next((e for e in node.edges(relation) if e.target == target_id), None)
-        if existing is not None and (weight is None or weight == existing.weight) and (note is None or note == existing.note):
-            raise KBError(f"'{source_id}' already {relation[:-1]}s '{target_id}'")
+        if existing is not None and (weight is None or weight == existing.weight) and (
+                note is None or note == existing.note) and (not premises or list(premises) == existing.with_):
+            raise KBError(f"'{source_id}' already {relation[:-1]}s '{target_id}'"
+                          + (f" with {', '.join(existing.with_)}" if existing.with_ else ""))
 
         def change(data) -> None:
             seq = roundtrip.ensure_key(data, relation, roundtrip.new_seq)
             at = _edge_index(seq, target_id)
             if at is None:
-                seq.append(roundtrip.edge_item(target_id, 1.0 if weight is None else weight, note))
+                seq.append(roundtrip.edge_item(target_id, 1.0 if weight is None else weight, note, tuple(premises)))
                 return
             item = seq[at]
             new_weight = existing.weight if weight is None else weight
             new_note = existing.note if note is None else note
+            new_premises = tuple(premises) or tuple(existing.with_)
             if isinstance(item, str):
-                seq[at] = roundtrip.edge_item(target_id, new_weight, new_note)
+                seq[at] = roundtrip.edge_item(target_id, new_weight, new_note, new_premises)
                 return
+            if premises:
+                item["with"] = roundtrip.flow_seq(premises)
             if weight is not None:
                 item["weight"] = weight
             if note is not None:
@@ -466,27 +509,95 @@ def link(root: Path, source_id: str, relation: str, target_id: str, weight: floa
 
         verb = "now" if existing is None else "still"
         summary = f"'{source_id}' {verb} {relation} '{target_id}'"
+        if premises:
+            summary += f" together with {', '.join(repr(p) for p in premises)}"
         if weight is not None and weight != 1.0:
             summary += f" (weight {weight:g})"
         return _commit(state, [_edit(state, source_id, change)], summary, dry_run,
                        f"kb link {source_id} {relation} {target_id}", source_id)
 
 
-def unlink(root: Path, source_id: str, target_id: str, dry_run: bool = False,
+def undercut(root: Path, node_id: str, source_id: str, target_id: str, weight: float | None = None,
+             note: str | None = None, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Make node_id dispute the inference from source_id to target_id, or change that undercut.
+
+    Refused, with the nearest existing edges, when no support or attack runs
+    from source_id to target_id: an undercut is about an inference the map makes.
+    """
+    with _session(root, dry_run, timeout) as state:
+        _node_id(state, node_id)
+        _node_id(state, source_id, "source")
+        _node_id(state, target_id, "target")
+        if (source_id, target_id) not in argument_pairs(state.kb):
+            raise _no_edge(state.kb, source_id, target_id)
+        if node_id in (source_id, target_id):
+            raise KBError(f"'{node_id}' cannot undercut an inference it is an end of")
+        node = state.kb.nodes[node_id]
+        existing = next((u for u in node.undercuts if (u.source, u.target) == (source_id, target_id)), None)
+        if existing is not None and (weight is None or weight == existing.weight) and (
+                note is None or note == existing.note):
+            raise KBError(f"'{node_id}' already undercuts '{source_id}' -> '{target_id}'")
+
+        def change(data) -> None:
+            seq = roundtrip.ensure_key(data, "undercuts", roundtrip.new_seq)
+            for item in seq:
+                if isinstance(item, dict) and (item.get("source"), item.get("target")) == (source_id, target_id):
+                    if weight is not None:
+                        item["weight"] = weight
+                    if note is not None:
+                        item["note"] = roundtrip.quoted(note)
+                    return
+            seq.append(roundtrip.undercut_item(source_id, target_id, 1.0 if weight is None else weight, note))
+
+        verb = "now" if existing is None else "still"
+        summary = f"'{node_id}' {verb} undercuts '{source_id}' -> '{target_id}'"
+        if weight is not None and weight != 1.0:
+            summary += f" (weight {weight:g})"
+        return _commit(state, [_edit(state, node_id, change)], summary, dry_run,
+                       f"kb link {node_id} undercuts {source_id} {target_id}", node_id)
+
+
+def restate(root: Path, node_id: str, other_id: str, dry_run: bool = False,
+            timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Record that node_id makes the same claim as other_id."""
+    with _session(root, dry_run, timeout) as state:
+        _node_id(state, node_id)
+        _node_id(state, other_id, "target")
+        if other_id in state.kb.nodes[node_id].restates:
+            raise KBError(f"'{node_id}' already restates '{other_id}'")
+
+        def change(data) -> None:
+            roundtrip.ensure_key(data, "restates", roundtrip.new_seq).append(other_id)
+
+        return _commit(state, [_edit(state, node_id, change)], f"'{node_id}' now restates '{other_id}'", dry_run,
+                       f"kb link {node_id} restates {other_id}", node_id)
+
+
+def unlink(root: Path, source_id: str, target_id: str, premises: Sequence[str] = (), dry_run: bool = False,
            timeout: float = LOCK_TIMEOUT) -> Outcome:
-    """Remove the edge from source_id to target_id, whichever its relation.
+    """Remove the support, attack or restatement from source_id to target_id, or some of its premises.
 
     The target need not exist: removing a dangling edge is how one is repaired.
+    With premises, only those leave the linked argument; the edge stays.
     """
     check_id(target_id, "target")
+    for premise in premises:
+        check_id(premise, "premise")
     with _session(root, dry_run, timeout) as state:
         _node_id(state, source_id)
         node = state.kb.nodes[source_id]
         relations = [r for r in RELATIONS if any(e.target == target_id for e in node.edges(r))]
-        if not relations:
+        restated = target_id in node.restates
+        if premises:
+            edge = next((e for r in relations for e in node.edges(r) if e.target == target_id), None)
+            missing = [p for p in premises if edge is None or p not in edge.with_]
+            if missing:
+                raise KBError(f"'{', '.join(missing)}' {'is' if len(missing) == 1 else 'are'} not a premise of "
+                              f"the argument from '{source_id}' to '{target_id}'")
+        if not relations and not restated:
             reverse = state.kb.nodes.get(target_id)
             hint = ""
-            if reverse is not None and any(e.target == source_id for r in RELATIONS for e in reverse.edges(r)):
+            if reverse is not None and source_id in reverse.targets():
                 hint = f" (but '{target_id}' links to '{source_id}': did you mean `kb unlink {target_id} {source_id}`?)"
             raise KBError(f"'{source_id}' has no edge to '{target_id}'{hint}")
 
@@ -494,13 +605,48 @@ def unlink(root: Path, source_id: str, target_id: str, dry_run: bool = False,
             for relation in relations:
                 seq = data.get(relation)
                 for i in reversed(range(len(seq or []))):
-                    if roundtrip.item_target(seq[i]) == target_id:
+                    if roundtrip.item_target(seq[i]) != target_id:
+                        continue
+                    if premises:
+                        _drop_premises(seq, i, set(premises))
+                    else:
                         del seq[i]
                 roundtrip.drop_if_empty(data, relation)
+            if restated and not premises:
+                _drop_ids(data, "restates", {target_id})
 
-        summary = f"'{source_id}' no longer {' or '.join(relations)} '{target_id}'"
+        if premises:
+            summary = f"'{', '.join(premises)}' no longer {'a premise' if len(premises) == 1 else 'premises'} of " \
+                      f"'{source_id}' -> '{target_id}'"
+        else:
+            summary = f"'{source_id}' no longer {' or '.join(relations + ['restates'] * restated)} '{target_id}'"
         return _commit(state, [_edit(state, source_id, change)], summary, dry_run,
                        f"kb unlink {source_id} {target_id}", source_id)
+
+
+def remove_undercut(root: Path, node_id: str, source_id: str, target_id: str, dry_run: bool = False,
+                    timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Remove node_id's undercut of the edge from source_id to target_id (which need not exist)."""
+    check_id(source_id, "source")
+    check_id(target_id, "target")
+    with _session(root, dry_run, timeout) as state:
+        _node_id(state, node_id)
+        cuts = [(u.source, u.target) for u in state.kb.nodes[node_id].undercuts]
+        if (source_id, target_id) not in cuts:
+            hint = f" (it undercuts {', '.join(f'{s} {t}' for s, t in cuts)})" if cuts else ""
+            raise KBError(f"'{node_id}' does not undercut '{source_id}' -> '{target_id}'{hint}")
+
+        def change(data) -> None:
+            seq = data.get("undercuts")
+            for i in reversed(range(len(seq or []))):
+                item = seq[i]
+                if isinstance(item, dict) and (item.get("source"), item.get("target")) == (source_id, target_id):
+                    del seq[i]
+            roundtrip.drop_if_empty(data, "undercuts")
+
+        return _commit(state, [_edit(state, node_id, change)],
+                       f"'{node_id}' no longer undercuts '{source_id}' -> '{target_id}'", dry_run,
+                       f"kb unlink {node_id} undercuts {source_id} {target_id}", node_id)
 
 
 def stance(root: Path, person: str, node_id: str, credence: float, quote: str | None = None,
@@ -530,75 +676,181 @@ def stance(root: Path, person: str, node_id: str, credence: float, quote: str | 
                        f"kb stance {person} {node_id}", node_id)
 
 
+# --- references: what rm refuses over and mv rewrites ---------------------------------------------
+
+
+def _orphaned_inferences(kb: KnowledgeBase, node_id: str) -> set[tuple[str, str]]:
+    """Inferences not naming node_id that exist only through its file (premises of its linked arguments).
+
+    Removing node_id removes them too, so undercuts of them would be left dangling.
+    """
+    node = kb.nodes.get(node_id)
+    if node is None:
+        return set()
+    rest = replace(kb, nodes={k: v for k, v in kb.nodes.items() if k != node_id})
+    theirs = {(p, e.target) for r in RELATIONS for e in node.edges(r) for p in e.with_}
+    return theirs - argument_pairs(rest)
+
+
 def referrers(kb: KnowledgeBase, node_id: str) -> list[tuple[str, str]]:
-    """Every (node, relation) that removing node_id would leave dangling."""
-    return [(other, relation) for other, node in kb.nodes.items() for relation in RELATIONS
-            if other != node_id and any(e.target == node_id for e in node.edges(relation))]
+    """Every (node, how) whose file names node_id: what removing node_id would leave dangling.
+
+    ``how`` says in words which reference it is: an edge to it, a linked
+    premise, an undercut of an inference it is an end of (or that lives only in
+    its file), a restatement.
+    """
+    gone = _orphaned_inferences(kb, node_id)
+    out = []
+    for other, node in kb.nodes.items():
+        if other == node_id:
+            continue
+        for relation in RELATIONS:
+            for edge in node.edges(relation):
+                if edge.target == node_id:
+                    out.append((other, relation))
+                elif node_id in edge.with_:
+                    out.append((other, f"premise of its {relation[:-1]} of {edge.target}"))
+        for cut in node.undercuts:
+            if node_id in (cut.source, cut.target) or (cut.source, cut.target) in gone:
+                out.append((other, f"undercuts {cut.source} -> {cut.target}"))
+        if node_id in node.restates:
+            out.append((other, "restates"))
+    return out
 
 
-def _retarget(node_id: str, new_id: str | None):
-    """An edit that points a file's edges at new_id instead of node_id, or drops them (new_id None)."""
+def _drop_premises(seq, index: int, drop: set[str]) -> None:
+    item = seq[index]
+    premises = item.get("with") if isinstance(item, dict) else None
+    if not premises:
+        return
+    for j in reversed(range(len(premises))):
+        if str(premises[j]) in drop:
+            del premises[j]
+    if not premises:
+        del item["with"]
+
+
+def _drop_ids(data, key: str, drop: set[str]) -> None:
+    seq = data.get(key)
+    for i in reversed(range(len(seq or []))):
+        if str(seq[i]) in drop:
+            del seq[i]
+    roundtrip.drop_if_empty(data, key)
+
+
+def _rename_id(value, old: str, new: str):
+    return type(value)(new) if isinstance(value, str) and str(value) == old else value  # keeps quoting
+
+
+def _retarget(node_id: str, new_id: str | None, dropped_inferences: set[tuple[str, str]] = frozenset()):
+    """An edit that points every reference to node_id at new_id, or drops it (new_id None).
+
+    References are edge targets, linked premises, both ends of undercuts and
+    restatements. Dropping a premise leaves the rest of its argument standing.
+    """
 
     def change(data) -> None:
         for relation in RELATIONS:
             seq = data.get(relation)
             for i in reversed(range(len(seq or []))):
                 item = seq[i]
-                if roundtrip.item_target(item) != node_id:
+                if roundtrip.item_target(item) == node_id:
+                    if new_id is None:
+                        del seq[i]
+                    elif isinstance(item, str):
+                        seq[i] = _rename_id(item, node_id, new_id)
+                    else:
+                        item["target"] = new_id
                     continue
-                if new_id is None:
-                    del seq[i]
-                elif isinstance(item, str):
-                    seq[i] = type(item)(new_id)  # keeps a quoted id quoted
-                else:
-                    item["target"] = new_id
+                premises = item.get("with") if isinstance(item, dict) else None
+                if premises and node_id in map(str, premises):
+                    if new_id is None:
+                        _drop_premises(seq, i, {node_id})
+                    else:
+                        for j, premise in enumerate(premises):
+                            premises[j] = _rename_id(premise, node_id, new_id)
             roundtrip.drop_if_empty(data, relation)
+        cuts = data.get("undercuts")
+        for i in reversed(range(len(cuts or []))):
+            item = cuts[i]
+            if not isinstance(item, dict):
+                continue
+            ends = (str(item.get("source")), str(item.get("target")))
+            if new_id is None and (node_id in ends or ends in dropped_inferences):
+                del cuts[i]
+            elif new_id is not None:
+                for key in ("source", "target"):
+                    if str(item.get(key)) == node_id:
+                        item[key] = _rename_id(item[key], node_id, new_id)
+        roundtrip.drop_if_empty(data, "undercuts")
+        if new_id is None:
+            _drop_ids(data, "restates", {node_id})
+        else:
+            seq = data.get("restates")
+            for i in range(len(seq or [])):
+                seq[i] = _rename_id(seq[i], node_id, new_id)
 
     return change
 
 
+def _describe(pointing: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{other} ({how})" for other, how in pointing)
+
+
 def remove(root: Path, node_id: str, cascade: bool = False, dry_run: bool = False,
            timeout: float = LOCK_TIMEOUT) -> Outcome:
-    """Delete a node; refused while edges point at it, unless cascade removes those edges too."""
+    """Delete a node; refused while anything refers to it, unless cascade removes those references too."""
     check_id(node_id)
     with _session(root, dry_run, timeout) as state:
         if node_id not in state.files:
             raise UnknownId("node", node_id, closest(node_id, state.files))
         pointing = referrers(state.kb, node_id)
         if pointing and not cascade:
-            names = ", ".join(f"{other} ({relation})" for other, relation in pointing)
-            raise KBError(f"'{node_id}' is still linked from {names}; remove those edges first, "
-                          "or use --cascade to remove them with it")
-        changes = [_edit(state, other, _retarget(node_id, None)) for other in dict.fromkeys(o for o, _ in pointing)]
+            raise KBError(f"'{node_id}' is still linked from {_describe(pointing)}; remove those references "
+                          "first, or use --cascade to remove them with it")
+        gone = _orphaned_inferences(state.kb, node_id)
+        changes = [_edit(state, other, _retarget(node_id, None, gone))
+                   for other in dict.fromkeys(o for o, _ in pointing)]
         path = state.files[node_id]
         changes.append(FileChange(path, path.read_text(encoding="utf-8", errors="replace"), None))
         summary = f"removed '{node_id}' ({display_path(path)})"
         if pointing:
-            summary += f" and {len(pointing)} edge{'s' * (len(pointing) != 1)} to it"
+            summary += f" and {len(pointing)} reference{'s' * (len(pointing) != 1)} to it"
         return _commit(state, changes, summary, dry_run, f"kb rm {'--cascade ' * cascade}{node_id}")
 
 
-def rename(root: Path, old_id: str, new_id: str, dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Outcome:
-    """Give a node a new id: rename its file and rewrite every edge that points at it."""
+def rename(root: Path, old_id: str, new_id: str, folder: str | None = None, dry_run: bool = False,
+           timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Give a node a new id and/or folder: move its file and rewrite every reference to it.
+
+    new_id may equal old_id when only the folder changes.
+    """
     check_id(new_id, "new id")
     with _session(root, dry_run, timeout) as state:
         _node_id(state, old_id)
-        if new_id in state.files:
-            raise KBError(f"id '{new_id}' is already used by {display_path(state.files[new_id])}")
         old_path = state.kb.paths[old_id]
-        new_path = old_path.with_name(f"{new_id}.yaml")
+        target_dir = old_path.parent if folder is None else _folder(state, folder, "")
+        new_path = target_dir / f"{new_id}.yaml"
+        if new_id != old_id and new_id in state.files:
+            raise KBError(f"id '{new_id}' is already used by {display_path(state.files[new_id])}")
+        if os.path.normpath(new_path) == os.path.normpath(old_path):
+            raise KBError(f"'{old_id}' is already {display_path(old_path)}")
         original = old_path.read_text(encoding="utf-8")
         text = original
-        if state.kb.nodes[old_id].id is not None:
+        if state.kb.nodes[old_id].id is not None and new_id != old_id:
             text = roundtrip.edit(original, lambda data: data.__setitem__("id", new_id))
-        pointing = list(dict.fromkeys(o for o, _ in referrers(state.kb, old_id)))
+        text = canonical.repoint_schema(text, new_path, state.root)
+        pointing = [] if new_id == old_id else list(dict.fromkeys(o for o, _ in referrers(state.kb, old_id)))
         changes = [FileChange(new_path, None, text)]
         changes += [_edit(state, other, _retarget(old_id, new_id)) for other in pointing]
         changes.append(FileChange(old_path, original, None))
         renamed = {display_path(old_path): display_path(new_path)}
-        summary = f"renamed '{old_id}' to '{new_id}' ({display_path(new_path)})"
+        if new_id == old_id:
+            summary = f"moved '{old_id}' to {display_path(new_path)}"
+        else:
+            summary = f"renamed '{old_id}' to '{new_id}' ({display_path(new_path)})"
         if pointing:
-            summary += f"; updated {len(pointing)} file{'s' * (len(pointing) != 1)} that link to it"
+            summary += f"; updated {len(pointing)} file{'s' * (len(pointing) != 1)} that refer to it"
         return _commit(state, changes, summary, dry_run, f"kb mv {old_id} {new_id}", new_id, renamed)
 
 

@@ -21,6 +21,7 @@ from kb.cli import cli
 from kb.cli.common import kb_dir
 from kb.errors import KBError
 from kb.models import KINDS
+from kb.relations import EDGE_RELATIONS
 
 # --- completion --------------------------------------------------------------------------------
 
@@ -144,6 +145,8 @@ dry_run_option = click.option("--dry-run", "-n", is_flag=True, help="Show the ch
 @click.option("--title", help="Short label for maps (at most 100 characters).")
 @click.option("--text", help="The claim in the knowledge base's own words.")
 @click.option("--speaker", shell_complete=complete_people, help="Person who asserts it (an id from people.yaml).")
+@click.option("--presenter", shell_complete=complete_people,
+              help="Person who presents or reports it, when not its holder (an id from people.yaml).")
 @click.option("--source", "document", shell_complete=complete_sources, help="Source document id (sources.yaml).")
 @click.option("--quote", help="Verbatim anchor from the source; an empty string for none.")
 @click.option("--section", help="Heading of the section the quote sits under.")
@@ -155,7 +158,7 @@ dry_run_option = click.option("--dry-run", "-n", is_flag=True, help="Show the ch
 @click.option("--dry-run", "-n", is_flag=True, help="Print the file that would be written; write nothing.")
 @click.pass_context
 def add(ctx: click.Context, kind: str | None, title: str | None, text: str | None, speaker: str | None,
-        document: str | None, quote: str | None, section: str | None, supports: tuple[str, ...],
+        presenter: str | None, document: str | None, quote: str | None, section: str | None, supports: tuple[str, ...],
         attacks: tuple[str, ...], tags: tuple[str, ...], node_id: str | None, folder: str | None,
         dry_run: bool) -> None:
     """Create a node. Missing values are asked for on a terminal, and are an error otherwise."""
@@ -174,35 +177,79 @@ def add(ctx: click.Context, kind: str | None, title: str | None, text: str | Non
         supports = _ask_ids("supports", root)
         attacks = _ask_ids("attacks", root)
     outcome = _run(ctx, authoring.add, root, kind, title, text, speaker, document, quote or None, section,
-                   supports, attacks, tags, node_id, folder, dry_run=dry_run)
+                   supports, attacks, tags, node_id, folder, presenter=presenter, dry_run=dry_run)
     if dry_run:
         click.echo(f"# would write {outcome.changes[0].path}", err=True)
         click.echo(outcome.changes[0].after, nl=False)
     _report(outcome, show_diff=False)
 
 
+def complete_link_ends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    return complete_ids(ctx, param, incomplete)
+
+
+def complete_unlink_ends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    words = [CompletionItem("undercuts")] if "undercuts".startswith(incomplete) and not ctx.params.get("ends") else []
+    return words + complete_ids(ctx, param, incomplete)
+
+
 @cli.command()
-@click.argument("source_id", metavar="A", shell_complete=complete_ids)
-@click.argument("relation", type=click.Choice(authoring.RELATIONS))
-@click.argument("target_id", metavar="B", shell_complete=complete_ids)
+@click.argument("source_id", metavar="X", shell_complete=complete_ids)
+@click.argument("relation", type=click.Choice(EDGE_RELATIONS))
+@click.argument("ends", nargs=-1, required=True, metavar="TARGET | A B", shell_complete=complete_link_ends)
+@click.option("--with", "premises", multiple=True, shell_complete=complete_ids, metavar="ID",
+              help="Another premise of the same argument (repeatable): X and these support or attack TARGET jointly.")
 @click.option("--weight", type=click.FloatRange(0.0, 1.0), help="How strongly the relation holds (default 1).")
 @click.option("--note", help="Why the relation holds (say so when it is the knowledge base's own reading).")
 @dry_run_option
 @click.pass_context
-def link(ctx: click.Context, source_id: str, relation: str, target_id: str, weight: float | None,
-         note: str | None, dry_run: bool) -> None:
-    """Make A support or attack B (or change the weight or note of that edge)."""
-    _report(_run(ctx, authoring.link, _root(ctx), source_id, relation, target_id, weight, note, dry_run=dry_run))
+def link(ctx: click.Context, source_id: str, relation: str, ends: tuple[str, ...], premises: tuple[str, ...],
+         weight: float | None, note: str | None, dry_run: bool) -> None:
+    """Make X support, attack or restate TARGET, or undercut the edge from A to B.
+
+    \b
+    kb link X supports T [--with P ...]   X (with P ...) argues for T
+    kb link X attacks T [--with P ...]    X (with P ...) argues against T
+    kb link X undercuts A B               X disputes that A supports (or attacks) B
+    kb link X restates Y                  X says again what Y says
+    """
+    wanted = 2 if relation == "undercuts" else 1
+    if len(ends) != wanted:
+        raise click.UsageError(f"`kb link X {relation}` takes {'A B (the edge undercut)' if wanted == 2 else 'one target'}")
+    if premises and relation not in authoring.RELATIONS:
+        raise click.UsageError("--with belongs to supports and attacks")
+    if relation == "restates" and (weight is not None or note is not None):
+        raise click.UsageError("a restatement has no weight or note")
+    root = _root(ctx)
+    if relation == "undercuts":
+        outcome = _run(ctx, authoring.undercut, root, source_id, ends[0], ends[1], weight, note, dry_run=dry_run)
+    elif relation == "restates":
+        outcome = _run(ctx, authoring.restate, root, source_id, ends[0], dry_run=dry_run)
+    else:
+        outcome = _run(ctx, authoring.link, root, source_id, relation, ends[0], weight, note, premises,
+                       dry_run=dry_run)
+    _report(outcome)
 
 
 @cli.command()
-@click.argument("source_id", metavar="A", shell_complete=complete_ids)
-@click.argument("target_id", metavar="B", shell_complete=complete_ids)
+@click.argument("source_id", metavar="X", shell_complete=complete_ids)
+@click.argument("ends", nargs=-1, required=True, metavar="TARGET | undercuts A B", shell_complete=complete_unlink_ends)
+@click.option("--with", "premises", multiple=True, shell_complete=complete_ids, metavar="ID",
+              help="Remove only this premise from the linked argument X -> TARGET (repeatable).")
 @dry_run_option
 @click.pass_context
-def unlink(ctx: click.Context, source_id: str, target_id: str, dry_run: bool) -> None:
-    """Remove the edge from A to B."""
-    _report(_run(ctx, authoring.unlink, _root(ctx), source_id, target_id, dry_run=dry_run))
+def unlink(ctx: click.Context, source_id: str, ends: tuple[str, ...], premises: tuple[str, ...], dry_run: bool) -> None:
+    """Remove X's support, attack or restatement of TARGET, or its undercut of the edge A -> B."""
+    root = _root(ctx)
+    if ends and ends[0] == "undercuts":
+        if len(ends) != 3:
+            raise click.UsageError("`kb unlink X undercuts A B` names the undercut edge by both ends")
+        outcome = _run(ctx, authoring.remove_undercut, root, source_id, ends[1], ends[2], dry_run=dry_run)
+    elif len(ends) != 1:
+        raise click.UsageError("`kb unlink X TARGET` or `kb unlink X undercuts A B`")
+    else:
+        outcome = _run(ctx, authoring.unlink, root, source_id, ends[0], premises, dry_run=dry_run)
+    _report(outcome)
 
 
 @cli.command()
@@ -219,22 +266,26 @@ def stance(ctx: click.Context, person: str, node_id: str, credence: float, quote
 
 @cli.command("rm")
 @click.argument("node_id", metavar="ID", shell_complete=complete_ids)
-@click.option("--cascade", is_flag=True, help="Also remove the edges that point at ID.")
+@click.option("--cascade", is_flag=True, help="Also remove every reference to ID (edges, premises, undercuts, restatements).")
 @dry_run_option
 @click.pass_context
 def rm(ctx: click.Context, node_id: str, cascade: bool, dry_run: bool) -> None:
-    """Delete a node; refused while other nodes link to it, unless --cascade."""
+    """Delete a node; refused while other nodes refer to it, unless --cascade."""
     _report(_run(ctx, authoring.remove, _root(ctx), node_id, cascade, dry_run=dry_run))
 
 
 @cli.command("mv")
 @click.argument("old_id", metavar="OLD", shell_complete=complete_ids)
-@click.argument("new_id", metavar="NEW")
+@click.argument("new_id", metavar="NEW", required=False)
+@click.option("--dir", "folder", help="Move the file into this folder of the knowledge base (created if needed).")
 @dry_run_option
 @click.pass_context
-def mv(ctx: click.Context, old_id: str, new_id: str, dry_run: bool) -> None:
-    """Rename a node and rewrite every reference to it."""
-    _report(_run(ctx, authoring.rename, _root(ctx), old_id, new_id, dry_run=dry_run))
+def mv(ctx: click.Context, old_id: str, new_id: str | None, folder: str | None, dry_run: bool) -> None:
+    """Rename a node (and/or move it to another folder) and rewrite every reference to it."""
+    if new_id is None and folder is None:
+        raise click.UsageError("give NEW, --dir FOLDER, or both")
+    _report(_run(ctx, authoring.rename, _root(ctx), old_id, old_id if new_id is None else new_id, folder,
+                 dry_run=dry_run))
 
 
 @cli.command("fmt")
