@@ -39,7 +39,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from kb import maps, pages, site, store
+from kb import maps, pages, settings, site, store
 from kb.errors import KBError
 
 log = logging.getLogger("mkdocs.plugins.kb")
@@ -65,7 +65,8 @@ class KBPluginConfig(base.Config):
     intro = c.Optional(c.Type(str))
     """A Markdown file in docs_dir to open the home page with (exclude it from the build with exclude_docs)."""
     sources_dir = c.Optional(c.Type(str))
-    """Folder of the source documents' texts, relative to mkdocs.yml; when present, lists follow document order."""
+    """Folder of the source documents' texts, relative to mkdocs.yml (default: sources_dir in the knowledge
+    base's kb.toml); when present, lists follow document order."""
     local_map_nodes = c.Type(int, default=maps.LOCAL_CAP)
     """Most nodes a claim page's map shows."""
 
@@ -165,14 +166,16 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
 
     def _source_texts(self, kb: store.KnowledgeBase, config: MkDocsConfig) -> dict[str, str]:
         """Texts of the sources, for document order; a missing folder or file just loses the order."""
-        if not self.config.sources_dir:
-            return {}
-        folder = Path(os.path.dirname(config.config_file_path or ".")) / self.config.sources_dir
+        if self.config.sources_dir:
+            folders = [Path(os.path.dirname(config.config_file_path or ".")) / self.config.sources_dir]
+        else:  # the knowledge base's own setting (kb.toml)
+            folders = list(settings.source_folders(kb.root).folders)
         texts = {}
         for sid, source in kb.sources.items():
-            if source.file:
+            path = settings.find_text(source.file, folders) if source.file else None
+            if path is not None:
                 try:
-                    texts[sid] = (folder / source.file).read_text(encoding="utf-8")
+                    texts[sid] = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
                     continue
         return texts

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
-from kb import store
+from kb import settings, store
 from kb.quotes import fold
+from kb.settings import find_text
 from kb.report import Problem, sort_problems
 from kb.store import KnowledgeBase, display_path
 from kb.suggest import closest
@@ -148,15 +150,19 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     return out
 
 
-def load_source_texts(kb: KnowledgeBase, sources_dir: Path) -> tuple[dict[str, str], list[Problem]]:
-    """Folded texts of every source that names a file, and problems for files that are missing."""
+def load_source_texts(kb: KnowledgeBase, sources_dir: Path | Sequence[Path]) -> tuple[dict[str, str], list[Problem]]:
+    """Folded texts of every source that names a file, and problems for files that are missing.
+
+    sources_dir may be several folders: each text is taken from the first that has it.
+    """
+    folders = [Path(sources_dir)] if isinstance(sources_dir, (str, Path)) else [Path(f) for f in sources_dir]
     registry = display_path(kb.root / store.SOURCES_FILE)
     texts, problems = {}, []
     for index, (source_id, source) in enumerate(kb.sources.items()):
         if not source.file:
             problems.append(Problem(registry, 0, 0, "no-source-text", f"source '{source_id}' names no text file; its quotes cannot be checked", "warning", (index,)))
             continue
-        path = Path(sources_dir) / source.file
+        path = find_text(source.file, folders) or folders[0] / source.file
         try:
             texts[source_id] = fold(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
@@ -212,11 +218,23 @@ def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: di
     return sort_problems(store.locate(problems, documents))
 
 
-def check(root: Path, sources_dir: Path | None = None, strict: bool = False, parallel: bool = False) -> CheckResult:
-    """Load and check a knowledge base: the library behind ``kb check``."""
+def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: bool = False,
+          parallel: bool = False, configured: bool = False) -> CheckResult:
+    """Load and check a knowledge base: the library behind ``kb check``.
+
+    With ``configured``, the source folders come from the knowledge base's
+    kb.toml when none are given, and a configured folder that is missing is a
+    warning (a clone without the texts) rather than an error on every source.
+    """
     kb, problems = store.load(Path(root), parallel=parallel)
     texts = None
-    if sources_dir is not None:
-        texts, source_problems = load_source_texts(kb, Path(sources_dir))
+    if configured and not sources_dir:
+        found = settings.source_folders(root)
+        sources_dir = found.folders or None
+        problems += [Problem(display_path(Path(root) / settings.SETTINGS_FILE), 1, 1, "no-source-texts",
+                             f"sources folder {display_path(m)} not found; quotes are not checked", "warning")
+                     for m in found.missing]
+    if sources_dir:
+        texts, source_problems = load_source_texts(kb, sources_dir)
         problems += source_problems
     return CheckResult(kb, problems_for(kb, problems, texts, strict))
