@@ -36,6 +36,7 @@ from typing import Iterator, Sequence
 
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
+from ruamel.yaml.scalarstring import FoldedScalarString
 
 from kb import canonical, roundtrip, store, validate
 from kb.errors import KBError, UnknownId
@@ -650,28 +651,38 @@ def remove_undercut(root: Path, node_id: str, source_id: str, target_id: str, dr
 
 
 def stance(root: Path, person: str, node_id: str, credence: float, quote: str | None = None,
-           dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Outcome:
-    """Record how strongly a person accepts a claim, keeping the rest of an existing stance."""
+           source: str | None = None, note: str | None = None, dry_run: bool = False,
+           timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Record how strongly a person accepts a claim, keeping the rest of an existing stance.
+
+    source names the document the quote comes from when it is not the node's
+    own; it is left out when it is the node's own document.
+    """
     with _session(root, dry_run, timeout) as state:
         _person(state, person)
         _node_id(state, node_id)
+        if source is not None:
+            _source(state, source)
+            if source == state.kb.nodes[node_id].source.document:
+                source = None
+        extra = {k: v for k, v in (("quote", quote), ("source", source), ("note", note)) if v is not None}
 
         def change(data) -> None:
             stances = roundtrip.ensure_key(data, "stances", roundtrip.new_map)
             current = stances.get(person)
-            if isinstance(current, dict):
-                current["credence"] = credence
-                if quote is not None:
-                    current["quote"] = roundtrip.quoted(quote)
-            elif quote is None:
+            if not isinstance(current, dict) and not extra:
                 stances[person] = credence
-            else:
-                entry = roundtrip.new_map()
-                entry["credence"] = credence
-                entry["quote"] = roundtrip.quoted(quote)
-                stances[person] = entry
+                return
+            if not isinstance(current, dict):
+                current = roundtrip.new_map()
+                stances[person] = current
+            current["credence"] = credence
+            for key, value in extra.items():
+                current[key] = value if key == "source" else roundtrip.quoted(value)
 
         summary = f"'{person}' holds '{node_id}' at {credence:g}"
+        if source is not None:
+            summary += f" (quoted from '{source}')"
         return _commit(state, [_edit(state, node_id, change)], summary, dry_run,
                        f"kb stance {person} {node_id}", node_id)
 
@@ -946,3 +957,121 @@ def people(root: Path) -> dict[str, str]:
 def sources(root: Path) -> dict[str, str]:
     """Source id -> title, read straight from sources.yaml."""
     return _registry(root, store.SOURCES_FILE, "title")
+
+
+# --- changing a node's fields ------------------------------------------------------------------
+
+SETTABLE = ("title", "text", "kind", "speaker", "presenter", "document", "quote", "section", "note")
+CLEARABLE = ("presenter", "quote", "section", "note")  # an empty value removes them
+
+
+def _folded(text: str):
+    """text as a ``>-`` block folded like the canonical layout, or double-quoted when it cannot be."""
+    lines = canonical.folded(text, canonical.INDENT)
+    if lines is None:
+        return roundtrip.quoted(text)
+    value = FoldedScalarString(text)
+    positions, at = [], -1
+    for line in lines[:-1]:
+        at += len(line) - len(canonical.INDENT) + 1
+        positions.append(at)
+    value.fold_pos = positions
+    return value
+
+
+def set_fields(root: Path, node_id: str, values: dict[str, str], add_tags: Sequence[str] = (),
+               remove_tags: Sequence[str] = (), dry_run: bool = False, timeout: float = LOCK_TIMEOUT) -> Outcome:
+    """Change some of a node's fields in place, keeping the rest of its file as it is.
+
+    values maps names in SETTABLE to new values; an empty string removes a
+    field that may be absent (CLEARABLE). People, sources and the kind are
+    checked first, everything else by the same rules as kb check.
+    """
+    unknown = set(values) - set(SETTABLE)
+    if unknown:
+        raise KBError(f"cannot set {', '.join(sorted(unknown))} (settable: {', '.join(SETTABLE)})")
+    for name, value in values.items():
+        if value == "" and name not in CLEARABLE:
+            raise KBError(f"{name} cannot be empty")
+    if "kind" in values and values["kind"] not in KINDS:
+        raise KBError(f"unknown kind '{values['kind']}' (one of {', '.join(KINDS)})")
+    for tag in [*add_tags, *remove_tags]:
+        check_id(tag, "tag")
+    if not values and not add_tags and not remove_tags:
+        raise KBError("nothing to change: give at least one of --title, --text, --quote, ... --tag, --untag")
+    with _session(root, dry_run, timeout) as state:
+        _node_id(state, node_id)
+        node = state.kb.nodes[node_id]
+        if values.get("speaker"):
+            _person(state, values["speaker"], "speaker")
+        if values.get("presenter"):
+            _person(state, values["presenter"], "presenter")
+        if values.get("document"):
+            _source(state, values["document"])
+        missing = [t for t in remove_tags if t not in node.tags]
+        if missing:
+            raise KBError(f"'{node_id}' has no tag {', '.join(missing)}" + (f" (its tags: {', '.join(node.tags)})"
+                                                                          if node.tags else ""))
+        current = {"title": node.title, "text": node.text, "kind": node.kind, "speaker": node.speaker,
+                   "presenter": node.presenter or "", "document": node.source.document,
+                   "quote": node.source.quote or "", "section": node.source.section or "", "note": node.note or ""}
+        changed = {k: v for k, v in values.items() if current[k] != v}
+        new_tags = [t for t in add_tags if t not in node.tags]
+        if not changed and not new_tags and not remove_tags:
+            raise KBError(f"'{node_id}' already has those values; nothing to change")
+
+        def change(data) -> None:
+            for name, value in changed.items():
+                if name in ("document", "quote", "section"):
+                    source = data["source"]
+                    key = name
+                    if value == "":
+                        source.pop(key, None)
+                    elif key == "document":
+                        source[key] = value
+                    elif key in source:
+                        source[key] = roundtrip.quoted(value)
+                    else:  # section before quote, as the canonical layout has it
+                        at = len(source) if key == "quote" or "quote" not in source else list(source).index("quote")
+                        source.insert(at, key, roundtrip.quoted(value))
+                elif value == "":
+                    data.pop(name, None)
+                elif name == "text":
+                    data["text"] = _folded(value)
+                elif name in ("kind", "speaker", "presenter"):
+                    if name in data:
+                        data[name] = value
+                    else:
+                        roundtrip.ensure_key(data, name, lambda: value)
+                        data[name] = value
+                else:
+                    if name in data:
+                        data[name] = roundtrip.quoted(value)
+                    else:
+                        roundtrip.ensure_key(data, name, lambda: None)
+                        data[name] = roundtrip.quoted(value)
+            if new_tags or remove_tags:
+                tags = roundtrip.ensure_key(data, "tags", lambda: roundtrip.flow_seq([]))
+                for i in reversed(range(len(tags))):
+                    if str(tags[i]) in remove_tags:
+                        del tags[i]
+                tags.extend(new_tags)
+                roundtrip.drop_if_empty(data, "tags")
+
+        said = [f"{'source' if k == 'document' else k} {'removed' if v == '' else 'set'}" for k, v in changed.items()]
+        said += [f"tag {t} added" for t in new_tags] + [f"tag {t} removed" for t in remove_tags]
+        summary = f"'{node_id}': " + ", ".join(said)
+        return _commit(state, [_edit(state, node_id, change)], summary, dry_run, f"kb set {node_id}", node_id)
+
+
+def tags(root: Path) -> list[str]:
+    """Every tag in use, read with a line scan rather than a full load: fast enough for completion."""
+    found: set[str] = set()
+    for path in store.node_files(Path(root)):
+        try:
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                if line.startswith("tags:"):
+                    found.update(t.strip().strip("'\"") for t in line[5:].strip().strip("[]").split(",") if t.strip())
+        except OSError:
+            continue
+    return sorted(t for t in found if is_valid_id(t))

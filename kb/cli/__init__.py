@@ -15,6 +15,7 @@ COMMAND_MODULES = {
     "check": "check", "schema": "check",
     "add": "author", "link": "author", "unlink": "author", "stance": "author",
     "rm": "author", "mv": "author", "fmt": "author", "recover": "author",
+    "set": "author",
     "cruxes": "query", "show": "query", "search": "query", "list": "query", "path": "query", "stats": "query",
     "export": "interchange", "import": "interchange",
     "site": "site",

@@ -45,6 +45,10 @@ def complete_sources(ctx: click.Context, param: click.Parameter, incomplete: str
             if i.startswith(incomplete)]
 
 
+def complete_tags(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    return [CompletionItem(t) for t in authoring.tags(_completion_root(ctx)) if t.startswith(incomplete)]
+
+
 # --- prompting ---------------------------------------------------------------------------------
 
 
@@ -257,11 +261,40 @@ def unlink(ctx: click.Context, source_id: str, ends: tuple[str, ...], premises: 
 @click.argument("node_id", metavar="ID", shell_complete=complete_ids)
 @click.argument("credence", type=click.FloatRange(0.0, 1.0))
 @click.option("--quote", help="Verbatim words showing where they stand.")
+@click.option("--source", "document", shell_complete=complete_sources,
+              help="The document the quote comes from, when it is not the node's own.")
+@click.option("--note", help="How the credence was read from the text.")
 @dry_run_option
 @click.pass_context
-def stance(ctx: click.Context, person: str, node_id: str, credence: float, quote: str | None, dry_run: bool) -> None:
+def stance(ctx: click.Context, person: str, node_id: str, credence: float, quote: str | None, document: str | None,
+           note: str | None, dry_run: bool) -> None:
     """Record how strongly PERSON accepts claim ID, from 0 (rejects) to 1 (accepts)."""
-    _report(_run(ctx, authoring.stance, _root(ctx), person, node_id, credence, quote, dry_run=dry_run))
+    _report(_run(ctx, authoring.stance, _root(ctx), person, node_id, credence, quote, document, note,
+                 dry_run=dry_run))
+
+
+@cli.command("set")
+@click.argument("node_id", metavar="ID", shell_complete=complete_ids)
+@click.option("--title", help="Short label for maps (at most 100 characters).")
+@click.option("--text", help="The claim in the knowledge base's own words.")
+@click.option("--kind", type=click.Choice(KINDS, case_sensitive=False))
+@click.option("--speaker", shell_complete=complete_people, help="Who holds the claim.")
+@click.option("--presenter", shell_complete=complete_people, help="Who presents or reports it ('' removes it).")
+@click.option("--source", "document", shell_complete=complete_sources, help="Source document id.")
+@click.option("--quote", help="Verbatim anchor from the source ('' removes it).")
+@click.option("--section", help="Heading the quote sits under ('' removes it).")
+@click.option("--note", help="Editorial note ('' removes it).")
+@click.option("--tag", "tags", multiple=True, shell_complete=complete_tags, help="Add a tag (repeatable).")
+@click.option("--untag", "untags", multiple=True, shell_complete=complete_tags, help="Remove a tag (repeatable).")
+@dry_run_option
+@click.pass_context
+def set_(ctx: click.Context, node_id: str, tags: tuple[str, ...], untags: tuple[str, ...], dry_run: bool,
+         **fields: str | None) -> None:
+    """Change fields of node ID in place; the rest of its file is kept as it is."""
+    values = {name: value for name, value in fields.items() if value is not None}
+    if "kind" in values:
+        values["kind"] = values["kind"].lower()
+    _report(_run(ctx, authoring.set_fields, _root(ctx), node_id, values, tags, untags, dry_run=dry_run))
 
 
 @cli.command("rm")
