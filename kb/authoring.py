@@ -43,7 +43,7 @@ from kb.errors import KBError, UnknownId
 from kb.models import KINDS, MAX_ID_LEN, Node, is_valid_id
 from kb.report import Problem
 from kb.store import KnowledgeBase, display_path
-from kb.suggest import closest
+from kb.suggest import closest, closest_named
 
 LOCK_FILE = ".kb.lock"
 LOCK_TIMEOUT = 30.0
@@ -201,15 +201,24 @@ def _node_id(state: _State, value: str, what: str = "node") -> str:
 def _person(state: _State, value: str, what: str = "person") -> str:
     check_id(value, what)
     if value not in state.kb.people:
-        raise UnknownId(what, value, closest(value, state.kb.people))
+        raise unknown_named(what, value, {i: p.name for i, p in state.kb.people.items()})
     return value
 
 
 def _source(state: _State, value: str) -> str:
     check_id(value, "source")
     if value not in state.kb.sources:
-        raise UnknownId("source", value, closest(value, state.kb.sources))
+        raise unknown_named("source", value, {i: s.title for i, s in state.kb.sources.items()})
     return value
+
+
+def unknown_named(what: str, value: str, names: dict[str, str]) -> UnknownId:
+    """An unknown person or source, with suggestions found by name or title as well as by id."""
+    error = UnknownId(what, value, closest_named(value, names))
+    if error.suggestions:
+        shown = ", ".join(f"{i} ({names[i]})" if names[i] else i for i in error.suggestions)
+        error.args = (f"unknown {what} '{value}' (did you mean {shown}?)",)
+    return error
 
 
 def _key(p: Problem, renamed: dict[str, str]) -> tuple:

@@ -180,7 +180,7 @@ def test_add_with_a_presenter(root):
     before = snapshot(root)
     result = kb("add", "claim", "--title", "Other", "--text", "T.", "--speaker", "bob", "--presenter", "alicia",
                 "--source", "doc1", "--quote", "")
-    assert result.exit_code == 1 and "unknown presenter 'alicia' (did you mean alice?)" in result.stderr
+    assert result.exit_code == 1 and "unknown presenter 'alicia' (did you mean alice (Alice Example)?)" in result.stderr
     assert snapshot(root) == before
 
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 import click
 from click.shell_completion import CompletionItem
 
-from kb import authoring
+from kb import answers, authoring
 from kb.cli import cli
 from kb.cli.common import kb_dir
 from kb.errors import KBError
@@ -83,20 +83,28 @@ def _tab_completes(words: Iterable[str]) -> Iterator[None]:
         readline.set_completer_delims(old_delims)
 
 
-def _ask(value: str | None, option: str, label: str, words: Callable[[], Iterable[str]] | None = None) -> str:
+def _ask(value, option: str, label: str, check: Callable[[str], object],
+         words: Callable[[], Iterable[str]] | None = None, optional: bool = False):
+    """value when given; otherwise ask on the terminal until check accepts the answer.
+
+    A wrong answer is explained (with suggestions) and asked again, so nothing
+    typed before it is lost. An optional question takes Enter for none.
+    """
     if value is not None:
         return value
     if not interactive():
         raise click.UsageError(f"missing {option} (no terminal to ask on)")
+    hint = (" (Tab completes; Enter for none)" if optional else " (Tab completes)") if words else (
+        " (Enter for none)" if optional else "")
     with _tab_completes(words() if words else ()):
-        return click.prompt(label + (" (Tab completes)" if words else ""))
-
-
-def _ask_ids(relation: str, root: Path) -> tuple[str, ...]:
-    with _tab_completes(authoring.node_ids(root)):
-        answer = click.prompt(f"{relation} (ids separated by spaces, Tab completes; Enter for none)",
-                              default="", show_default=False)
-    return tuple(answer.replace(",", " ").split())
+        while True:
+            answer = click.prompt(label + hint, default="" if optional else None, show_default=False)
+            if optional and not answer.strip():
+                return check("")
+            try:
+                return check(answer)
+            except KBError as exc:
+                click.echo(f"  {exc}; try again", err=True)
 
 
 # --- reporting ---------------------------------------------------------------------------------
@@ -165,21 +173,29 @@ def add(ctx: click.Context, kind: str | None, title: str | None, text: str | Non
         presenter: str | None, document: str | None, quote: str | None, section: str | None, supports: tuple[str, ...],
         attacks: tuple[str, ...], tags: tuple[str, ...], node_id: str | None, folder: str | None,
         dry_run: bool) -> None:
-    """Create a node. Missing values are asked for on a terminal, and are an error otherwise."""
+    """Create a node. Missing values are asked for on a terminal, and are an error otherwise.
+
+    Each answer is checked as it is typed: a wrong one is explained, with
+    suggestions, and asked again. People and sources may be answered by name.
+    """
     root = _root(ctx)
-    kind = _ask(kind, "KIND", f"kind ({', '.join(KINDS)})", lambda: KINDS).lower()
-    title = _ask(title, "--title", "title")
-    text = _ask(text, "--text", "text")
-    speaker = _ask(speaker, "--speaker", "speaker", lambda: authoring.people(root))
-    document = _ask(document, "--source", "source", lambda: authoring.sources(root))
-    if quote is None:
-        if not interactive():
-            raise click.UsageError("missing --quote (no terminal to ask on; --quote '' for none)")
-        quote = click.prompt("quote (verbatim; Enter for none)", default="", show_default=False)
+    check = answers.Answers.load(root) if interactive() else answers.Answers(root)
+    kind = _ask(kind, "KIND", f"kind ({', '.join(KINDS)})", check.kind, lambda: KINDS).lower()
+    title = _ask(title, "--title", "title", check.title)
+    text = _ask(text, "--text", "text", check.text)
+    speaker = _ask(speaker, "--speaker", "speaker (id or name)", check.person, lambda: check.people)
+    document = _ask(document, "--source", "source (id or title)", check.source, lambda: check.sources)
+    if interactive():
+        section = _ask(section, "--section", "section heading", str.strip, optional=True) or None
+    if quote is None and not interactive():
+        raise click.UsageError("missing --quote (no terminal to ask on; --quote '' for none)")
+    quote = _ask(quote, "--quote", "quote (verbatim)", str.strip, optional=True)
     if not supports and not attacks and interactive():
         # A node without edges is an orphan: worth asking, never required.
-        supports = _ask_ids("supports", root)
-        attacks = _ask_ids("attacks", root)
+        supports = _ask(None, "--supports", "supports (ids)", check.node_list, lambda: check.ids, optional=True)
+        attacks = _ask(None, "--attacks", "attacks (ids)", check.node_list, lambda: check.ids, optional=True)
+    if not tags and interactive():
+        tags = _ask(None, "--tag", "tags", check.tags, lambda: authoring.tags(root), optional=True)
     outcome = _run(ctx, authoring.add, root, kind, title, text, speaker, document, quote or None, section,
                    supports, attacks, tags, node_id, folder, presenter=presenter, dry_run=dry_run)
     if dry_run:
