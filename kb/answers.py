@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb import authoring
+from kb import authoring, settings, store
+from kb.quotes import closest_passage, fold
 from kb.errors import KBError, UnknownId
 from kb.models import KINDS
 from kb.suggest import closest, resolve_named
@@ -76,3 +77,29 @@ class Answers:
         for value in values:
             authoring.check_id(value, "tag")
         return values
+
+    def quote_in(self, document: str):
+        """A check for quotes from document: refused with the closest passage when its text is at hand."""
+        text = _source_text(self.root, document)
+
+        def check(answer: str) -> str:
+            value = answer.strip()
+            if value and text is not None and fold(value) not in text:
+                raise KBError(f"not found in '{document}'; {closest_passage(value, text).describe()}")
+            return value
+
+        return check
+
+
+def _source_text(root: Path, document: str) -> str | None:
+    data, errs = store.parse_yaml(Path(root) / store.SOURCES_FILE, store.SOURCES_FILE)
+    if errs or not isinstance(data, list):
+        return None
+    entry = next((e for e in data if isinstance(e, dict) and e.get("id") == document), None)
+    if not entry or not entry.get("file"):
+        return None
+    path = settings.find_text(str(entry["file"]), settings.source_folders(root).folders)
+    try:
+        return fold(path.read_text(encoding="utf-8")) if path else None
+    except (OSError, UnicodeDecodeError):
+        return None

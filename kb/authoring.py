@@ -38,9 +38,10 @@ from filelock import FileLock, Timeout
 from pydantic import ValidationError
 from ruamel.yaml.scalarstring import FoldedScalarString
 
-from kb import canonical, roundtrip, store, validate
+from kb import canonical, roundtrip, settings, store, validate
 from kb.errors import KBError, UnknownId
 from kb.models import KINDS, MAX_ID_LEN, Node, is_valid_id
+from kb.quotes import fold
 from kb.report import Problem
 from kb.store import KnowledgeBase, display_path
 from kb.suggest import closest, closest_named
@@ -280,6 +281,7 @@ def _commit(state: _State, changes: list[FileChange], summary: str, dry_run: boo
             before[key] -= 1
         else:
             new.append(problem)
+    new += store.locate(_new_quote_problems(state, kb, changes), documents)
     errors = [p for p in new if p.severity == "error"]
     if errors:
         raise Refused(f"{command}: refused, the change would add {len(errors)} error{'s' * (len(errors) != 1)}; "
@@ -289,6 +291,50 @@ def _commit(state: _State, changes: list[FileChange], summary: str, dry_run: boo
     if not dry_run:
         _write(state.root, changes, command)
     return outcome
+
+
+def _new_quote_problems(state: _State, kb: KnowledgeBase, changes: list[FileChange]) -> list[Problem]:
+    """Quotes the change writes that their source text, where it is at hand, does not contain.
+
+    Only the nodes the change touches are searched, and a misquote that was
+    already there (the same words, the same document) does not block the change.
+    """
+    written = {c.path.stem for c in changes if c.after is not None} & set(kb.nodes)
+    if not written:
+        return []
+    by_path = {os.path.normpath(p): node_id for node_id, p in state.kb.paths.items()}
+    previous = {by_path[os.path.normpath(c.path)] for c in changes if os.path.normpath(c.path) in by_path}
+    docs = set()
+    for node_id in written:
+        node = kb.nodes[node_id]
+        docs.add(node.source.document)
+        docs.update(s.source or node.source.document for s in node.stances.values() if s.quote)
+    texts = source_texts(state.root, kb, docs)
+    if not texts:
+        return []
+    old = Counter(p.message for p in validate.quote_problems(state.kb, texts, only=previous))
+    out = []
+    for problem in validate.quote_problems(kb, texts, only=written):
+        if old[problem.message]:
+            old[problem.message] -= 1
+        else:
+            out.append(problem)
+    return out
+
+
+def source_texts(root: Path, kb: KnowledgeBase, docs) -> dict[str, str]:
+    """Folded texts of those documents that the knowledge base's sources folder holds."""
+    folders = settings.source_folders(root).folders
+    texts = {}
+    for doc in docs:
+        source = kb.sources.get(doc)
+        path = settings.find_text(source.file, folders) if source is not None and source.file else None
+        if path is not None:
+            try:
+                texts[doc] = fold(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue
+    return texts
 
 
 def _sha(text: str | None) -> str | None:

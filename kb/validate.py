@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from kb import settings, store
-from kb.quotes import fold
+from kb.quotes import closest_passage, fold
 from kb.settings import find_text
 from kb.report import Problem, sort_problems
 from kb.store import KnowledgeBase, display_path
@@ -170,18 +170,30 @@ def load_source_texts(kb: KnowledgeBase, sources_dir: Path | Sequence[Path]) -> 
     return texts, problems
 
 
-def quote_problems(kb: KnowledgeBase, texts: dict[str, str]) -> list[Problem]:
-    """Every source and stance quote that its document does not contain."""
+def quote_problems(kb: KnowledgeBase, texts: dict[str, str], only: set[str] | None = None) -> list[Problem]:
+    """Every source and stance quote that its document does not contain, with the closest passage.
+
+    only limits the search to those nodes (an edit checks the nodes it touches).
+    """
     out = []
     for node_id, node in kb.nodes.items():
+        if only is not None and node_id not in only:
+            continue
         doc = node.source.document
         if node.source.quote and doc in texts and fold(node.source.quote) not in texts[doc]:
-            out.append(_p(kb, node_id, "quote-not-found", f"quote not found in source '{doc}': \"{_short(node.source.quote)}\"", ("source", "quote")))
+            out.append(_p(kb, node_id, "quote-not-found", _missing_quote("quote", node.source.quote, doc, texts[doc]),
+                          ("source", "quote")))
         for person, stance in node.stances.items():
             sdoc = stance.source or doc
             if stance.quote and sdoc in texts and fold(stance.quote) not in texts[sdoc]:
-                out.append(_p(kb, node_id, "quote-not-found", f"stance quote of '{person}' not found in source '{sdoc}': \"{_short(stance.quote)}\"", ("stances", person, "quote")))
+                out.append(_p(kb, node_id, "quote-not-found",
+                              _missing_quote(f"stance quote of '{person}'", stance.quote, sdoc, texts[sdoc]),
+                              ("stances", person, "quote")))
     return out
+
+
+def _missing_quote(what: str, quote: str, doc: str, text: str) -> str:
+    return f"{what} not found in source '{doc}': \"{' '.join(quote.split())}\"; {closest_passage(quote, text).describe()}"
 
 
 def _short(text: str, limit: int = 60) -> str:

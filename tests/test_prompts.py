@@ -11,7 +11,7 @@ import pytest
 
 from kb import store
 
-from conftest import BASE
+from conftest import BASE, SOURCES
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -19,6 +19,8 @@ pexpect = pytest.importorskip("pexpect")
 @pytest.fixture
 def session(tmp_path):
     shutil.copytree(BASE, tmp_path / "claims")
+    shutil.copytree(SOURCES, tmp_path / "texts")
+    (tmp_path / "claims" / "kb.toml").write_text('sources_dir = "../texts"\n')
     child = pexpect.spawn(sys.executable, ["-m", "kb", "--kb", "claims", "add"], cwd=str(tmp_path),
                           env={**os.environ, "TERM": "dumb", "COLUMNS": "200"}, encoding="utf-8", timeout=30, dimensions=(50, 300))
     yield child, tmp_path / "claims"
@@ -46,6 +48,9 @@ def test_each_answer_is_checked_as_typed_and_asked_again(session):
     child.expect_exact("did you mean doc1 (A small debate)?")
     answer(child, "source (id or title)", "A small debate")
     answer(child, "section heading", "Opening")
+    answer(child, "quote (verbatim)", "Audits need them.")
+    child.expect_exact("not found in 'doc1'; closest passage (")
+    child.expect_exact('they differ at "them." (quote) vs "it." (document); try again')
     answer(child, "quote (verbatim)", "Audits need it.")
     answer(child, "supports (ids)", "see-insid")
     child.expect_exact("unknown target 'see-insid' (did you mean see-inside?); try again")

@@ -189,7 +189,7 @@ def add(ctx: click.Context, kind: str | None, title: str | None, text: str | Non
         section = _ask(section, "--section", "section heading", str.strip, optional=True) or None
     if quote is None and not interactive():
         raise click.UsageError("missing --quote (no terminal to ask on; --quote '' for none)")
-    quote = _ask(quote, "--quote", "quote (verbatim)", str.strip, optional=True)
+    quote = _ask(quote, "--quote", "quote (verbatim)", check.quote_in(document), optional=True)
     if not supports and not attacks and interactive():
         # A node without edges is an orphan: worth asking, never required.
         supports = _ask(None, "--supports", "supports (ids)", check.node_list, lambda: check.ids, optional=True)
