@@ -479,7 +479,12 @@ def add(root: Path, kind: str, title: str, text: str, speaker: str, document: st
         path = _folder(state, folder, document) / f"{node_id}.yaml"
         change = FileChange(path, None, canonical.node_text(node, path, state.root))
         summary = f"added {kind} '{node_id}' in {display_path(path)}"
-        return _commit(state, [change], summary, dry_run, f"kb add {node_id}", node_id)
+        outcome = _commit(state, [change], summary, dry_run, f"kb add {node_id}", node_id)
+        # Only the new node is compared with the others: one row, not the whole matrix.
+        with_new = replace(state.kb, nodes={**state.kb.nodes, node_id: node}, paths={**state.kb.paths, node_id: path})
+        outcome.warnings += store.locate(validate.duplicate_problems(with_new, [node_id]),
+                                         {display_path(path): change.after})
+        return outcome
 
 
 def _edge_index(seq, target: str) -> int | None:

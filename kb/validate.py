@@ -150,6 +150,21 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     return out
 
 
+def duplicate_problems(kb: KnowledgeBase, among=None) -> list[Problem]:
+    """Warnings for nodes whose title or quote nearly repeats another's (see kb.duplicates)."""
+    from kb import duplicates  # rapidfuzz: paid only by the commands that look for duplicates
+
+    out = []
+    for dup in duplicates.find(kb.nodes, among):
+        other = kb.nodes[dup.other]
+        shown = other.title if dup.field == "title" else other.source.quote
+        loc = ("title",) if dup.field == "title" else ("source", "quote")
+        out.append(_p(kb, dup.node, "possible-duplicate",
+                      f"{dup.field} nearly matches that of '{dup.other}' (\"{_short(shown or '')}\"); if it is the same "
+                      f"claim, remove one or record it with `kb link {dup.node} restates {dup.other}`", loc, "warning"))
+    return out
+
+
 def load_source_texts(kb: KnowledgeBase, sources_dir: Path | Sequence[Path]) -> tuple[dict[str, str], list[Problem]]:
     """Folded texts of every source that names a file, and problems for files that are missing.
 
@@ -249,4 +264,5 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
     if sources_dir:
         texts, source_problems = load_source_texts(kb, sources_dir)
         problems += source_problems
+    problems += duplicate_problems(kb)
     return CheckResult(kb, problems_for(kb, problems, texts, strict))
