@@ -17,36 +17,24 @@ import click
 from click.shell_completion import CompletionItem
 
 from kb import answers, authoring
-from kb.cli import cli
+from kb.cli import cli, complete
 from kb.cli.common import kb_dir
 from kb.errors import KBError
 from kb.models import KINDS
 from kb.relations import EDGE_RELATIONS
 
-# --- completion --------------------------------------------------------------------------------
+# --- completion ---------------------------------------------------------------------------------
+
+complete_ids, complete_people, complete_sources, complete_tags = complete.ids, complete.people, complete.sources, complete.tags
 
 
-def _completion_root(ctx: click.Context) -> Path:
-    # While completing, the group's callback has not run, so ctx.obj is unset.
-    return Path(ctx.find_root().params.get("kb_dir") or os.environ.get("KB_DIR") or "claims")
+def complete_link_ends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    return complete_ids(ctx, param, incomplete)
 
 
-def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    return [CompletionItem(i) for i in authoring.node_ids(_completion_root(ctx)) if i.startswith(incomplete)]
-
-
-def complete_people(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    return [CompletionItem(i, help=name) for i, name in authoring.people(_completion_root(ctx)).items()
-            if i.startswith(incomplete)]
-
-
-def complete_sources(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    return [CompletionItem(i, help=title) for i, title in authoring.sources(_completion_root(ctx)).items()
-            if i.startswith(incomplete)]
-
-
-def complete_tags(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    return [CompletionItem(t) for t in authoring.tags(_completion_root(ctx)) if t.startswith(incomplete)]
+def complete_unlink_ends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    words = [CompletionItem("undercuts")] if "undercuts".startswith(incomplete) and not ctx.params.get("ends") else []
+    return words + complete_ids(ctx, param, incomplete)
 
 
 # --- prompting ---------------------------------------------------------------------------------
@@ -164,7 +152,7 @@ dry_run_option = click.option("--dry-run", "-n", is_flag=True, help="Show the ch
 @click.option("--section", help="Heading of the section the quote sits under.")
 @click.option("--supports", multiple=True, shell_complete=complete_ids, metavar="ID", help="A node this one supports (repeatable).")
 @click.option("--attacks", multiple=True, shell_complete=complete_ids, metavar="ID", help="A node this one attacks (repeatable).")
-@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--tag", "tags", multiple=True, shell_complete=complete.tags, help="A tag (repeatable).")
 @click.option("--id", "node_id", help="The node's id; by default a unique slug of the title.")
 @click.option("--dir", "folder", help="Folder inside the knowledge base; by default the source's folder if it has one.")
 @click.option("--dry-run", "-n", is_flag=True, help="Print the file that would be written; write nothing.")
@@ -202,15 +190,6 @@ def add(ctx: click.Context, kind: str | None, title: str | None, text: str | Non
         click.echo(f"# would write {outcome.changes[0].path}", err=True)
         click.echo(outcome.changes[0].after, nl=False)
     _report(outcome, show_diff=False)
-
-
-def complete_link_ends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    return complete_ids(ctx, param, incomplete)
-
-
-def complete_unlink_ends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    words = [CompletionItem("undercuts")] if "undercuts".startswith(incomplete) and not ctx.params.get("ends") else []
-    return words + complete_ids(ctx, param, incomplete)
 
 
 @cli.command()

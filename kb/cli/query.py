@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import click
 
 from kb import report, semantics, validate
-from kb.cli import cli
+from kb.cli import cli, complete
 from kb.cli.common import kb_dir
 from kb.errors import KBError
 from kb.models import KINDS
@@ -49,6 +49,7 @@ semantics_option = click.option(
 )
 perspective_option = click.option(
     "--as", "perspective", default=semantics.NEUTRAL, show_default=True, metavar="PERSON",
+    shell_complete=complete.perspectives,
     help="Base scores from this person's recorded stances (0.5 where none), or 'neutral' (all 0.5).",
 )
 
@@ -204,9 +205,9 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
 
 
 @cli.command("cruxes")
-@click.argument("target", required=False)
+@click.argument("target", required=False, shell_complete=complete.ids)
 @perspective_option
-@click.option("--between", nargs=2, metavar="A B", default=None,
+@click.option("--between", nargs=2, metavar="A B", default=None, shell_complete=complete.perspectives,
               help="Double cruxes between two perspectives (people, or 'neutral').")
 @click.option("--top", type=click.IntRange(min=1), default=None,
               help="How many to list  [default: 10 for a target, every disputed claim with --between, "
@@ -274,7 +275,7 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between
 
 
 @cli.command("show")
-@click.argument("node_id", metavar="ID")
+@click.argument("node_id", metavar="ID", shell_complete=complete.ids)
 @perspective_option
 @semantics_option
 @format_option
@@ -348,9 +349,9 @@ def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
 
 @cli.command("list")
 @click.option("--kind", type=click.Choice(KINDS), default=None)
-@click.option("--speaker", default=None, metavar="PERSON")
-@click.option("--source", default=None, metavar="DOCUMENT")
-@click.option("--tag", default=None)
+@click.option("--speaker", default=None, metavar="PERSON", shell_complete=complete.people)
+@click.option("--source", default=None, metavar="DOCUMENT", shell_complete=complete.sources)
+@click.option("--tag", default=None, shell_complete=complete.tags)
 @format_option
 @click.pass_context
 @_friendly
@@ -376,8 +377,8 @@ def _step(step: dict) -> str:
 
 
 @cli.command("path")
-@click.argument("start", metavar="A")
-@click.argument("end", metavar="B")
+@click.argument("start", metavar="A", shell_complete=complete.ids)
+@click.argument("end", metavar="B", shell_complete=complete.ids)
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @format_option
 @click.pass_context
