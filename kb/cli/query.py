@@ -333,18 +333,32 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, method: str, fm
 @click.pass_context
 @_friendly
 def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
-    """Nodes whose id, title, text, quote or speaker contain every word of TEXT, best first."""
-    from kb import queries
+    """Nodes whose id, title, text, quote or speaker contain every word of TEXT, best first.
+
+    When none has every word, nodes matching some of them are listed instead,
+    words compared by their stems, most words matched first; the output says so.
+    """
+    from kb import textsearch
 
     G = _load(ctx)
-    hits = queries.search(G, text, limit)
+    result = textsearch.search(G, text, limit)
+    hits = result.hits
     if fmt == "json":
-        _json({"query": text, "results": hits})
+        _json({"query": text, "partial": result.partial, "stems": result.stems, "results": hits})
         return
-    table = _table("#", "id", "kind", "speaker", "score", "title")
+    n = len(result.stems)
+    table = _table("#", "id", "kind", "speaker", *(["words"] if result.partial else []), "score", "title")
     for rank, h in enumerate(hits, 1):
-        table.add_row(str(rank), h["id"], h["kind"] or "", h["speaker"] or "", f"{h['score']:.1f}", h["title"] or "")
-    _render(table if hits else f"no node matches “{text}”")
+        words = [f"{h['words']}/{n}"] if result.partial else []
+        table.add_row(str(rank), h["id"], h["kind"] or "", h["speaker"] or "", *words, f"{h['score']:.1f}",
+                      h["title"] or "")
+    if not hits:
+        _render(f"no node matches “{text}”")
+    elif result.partial:
+        _render(f"no node matches every word of “{text}”; these match some of them, words compared by their "
+                f"stems ({', '.join(result.stems)}), most words first", table)
+    else:
+        _render(table)
 
 
 @cli.command("list")
