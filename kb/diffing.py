@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb.errors import KBError
 from kb.models import Node
 from kb.relations import ARGUMENT_RELATIONS
 from kb.store import KnowledgeBase, display_path
@@ -144,6 +145,7 @@ class Analysis:
     moved: list[Moved] = field(default_factory=list)  # beyond the threshold, or with a verdict flip
     labels: list[tuple[str, str, str]] = field(default_factory=list)  # (id, before, after), neutral
     cruxes: list[dict] = field(default_factory=list)  # per thesis: ranks before and after
+    error: str | None = None  # why the analysis could not run on one side (the structure is still compared)
 
     def to_dict(self) -> dict:
         return {
@@ -153,6 +155,7 @@ class Analysis:
                            "flipped": m.flipped} for m in self.moved],
             "labels": [{"id": i, "before": x, "after": y} for i, x, y in self.labels],
             "cruxes": self.cruxes,
+            "error": self.error,
         }
 
 
@@ -163,6 +166,14 @@ def analysis(a: KnowledgeBase, b: KnowledgeBase, threshold: float = THRESHOLD, t
     renamed (old id -> new id) pairs a renamed node with itself.
     """
     renamed = renamed or {}
+    try:
+        return _analysis(a, b, threshold, top, renamed)
+    except (ValueError, KBError) as exc:
+        # A map the analysis cannot read (a relation it does not handle yet) still gets its structural diff.
+        return Analysis(threshold, error=str(exc))
+
+
+def _analysis(a: KnowledgeBase, b: KnowledgeBase, threshold: float, top: int, renamed: dict[str, str]) -> Analysis:
     r = lambda i: renamed.get(i, i)  # noqa: E731
     from kb import cruxes, graph, semantics
 
@@ -249,6 +260,9 @@ def render_text(report: Report, markdown: bool = False) -> str:
             lines.append("")
         lines += [f"- `{_line(e)}`" if markdown else f"  {_line(e)}" for e in entries]
         lines.append("")
+    if a.error:
+        lines.append(f"{'### ' if markdown else ''}Analysis not compared: {a.error}")
+        return "\n".join(lines).rstrip() + "\n"
     moved = [m for m in a.moved if abs(m.after - m.before) > a.threshold]
     flips = [m for m in a.moved if m.flipped]
     lines.append(f"{'### ' if markdown else ''}Strengths that moved by more than {a.threshold:g}: "

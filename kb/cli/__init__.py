@@ -19,7 +19,7 @@ COMMAND_MODULES = {
     "cruxes": "query", "show": "query", "search": "query", "list": "query", "path": "query", "stats": "query",
     "export": "interchange", "import": "interchange",
     "site": "site",
-    "diff": "diff",
+    "diff": "diff", "coverage": "coverage",
     "init": "registry", "source": "registry", "person": "registry",
 }
 
