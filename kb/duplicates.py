@@ -42,7 +42,6 @@ def find(nodes: Mapping[str, Node], among: Iterable[str] | None = None) -> list[
 
     The later id in sort order is the one reported, pointing at the earlier.
     """
-    import numpy as np
     from rapidfuzz import fuzz, process, utils
 
     ids = sorted(nodes)
@@ -54,18 +53,19 @@ def find(nodes: Mapping[str, Node], among: Iterable[str] | None = None) -> list[
         keys = list(values)
         if len(keys) < 2:
             return
-        queries = [k for k in keys if k in wanted]
-        matrix = process.cdist([values[k] for k in queries], [values[k] for k in keys], scorer=scorer,
-                               score_cutoff=cutoff, dtype=np.uint8)
-        rows, cols = (matrix >= cutoff).nonzero()
-        for qi, ki in zip(rows.tolist(), cols.tolist()):
-            a, b, score = queries[qi], keys[ki], float(matrix[qi, ki])
-            pair = frozenset((a, b))
-            if a == b or pair in linked or pair in found:
+        pool = [values[k] for k in keys]
+        for a in keys:
+            if a not in wanted:
                 continue
-            later, earlier = max(a, b), min(a, b)
-            found[pair] = Duplicate(later if later in wanted else earlier,
-                                    earlier if later in wanted else later, field, score)
+            # extract, one query at a time: C inside, and no numpy to import (cdist returns an array).
+            for _, score, ki in process.extract(values[a], pool, scorer=scorer, score_cutoff=cutoff, limit=None):
+                b = keys[ki]
+                pair = frozenset((a, b))
+                if a == b or pair in linked or pair in found:
+                    continue
+                later, earlier = max(a, b), min(a, b)
+                found[pair] = Duplicate(later if later in wanted else earlier,
+                                        earlier if later in wanted else later, field, float(score))
 
     # Token-sort done once per title (lower case, punctuation dropped, words sorted), then a plain ratio.
     compare("title", {i: " ".join(sorted(utils.default_process(nodes[i].title).split())) for i in ids},

@@ -105,8 +105,14 @@ def test_a_source_text_not_in_the_sources_folder_is_a_warning(fresh):
 def test_check_reads_sources_dir_from_kb_toml(fresh):
     kb("person", "add", "jane", "--name", "Jane Doe")
     kb("source", "add", "essay", "--title", "An essay", "--file", "essay.txt")
-    kb("add", "claim", "--title", "Wrong quote", "--text", "T.", "--speaker", "jane", "--source", "essay",
-       "--quote", "Probes fail on toy models.")
+    # kb add itself checks the quote against the configured folder: a wrong one is refused...
+    result = kb("add", "claim", "--title", "Wrong quote", "--text", "T.", "--speaker", "jane", "--source", "essay",
+                "--quote", "Probes fail on toy models.")
+    assert result.exit_code == 1 and "error[quote-not-found]" in result.stderr
+    assert kb("add", "claim", "--title", "Right quote", "--text", "T.", "--speaker", "jane", "--source", "essay",
+              "--quote", "Probes work on toy models.").exit_code == 0
+    # ...and kb check finds the quote gone when the text changes under it.
+    Path("texts/essay.txt").write_text("Probes fail on toy models.\n")
     result = kb("check")
     assert result.exit_code == 1 and "error[quote-not-found]" in result.stdout
     Path("texts/essay.txt").rename("texts/moved.txt")
