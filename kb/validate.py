@@ -7,7 +7,7 @@ after an edit, before anything is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -220,6 +220,7 @@ def _short(text: str, limit: int = 60) -> str:
 class CheckResult:
     kb: KnowledgeBase
     problems: list[Problem]
+    notes: list[str] = field(default_factory=list)  # said to the reader, never problems (so --strict ignores them)
 
     @property
     def errors(self) -> list[Problem]:
@@ -250,19 +251,20 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
     """Load and check a knowledge base: the library behind ``kb check``.
 
     With ``configured``, the source folders come from the knowledge base's
-    kb.toml when none are given, and a configured folder that is missing is a
-    warning (a clone without the texts) rather than an error on every source.
+    kb.toml when none are given, and a configured folder that is missing gives
+    a note (a clone without the texts) rather than an error on every source.
     """
     kb, problems = store.load(Path(root), parallel=parallel)
     texts = None
+    notes = []
     if configured and not sources_dir:
         found = settings.source_folders(root)
         sources_dir = found.folders or None
-        problems += [Problem(display_path(Path(root) / settings.SETTINGS_FILE), 1, 1, "no-source-texts",
-                             f"sources folder {display_path(m)} not found; quotes are not checked", "warning")
-                     for m in found.missing]
+        # A clone without the texts is normal: say so, but do not fail a strict check over it.
+        notes += [f"sources folder {display_path(m)} (sources_dir in {display_path(Path(root) / settings.SETTINGS_FILE)}) "
+                  "not found; quotes were not checked" for m in found.missing]
     if sources_dir:
         texts, source_problems = load_source_texts(kb, sources_dir)
         problems += source_problems
     problems += duplicate_problems(kb)
-    return CheckResult(kb, problems_for(kb, problems, texts, strict))
+    return CheckResult(kb, problems_for(kb, problems, texts, strict), notes)

@@ -28,6 +28,8 @@ def check(ctx: click.Context, sources_dirs: tuple[str, ...], strict: bool, fmt: 
             click.echo(problem.format(), err=True)
         click.echo(f"error: {exc}", err=True)
         ctx.exit(1)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     formatter = report.format_json if fmt == "json" else report.format_text
     click.echo(formatter(result.problems, result.kb.files))
     ctx.exit(0 if result.ok else 1)
