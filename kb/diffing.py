@@ -175,6 +175,8 @@ def analysis(a: KnowledgeBase, b: KnowledgeBase, threshold: float = THRESHOLD, t
 
 def _analysis(a: KnowledgeBase, b: KnowledgeBase, threshold: float, top: int, renamed: dict[str, str]) -> Analysis:
     r = lambda i: renamed.get(i, i)  # noqa: E731
+    import networkx as nx
+
     from kb import cruxes, graph, semantics
 
     ga, gb = graph.build(a), graph.build(b)
@@ -191,11 +193,20 @@ def _analysis(a: KnowledgeBase, b: KnowledgeBase, threshold: float, top: int, re
                 out.moved.append(Moved(p, j, sa[i], sb[j], va, vb))
     la, lb = semantics.grounded(neta), semantics.grounded(netb)
     out.labels = [(j, str(la[i]), str(lb[j])) for i, j in common if la[i] != lb[j]]
-    ra = {r(rep.target): rep for rep in cruxes.overview(ga, top=top, network=neta)}
-    rb = {rep.target: rep for rep in cruxes.overview(gb, top=top, network=netb)}
-    for thesis in sorted(set(ra) | set(rb)):
-        before = [r(c.id) for c in ra[thesis].cruxes] if thesis in ra else None
-        after = [c.id for c in rb[thesis].cruxes] if thesis in rb else None
+    # A thesis's crux ranking can only move when something at or upstream of it changed: rank only those.
+    back = {new: old for old, new in renamed.items()}
+    touched_b = {i for i in gb.nodes if a.nodes.get(back.get(i, i)) != b.nodes[i]}
+    touched_a = {i for i in ga.nodes if b.nodes.get(r(i)) != a.nodes[i]}
+    theses_a = {r(t): t for t in graph.theses(ga)}
+    theses_b = set(graph.theses(gb))
+    for thesis in sorted(set(theses_a) | theses_b):
+        old = theses_a.get(thesis)
+        moved_a = old is not None and bool(({old} | nx.ancestors(ga, old)) & touched_a)
+        moved_b = thesis in theses_b and bool(({thesis} | nx.ancestors(gb, thesis)) & touched_b)
+        if old is not None and thesis in theses_b and not (moved_a or moved_b):
+            continue
+        before = [r(c.id) for c in cruxes.cruxes(ga, old, top=top).cruxes] if old is not None else None
+        after = [c.id for c in cruxes.cruxes(gb, thesis, top=top).cruxes] if thesis in theses_b else None
         if before != after:
             out.cruxes.append({"thesis": thesis, "before": before, "after": after})
     return out

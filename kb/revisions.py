@@ -84,13 +84,28 @@ def _registry(text: str | None, model, display: str) -> dict:
     return items
 
 
-def load_at(root: Path, rev: str | None) -> tuple[KnowledgeBase, int]:
-    """The knowledge base at rev (None: the working tree) and how many of its node files do not load."""
+def files_on_disk(root: Path) -> dict[str, str]:
+    """The working tree's registries and node files, as files_at gives a revision's."""
     root = Path(root)
-    if rev is WORKING_TREE:
-        kb, problems = store.load(root)
-        return kb, len({p.path for p in problems if p.severity == "error"} - {store.display_path(p) for p in kb.paths.values()})
-    texts = files_at(root, rev)
+    out = {}
+    for path in [root / name for name in store.REGISTRIES] + store.node_files(root):
+        try:
+            if path.stat().st_size <= store.MAX_FILE_BYTES:
+                out[PurePosixPath(path.relative_to(root)).as_posix()] = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return out
+
+
+def load_at(root: Path, rev: str | None, cache: dict[str, Node | None] | None = None) -> tuple[KnowledgeBase, int]:
+    """The knowledge base at rev (None: the working tree) and how many of its node files do not load.
+
+    cache maps a file's text to its parsed node: between two revisions most
+    files are the same, and each is parsed once.
+    """
+    root = Path(root)
+    texts = files_on_disk(root) if rev is WORKING_TREE else files_at(root, rev)
+    cache = {} if cache is None else cache
     kb = KnowledgeBase(root=root)
     kb.people = _registry(texts.get(store.PEOPLE_FILE), Person, store.PEOPLE_FILE)
     kb.sources = _registry(texts.get(store.SOURCES_FILE), Source, store.SOURCES_FILE)
@@ -100,18 +115,27 @@ def load_at(root: Path, rev: str | None) -> tuple[KnowledgeBase, int]:
         if not relative.endswith(".yaml") or relative in store.REGISTRIES or any(p.startswith(".") for p in parts):
             continue
         node_id = PurePosixPath(relative).stem
-        data, errs = store.parse_text(texts[relative], relative)
-        if errs or not is_valid_id(node_id) or node_id in kb.nodes or not isinstance(data, dict):
+        text = texts[relative]
+        if text not in cache:
+            cache[text] = _parse(text, relative)
+        node = cache[text]
+        if node is None or not is_valid_id(node_id) or node_id in kb.nodes:
             broken += 1
             continue
-        try:
-            kb.nodes[node_id] = Node.model_validate(data)
-        except ValidationError:
-            broken += 1
-            continue
+        kb.nodes[node_id] = node
         kb.paths[node_id] = root.joinpath(*parts)
     kb.files = len(kb.nodes) + 2
     return kb, broken
+
+
+def _parse(text: str, display: str) -> Node | None:
+    data, errs = store.parse_text(text, display)
+    if errs or not isinstance(data, dict):
+        return None
+    try:
+        return Node.model_validate(data)
+    except ValidationError:
+        return None
 
 
 def diff(root: Path, old: str | None = "HEAD", new: str | None = WORKING_TREE, threshold: float | None = None,
@@ -119,8 +143,9 @@ def diff(root: Path, old: str | None = "HEAD", new: str | None = WORKING_TREE, t
     """The knowledge base at old against new (None: the working tree): structure and analysis."""
     from kb import diffing
 
-    a, broken_a = load_at(root, old)
-    b, broken_b = load_at(root, new)
+    cache: dict[str, Node | None] = {}
+    a, broken_a = load_at(root, old, cache)
+    b, broken_b = load_at(root, new, cache)
     entries = diffing.structural(a, b)
     return diffing.Report(
         old or "working tree", new or "working tree", entries,

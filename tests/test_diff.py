@@ -111,3 +111,19 @@ def test_errors_are_one_line(repo, tmp_path):
     subprocess.run(["rm", "-rf", str(repo / ".git")], check=True)
     result = kb("diff")
     assert result.exit_code == 1 and "not in a git repository" in result.stderr
+
+
+def test_crux_rankings_that_change_are_listed(repo):
+    # see-inside is the base map's one thesis (nothing it points at); audits and wont-scale are its cruxes.
+    edit("add", "claim", "--id", "newcomer", "--title", "A newcomer", "--text", "T.", "--speaker", "bob",
+         "--source", "doc1", "--quote", "", "--attacks", "see-inside")
+    data = json.loads(kb("diff", "--format", "json").stdout)
+    (change,) = data["analysis"]["cruxes"]
+    assert change["thesis"] == "see-inside"
+    assert sorted(change["before"]) == ["audits", "wont-scale"]
+    assert sorted(change["after"]) == ["audits", "newcomer", "wont-scale"]
+    # A change that leaves every ranking as it was lists none.
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "newcomer")
+    edit("set", "newcomer", "--title", "A newcomer, renamed")
+    assert json.loads(kb("diff", "--format", "json").stdout)["analysis"]["cruxes"] == []
