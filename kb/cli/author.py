@@ -7,7 +7,6 @@ and report the outcome.
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
