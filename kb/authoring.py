@@ -216,9 +216,12 @@ def _source(state: _State, value: str) -> str:
 def unknown_named(what: str, value: str, names: dict[str, str]) -> UnknownId:
     """An unknown person or source, with suggestions found by name or title as well as by id."""
     error = UnknownId(what, value, closest_named(value, names))
+    register = (f"kb source add {value} --title ..." if what == "source" else f"kb person add {value} --name ...")
     if error.suggestions:
         shown = ", ".join(f"{i} ({names[i]})" if names[i] else i for i in error.suggestions)
-        error.args = (f"unknown {what} '{value}' (did you mean {shown}?)",)
+        error.args = (f"unknown {what} '{value}' (did you mean {shown}?); a new one is registered with `{register}`",)
+    else:
+        error.args = (f"unknown {what} '{value}'; register it with `{register}`",)
     return error
 
 

@@ -145,3 +145,17 @@ def test_a_broken_settings_file_is_reported(fresh):
     assert "claims/kb.toml:3:1: error[settings]: Unclosed array" in result.stderr
     (fresh / "kb.toml").write_text("source_dir = 'x'\n")
     assert "source_dir: Extra inputs are not permitted" in kb("check").stderr
+
+
+def test_an_unregistered_person_or_source_says_how_to_register_it(fresh):
+    kb("person", "add", "nanda", "--name", "Neel Nanda")
+    before = snapshot(fresh)
+    result = kb("add", "claim", "--title", "T", "--text", "T.", "--speaker", "neel", "--source", "nanda-longlist",
+                "--quote", "")
+    # "neel" is found by name, and the way to register someone new is given too.
+    assert ("unknown speaker 'neel' (did you mean nanda (Neel Nanda)?); a new one is registered with "
+            "`kb person add neel --name ...`") in result.stderr
+    result = kb("add", "claim", "--title", "T", "--text", "T.", "--speaker", "nanda", "--source", "nanda-longlist",
+                "--quote", "")
+    assert "unknown source 'nanda-longlist'; register it with `kb source add nanda-longlist --title ...`" in result.stderr
+    assert snapshot(fresh) == before
