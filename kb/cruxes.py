@@ -24,8 +24,9 @@ from typing import Mapping
 
 import networkx as nx
 
-from kb.graph import require_node, theses
+from kb.graph import require_node, theses, upstream
 from kb.semantics import (
+    DEFAULT_METHOD,
     MAX_ITERATIONS,
     TOLERANCE,
     Method,
@@ -40,6 +41,16 @@ SHAPLEY_SAMPLES = 256
 SHAPLEY_SEED = 0
 # A gap smaller than this is no disagreement: fractions of it would be noise.
 GAP_EPS = 1e-9
+# A Monte-Carlo estimate stops early, after at least MIN_PAIRS antithetic pairs of
+# orders, once every part's standard error is at most this (None: never early).
+SHAPLEY_PRECISION = 0.01
+MIN_PAIRS = 8
+# Iterations inside a Monte-Carlo estimate stop at this residual: far below the
+# estimate's own standard error, and a third fewer iterations than the default.
+MC_TOLERANCE = 1e-7
+# A swing below this moves a conclusion by less than a reader could act on: when no
+# crux reaches it, the report says that nothing decides the target instead of ranking ties.
+NOISE_SWING = 0.01
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,12 @@ class CruxReport:
     converged: bool  # False when the baseline σ(target) is provisional
     candidates: int  # ancestors examined
     cruxes: list[Crux]  # ranked by |swing|, best first
+    threshold: float = NOISE_SWING
+
+    @property
+    def decided(self) -> bool:
+        """True when some crux moves the target by at least the threshold."""
+        return any(abs(c.swing) >= self.threshold for c in self.cruxes)
 
     def to_dict(self) -> dict:
         return {
@@ -91,6 +108,8 @@ class CruxReport:
             "converged": self.converged,
             "candidates": self.candidates,
             "cruxes": [c.to_dict() for c in self.cruxes],
+            "threshold": self.threshold,
+            "decided": self.decided,
         }
 
 
@@ -111,6 +130,8 @@ class DoubleCrux:
     score: float | None  # min(close_a, close_b)
     strict: bool
     converged: bool
+    origin_a: str | None = None  # where each side's base score comes from (see kb.semantics.priors)
+    origin_b: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,6 +148,7 @@ class Shapley:
     stderr: dict[str, float] | None  # standard error of each part (monte-carlo only)
     total: float  # sum of the parts
     converged: bool
+    scheme: str = "shapley"  # "owen" when the target's own prior is a block of its own (see _shapley)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -179,7 +201,7 @@ def _upstream(G: nx.DiGraph, target: str,
     the whole map's numbers while keeping a query about one claim from solving
     every other claim too.
     """
-    sub = G.subgraph(nx.ancestors(G, target) | {target})
+    sub = G.subgraph(upstream(G, target))
     return sub, [None if tau is None else {n: v for n, v in tau.items() if n in sub} for tau in taus]
 
 
@@ -225,8 +247,11 @@ def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, 
     step_of, cyclic, comp_of = net.plan_all, net.cyclic, net.comp_of
     target_ok = target not in base.bad
     rows = []
+    root = net.root
     for x in range(net.size):
-        if not mask[x] or x == target:
+        # The target is never its own crux, nor is a restatement of it (one claim);
+        # other members of a restatement class are represented by their class.
+        if not mask[x] or x == target or root[x] != x:
             continue
         c = comp_of[x]
         comps = down[c] if cyclic[c] else down[c][1:]  # a pinned node outside a cycle needs no step
@@ -262,7 +287,7 @@ def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, 
     return out, len(rows)
 
 
-def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *, method: Method = "qe",
+def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *, method: Method = DEFAULT_METHOD,
            top: int | None = None, perspective: str | None = None, network: Network | None = None,
            labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
            max_iterations: int = MAX_ITERATIONS) -> CruxReport:
@@ -284,7 +309,7 @@ def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *
 def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: int | None,
             perspective: str | None, tol: float, max_iterations: int,
             labels: Mapping[str, str] | None) -> CruxReport:
-    t = base.net.index[target]
+    t = base.net.canon(target)
     ranked, candidates = _ranked_cruxes(G, base, t, method, top, tol, max_iterations, labels)
     strength = base.solution.values[t]
     return CruxReport(
@@ -294,7 +319,7 @@ def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: in
     )
 
 
-def overview(G: nx.DiGraph, tau: Mapping[str, float] | None = None, *, method: Method = "qe", top: int = 3,
+def overview(G: nx.DiGraph, tau: Mapping[str, float] | None = None, *, method: Method = DEFAULT_METHOD, top: int = 3,
              perspective: str | None = None, network: Network | None = None,
              labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
              max_iterations: int = MAX_ITERATIONS) -> list[CruxReport]:
@@ -321,7 +346,9 @@ def _shapley_exact(n: int, value: list[float]) -> list[float]:
 
 
 def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b: Mapping[str, float], *,
-                  method: Method = "qe", names: tuple[str, str] = ("A", "B"), samples: int = SHAPLEY_SAMPLES,
+                  method: Method = DEFAULT_METHOD, names: tuple[str, str] = ("A", "B"), samples: int = SHAPLEY_SAMPLES,
+                  precision: float | None = SHAPLEY_PRECISION,
+                  origins: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
                   seed: int = SHAPLEY_SEED, exact_limit: int = EXACT_SHAPLEY_LIMIT, top: int | None = None,
                   tol: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS) -> DoubleCruxReport:
     """Where perspectives A and B part ways on ``target``, claim by claim.
@@ -334,20 +361,29 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     A and B sit on opposite sides of 0.5 on the claim itself (their base scores)
     and adopting the other's view flips each one's verdict on the target.
 
-    The Shapley split of the gap is exact (every coalition, visited in Gray-code
-    order so that each step re-solves one claim's downstream) for up to
-    ``exact_limit`` disputed claims, and otherwise estimated from ``samples``
-    random orders drawn with ``seed``; each sampled order telescopes to the gap,
-    so the estimated parts still add up to it.
+    ``origins`` (node id -> origin of each side's base score, from
+    :func:`kb.semantics.priors`) is carried into each item for display.
+
+    The split of the gap (Shapley, or Owen with the target's own prior as a
+    block when that is disputed: see :func:`_shapley`) is exact (every
+    coalition, visited in Gray-code order so that each step re-solves one
+    claim's downstream) for up to ``exact_limit`` disputed claims, and otherwise
+    estimated from at most ``samples`` random orders drawn with ``seed``, in
+    antithetic pairs, stopping early once every part's standard error is at most
+    ``precision``; each sampled order telescopes to the gap, so the estimated
+    parts still add up to it.
     """
     require_node(G, target)
     sub, (tau_a, tau_b) = _upstream(G, target, tau_a, tau_b)
     net = Network(sub)
     a = _baseline(net, tau_a, method, tol, max_iterations)
     b = _baseline(net, tau_b, method, tol, max_iterations)
-    t = net.index[target]
+    t = net.canon(target)
     mask = net.ancestors_mask(t)
-    players = [i for i in range(net.size) if mask[i] and a.tau[i] != b.tau[i]]
+    # The target's own prior stays a Shapley player, so that the parts still add up
+    # to the gap, but it is where the two start, not a claim the target hinges on:
+    # it is never listed as a double crux.
+    players = [i for i in range(net.size) if mask[i] and net.root[i] == i and a.tau[i] != b.tau[i]]
     downstream = {x: net.between(x, mask) for x in players}
     plans = {x: net.plan(nodes) for x, nodes in downstream.items()}
     sa, sb = a.solution.values[t], b.solution.values[t]
@@ -367,7 +403,7 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
         return result, ok
 
     items = []
-    for x in players:
+    for x in (p for p in players if p != t):
         a_adopting, ok_a = adopt(a, x, b.tau[x])
         b_adopting, ok_b = adopt(b, x, a.tau[x])
         if abs(gap) > GAP_EPS:
@@ -381,35 +417,46 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
         title, speaker = _node_info(G, node_id)
         items.append(DoubleCrux(
             id=node_id, title=title, speaker=speaker, tau_a=a.tau[x], tau_b=b.tau[x],
+            origin_a=origins[0].get(node_id) if origins else None,
+            origin_b=origins[1].get(node_id) if origins else None,
             a_adopting=a_adopting, b_adopting=b_adopting, close_a=close_a, close_b=close_b, score=score,
             strict=opposite and flips(sa, a_adopting) and flips(sb, b_adopting),
             converged=converged and ok_a and ok_b,
         ))
     items.sort(key=lambda d: (d.score is None, -(d.score or 0.0), d.id))
     shapley = _shapley(net, b, a.tau, players, downstream, plans, t, method, samples, seed, exact_limit, tol,
-                       max_iterations)
+                       max_iterations, precision)
     return DoubleCruxReport(
         target=target, title=G.nodes[target].get("title"), method=method, a=names[0], b=names[1],
         strength_a=sa, strength_b=sb, verdict_a=verdict(sa), verdict_b=verdict(sb), gap=gap,
-        converged=converged and shapley.converged, disputed=len(players),
+        converged=converged and shapley.converged, disputed=len(items),
         items=items if top is None else items[:top], shapley=shapley,
     )
 
 
 def _shapley(net: Network, b: _Baseline, tau_a: list[float], players: list[int], downstream: dict[int, list[int]],
              plans: dict[int, list[int]], t: int, method: Method, samples: int, seed: int, exact_limit: int,
-             tol: float, max_iterations: int) -> Shapley:
-    """Shapley values of the game v(S) = σ(target) with B's base scores except A's on S.
+             tol: float, max_iterations: int, precision: float | None = None) -> Shapley:
+    """The gap split over the players of the game v(S) = σ(target) with B's base scores except A's on S.
 
-    Works on B's baseline in place and restores it before returning.
+    When the target's own base score is disputed, it is not one claim among the
+    others but where the two start: the split is then the Owen value with the
+    target's prior as one block and the claims as the other. The prior gets
+    what switching it is worth on average before and after all the claims are
+    switched; each claim gets the average of its Shapley values with the prior
+    at B's and at A's score. The parts still add up to the gap exactly, and a
+    Monte-Carlo estimate no longer carries the large variance of the prior's
+    interaction with everything else. Without a disputed prior it is the plain
+    Shapley value. Works on B's baseline in place and restores it before returning.
     """
-    n = len(players)
     ids = [net.ids[x] for x in players]
     values, tau = b.solution.values, b.tau
     touched = sorted(set().union(*downstream.values())) if players else []
     saved_values = [(i, values[i]) for i in touched]
     tau_b = {x: tau[x] for x in players}
     ok = t not in b.bad
+    own = players.index(t) if t in players else None
+    rest = [j for j in range(len(players)) if j != own]
 
     def restore() -> None:
         for i, v in saved_values:
@@ -417,43 +464,98 @@ def _shapley(net: Network, b: _Baseline, tau_a: list[float], players: list[int],
         for x, v in tau_b.items():
             tau[x] = v
 
-    def toggle(j: int, to_a: bool) -> float:
+    def toggle(j: int, to_a: bool, tolerance: float = tol) -> float:
         nonlocal ok
         x = players[j]
         tau[x] = tau_a[x] if to_a else tau_b[x]
-        ok = net.resolve(b.solution, tau, plans[x], method, tol, max_iterations) and ok
+        ok = net.resolve(b.solution, tau, plans[x], method, tolerance, max_iterations) and ok
         return values[t]
 
     empty = values[t]
+    n = len(rest)
+    phi = [0.0] * len(players)
     if n <= exact_limit:
-        v = [0.0] * (1 << n)
+        k_all = len(players)
+        v = [0.0] * (1 << k_all)
         v[0] = empty
         mask = 0
-        for k in range(1, 1 << n):
+        for k in range(1, 1 << k_all):
             j = (k & -k).bit_length() - 1  # Gray code: step k flips bit j
             mask ^= 1 << j
             v[mask] = toggle(j, bool(mask & (1 << j)))
         restore()
-        phi = _shapley_exact(n, v) if n else []
+        if own is None:
+            phi = _shapley_exact(k_all, v) if k_all else []
+        else:
+            bit = 1 << own
+            full = (1 << k_all) - 1
+
+            def sub(with_own: bool) -> list[float]:
+                out = []
+                for m in range(1 << n):
+                    big = sum(1 << rest[r] for r in range(n) if m >> r & 1)
+                    out.append(v[big | bit] if with_own else v[big])
+                return out
+
+            for r, part in enumerate(_shapley_exact(n, sub(False))):
+                phi[rest[r]] += part / 2
+            for r, part in enumerate(_shapley_exact(n, sub(True))):
+                phi[rest[r]] += part / 2
+            phi[own] = ((v[bit] - v[0]) + (v[full] - v[full ^ bit])) / 2
         parts = dict(zip(ids, phi))
-        return Shapley(parts, "exact", None, None, None, sum(phi), ok)
+        return Shapley(parts, "exact", None, None, None, math.fsum(phi), ok, "shapley" if own is None else "owen")
+    # Monte-Carlo: random orders of the claims; with a disputed prior, half the
+    # orders switch it first and half last (so its part is exact and the parts add up).
+    mc_tol = max(tol, MC_TOLERANCE)
+    samples += samples % 2
     rng = random.Random(seed)
-    total = [0.0] * n
-    squares = [0.0] * n
-    order = list(range(n))
-    for _ in range(samples):
-        rng.shuffle(order)
+    total = [0.0] * len(players)
+    squares = [0.0] * len(players)
+    pair = [0.0] * len(players)
+    order = list(rest)
+    own_first = own_last = full_value = 0.0
+    pairs = 0
+    for sample in range(samples):
+        # Antithetic pairs: each random order is followed by its reverse, which puts
+        # every claim early exactly when it was late. Under diminishing returns two
+        # strong reasons on one side split the credit by who comes first, so pairing
+        # removes most of the variance; the error is estimated from the pairs' means.
+        if sample % 2 == 0:
+            rng.shuffle(order)
+        else:
+            order.reverse()
         previous = empty
+        first = own is not None and sample % 2 == 0
+        if first:
+            previous = own_first = toggle(own, True, mc_tol)
         for j in order:
-            current = toggle(j, True)
-            delta = current - previous
-            total[j] += delta
-            squares[j] += delta * delta
+            current = toggle(j, True, mc_tol)
+            pair[j] += current - previous
             previous = current
+        if own is not None:
+            if first:
+                full_value = previous  # v(everything at A's scores)
+            else:
+                own_last = previous  # v(every claim at A's, the prior still at B's)
         restore()
-    phi = [s / samples for s in total]
-    stderr = [math.sqrt(max(sq / samples - m * m, 0.0) / max(samples - 1, 1)) for sq, m in zip(squares, phi)]
-    return Shapley(dict(zip(ids, phi)), "monte-carlo", samples, seed, dict(zip(ids, stderr)), sum(phi), ok)
+        if sample % 2 == 1:
+            pairs += 1
+            for j in rest:
+                m = pair[j] / 2
+                total[j] += m
+                squares[j] += m * m
+                pair[j] = 0.0
+            if precision is not None and pairs >= MIN_PAIRS and sample + 1 < samples and all(
+                    squares[j] / pairs - (total[j] / pairs) ** 2 <= precision ** 2 * max(pairs - 1, 1) for j in rest):
+                break
+    samples = 2 * pairs
+    phi = [x / pairs for x in total]
+    stderr = [math.sqrt(max(sq / pairs - m * m, 0.0) / max(pairs - 1, 1)) for sq, m in zip(squares, phi)]
+    if own is not None:
+        phi[own] = ((own_first - empty) + (full_value - own_last)) / 2
+        stderr[own] = 0.0
+    return Shapley(dict(zip(ids, phi)), "monte-carlo", samples, seed, dict(zip(ids, stderr)), math.fsum(phi), ok,
+                   "shapley" if own is None else "owen")
 
 
 __all__ = [

@@ -11,8 +11,9 @@ direction in which strength flows, and carries ``relation`` (one of
   edge; every premise of a linked argument has its own edge, with the same
   weight and note, so that reachability needs no special case), and ``lead``,
   the node whose file declares the argument;
-* an ``undercuts`` edge runs from the undercutter to the undercut edge's target
-  and carries ``via``, that edge's source;
+* an ``undercuts`` edge runs from the undercutter to the undercut edges' target
+  and carries ``via``, the sorted sources of the inferences it undercuts there
+  (its weight is the largest of their undercut weights);
 * a ``restates`` edge has weight 0: it carries no evidential weight.
 
 The graph-level attributes ``people`` and ``sources`` hold the registries
@@ -84,10 +85,15 @@ def build(kb: KnowledgeBase) -> nx.DiGraph:
                          linked=linked, lead=node_id)
     for node_id in sorted(kb.nodes):
         node = kb.nodes[node_id]
+        by_target: dict[str, list] = {}
         for cut in node.undercuts:
             if G.has_edge(cut.source, cut.target) and G[cut.source][cut.target]["relation"] in ARGUMENT_RELATIONS \
                     and node_id not in (cut.source, cut.target):
-                _add(G, node_id, cut.target, relation="undercuts", weight=cut.weight, note=cut.note, via=cut.source)
+                by_target.setdefault(cut.target, []).append(cut)
+        for target, cuts in by_target.items():
+            notes = list(dict.fromkeys(c.note for c in cuts if c.note))
+            _add(G, node_id, target, relation="undercuts", weight=max(c.weight for c in cuts),
+                 note=" / ".join(notes) or None, via=tuple(sorted({c.source for c in cuts})))
         for target in node.restates:
             _add(G, node_id, target, relation="restates", weight=0.0, note=None)
     return G
@@ -147,7 +153,12 @@ def from_edges(
         if not G.has_edge(source, target):
             raise ValueError(f"no edge {source} -> {target} to undercut")
         G.add_node(cutter)
-        _add(G, cutter, target, relation="undercuts", weight=weight, note=None, via=source)
+        if G.has_edge(cutter, target) and G[cutter][target]["relation"] == "undercuts":
+            data = G[cutter][target]
+            data["via"] = tuple(sorted({*data["via"], source}))
+            data["weight"] = max(data["weight"], weight)
+        else:
+            _add(G, cutter, target, relation="undercuts", weight=weight, note=None, via=(source,))
     for a, b in restates:
         G.add_nodes_from((a, b))
         _add(G, a, b, relation="restates", weight=0.0, note=None)
@@ -180,19 +191,40 @@ def attackers(G: nx.DiGraph, node_id: str) -> list[str]:
     return sorted(s for s, _, r in G.in_edges(node_id, data="relation") if r == "attacks")
 
 
+def upstream(G: nx.DiGraph, target: str) -> set[str]:
+    """The target and every node that can move its strength.
+
+    Those are its ancestors, where a restatement counts both ways: what argues for
+    any restatement of a claim argues for the claim.
+    """
+    seen = {target}
+    todo = [target]
+    while todo:
+        v = todo.pop()
+        nbrs = [u for u in G.pred[v]]
+        nbrs += [w for w, d in G.succ[v].items() if d.get("relation") == "restates"]
+        for u in nbrs:
+            if u not in seen:
+                seen.add(u)
+                todo.append(u)
+    return seen
+
+
 def undercutters(G: nx.DiGraph, source: str, target: str) -> list[str]:
     """The nodes that undercut the edge ``source`` -> ``target``."""
     return sorted(u for u, _, d in G.in_edges(target, data=True)
-                  if d.get("relation") == "undercuts" and d.get("via") == source)
+                  if d.get("relation") == "undercuts" and source in (d.get("via") or ()))
 
 
 def restatement_classes(G: nx.DiGraph) -> dict[str, str]:
     """Node id -> the id that represents its restatement class (the smallest id in it).
 
     Restatement is an equivalence: the classes are the connected components of
-    the ``restates`` edges taken in either direction.
+    the ``restates`` edges taken in either direction. Only nodes in a class of
+    two or more are listed.
     """
     parent: dict[str, str] = {}
+    members: set[str] = set()
 
     def find(x: str) -> str:
         root = x
@@ -204,10 +236,11 @@ def restatement_classes(G: nx.DiGraph) -> dict[str, str]:
 
     for u, v, r in G.edges(data="relation"):
         if r == "restates":
+            members.update((u, v))
             a, b = find(u), find(v)
             if a != b:
                 parent[max(a, b)] = min(a, b)
-    return {n: find(n) for n in parent}
+    return {n: find(n) for n in sorted(members)}
 
 
 def theses(G: nx.DiGraph) -> list[str]:

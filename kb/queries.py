@@ -18,7 +18,7 @@ import networkx as nx
 from kb.errors import UnknownId
 from kb.graph import require_node
 from kb.models import KINDS
-from kb.semantics import NEUTRAL, Method, Network, base_scores, grounded, strengths, verdict
+from kb.semantics import DEFAULT_METHOD, NEUTRAL, Method, Network, base_scores, grounded, priors, strengths, verdict
 from kb.suggest import closest
 
 # How much a query word counts in each field when ranking search hits.
@@ -33,12 +33,14 @@ def _summary(G: nx.DiGraph, node_id: str) -> dict:
         "kind": data.get("kind"),
         "title": data.get("title"),
         "speaker": data.get("speaker"),
+        "presenter": data.get("presenter"),
         "source": data.get("source"),
         "tags": list(data.get("tags") or []),
     }
 
 
-def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Method = "qe") -> dict:
+def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Method = DEFAULT_METHOD,
+         implied: bool = True) -> dict:
     """One node with its neighbours both ways, its strength and its grounded label.
 
     ``supporters`` and ``attackers`` argue about this node; ``supports`` and
@@ -47,7 +49,8 @@ def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Met
     """
     require_node(G, node_id)
     net = Network(G)
-    result = strengths(net, base_scores(G, perspective), method)
+    pri = priors(G, perspective, implied)
+    result = strengths(net, {n: p.value for n, p in pri.items()}, method)
     labels = grounded(net)
     data = G.nodes[node_id]
     people = G.graph.get("people", {})
@@ -63,6 +66,8 @@ def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Met
             "strength": result[other],
             "converged": result.final(other),
             "label": labels[other].value,
+            "linked": [p for p in edge.get("linked") or () if p != other],
+            "via": list(edge.get("via") or ()),
         }
 
     incoming = sorted(G.in_edges(node_id, data=True))
@@ -88,6 +93,8 @@ def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Met
         "path": data.get("path"),
         "perspective": perspective,
         "method": method,
+        "base": pri[node_id].value,
+        "base_origin": pri[node_id].origin,
         "strength": result[node_id],
         "verdict": verdict(result[node_id]),
         "converged": result.final(node_id),
@@ -96,6 +103,14 @@ def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Met
         "attackers": [neighbour(u, e) for u, _, e in incoming if e.get("relation") == "attacks"],
         "supports": [neighbour(v, e) for _, v, e in outgoing if e.get("relation") == "supports"],
         "attacks": [neighbour(v, e) for _, v, e in outgoing if e.get("relation") == "attacks"],
+        "undercutters": [neighbour(u, e) for u, _, e in incoming if e.get("relation") == "undercuts"],
+        "undercuts": [neighbour(v, e) for _, v, e in outgoing if e.get("relation") == "undercuts"],
+        "restatements": sorted(
+            [neighbour(u, e) for u, _, e in incoming if e.get("relation") == "restates"]
+            + [neighbour(v, e) for _, v, e in outgoing if e.get("relation") == "restates"],
+            key=lambda n: n["id"]),
+        "presenter": data.get("presenter"),
+        "presenter_name": people.get(data.get("presenter"), {}).get("name"),
     }
 
 
@@ -152,8 +167,11 @@ def _check_value(what: str, value: str | None, pool) -> None:
 
 
 def list_nodes(G: nx.DiGraph, *, kind: str | None = None, speaker: str | None = None,
-               source: str | None = None, tag: str | None = None) -> list[dict]:
+               source: str | None = None, tag: str | None = None, presenter: str | None = None) -> list[dict]:
     """Nodes matching every filter given, sorted by id.
+
+    ``speaker`` finds what a person holds; ``presenter`` what they present or
+    report without holding it (an author's statement of a view they reject).
 
     A filter value that matches nothing in the whole map (a kind, person, source
     or tag that does not exist) is an error with suggestions, since it is far
@@ -162,6 +180,7 @@ def list_nodes(G: nx.DiGraph, *, kind: str | None = None, speaker: str | None = 
     _check_value("kind", kind, KINDS)
     speakers = set(G.graph.get("people", {})) | {s for _, s in G.nodes(data="speaker") if s}
     _check_value("speaker", speaker, speakers)
+    _check_value("presenter", presenter, speakers | {s for _, s in G.nodes(data="presenter") if s})
     documents = set(G.graph.get("sources", {})) | {s for _, s in G.nodes(data="source") if s}
     _check_value("source", source, documents)
     _check_value("tag", tag, {t for _, tags in G.nodes(data="tags") for t in (tags or [])})
@@ -171,6 +190,8 @@ def list_nodes(G: nx.DiGraph, *, kind: str | None = None, speaker: str | None = 
         if kind is not None and data.get("kind") != kind:
             continue
         if speaker is not None and data.get("speaker") != speaker:
+            continue
+        if presenter is not None and data.get("presenter") != presenter:
             continue
         if source is not None and data.get("source") != source:
             continue

@@ -42,7 +42,7 @@ from kb import semantics, store, validate
 from kb.errors import KBError
 from kb.store import KnowledgeBase
 
-METHOD = "qe"
+METHOD = semantics.DEFAULT_METHOD
 TOP_CRUXES = 5
 # A crux analysis is run only for targets with at most this many ancestors ...
 CRUX_ANCESTOR_LIMIT = 3000
@@ -174,7 +174,7 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
         if costs[t] is None:
             double_skipped.update((t, a, b) for a, b in chosen)
             continue
-        upstream = nx.ancestors(G, t) | {t}
+        upstream = kbgraph.upstream(G, t)
         for a, b in chosen:
             disputed = sum(1 for n in upstream if taus[a][n] != taus[b][n])
             if disputed > double_limit:

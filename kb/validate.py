@@ -65,8 +65,12 @@ def declared_edges(kb: KnowledgeBase) -> dict[tuple[str, str], list[tuple[str, s
             for i, edge in enumerate(node.edges(relation)):
                 for premise in (node_id, *edge.with_):
                     out.setdefault((premise, edge.target), []).append((relation, node_id, (relation, i)))
+        cut_targets: set[str] = set()
         for i, cut in enumerate(node.undercuts):
-            out.setdefault((node_id, cut.target), []).append(("undercuts", node_id, ("undercuts", i)))
+            # several inferences into one target undercut by one node are one edge of the graph
+            if cut.target not in cut_targets:
+                cut_targets.add(cut.target)
+                out.setdefault((node_id, cut.target), []).append(("undercuts", node_id, ("undercuts", i)))
         for i, target in enumerate(node.restates):
             out.setdefault((node_id, target), []).append(("restates", node_id, ("restates", i)))
     return out
@@ -247,12 +251,16 @@ def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: di
 
 
 def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: bool = False,
-          parallel: bool = False, configured: bool = False) -> CheckResult:
+          parallel: bool = False, configured: bool = False, analysis: bool = False) -> CheckResult:
     """Load and check a knowledge base: the library behind ``kb check``.
 
     With ``configured``, the source folders come from the knowledge base's
     kb.toml when none are given, and a configured folder that is missing gives
     a note (a clone without the texts) rather than an error on every source.
+
+    With ``analysis``, a map without errors is also analysed for warnings about
+    what its computed answers would tell a reader (:mod:`kb.diagnostics`); the
+    analysis modules are imported only then, so a plain check stays light.
     """
     kb, problems = store.load(Path(root), parallel=parallel)
     texts = None
@@ -267,4 +275,13 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
         texts, source_problems = load_source_texts(kb, sources_dir)
         problems += source_problems
     problems += duplicate_problems(kb)
-    return CheckResult(kb, problems_for(kb, problems, texts, strict), notes)
+    found = problems_for(kb, problems, texts, strict)
+    if analysis and not any(p.severity == "error" for p in found):
+        from kb import graph
+        from kb.diagnostics import analysis_problems
+
+        extra = analysis_problems(kb, graph.build(kb))
+        if strict:
+            extra = [p.as_error() for p in extra]
+        found = sort_problems(found + store.locate(extra))
+    return CheckResult(kb, found, notes)

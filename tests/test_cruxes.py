@@ -134,13 +134,8 @@ def test_no_gap_means_no_fractions():
     assert sum(rep.shapley.parts.values()) == pytest.approx(rep.gap, abs=1e-12)
 
 
-def shapley_brute_force(G, target, tau_a, tau_b, players, method):
+def _shapley_by_definition(players, v):
     n = len(players)
-    value = {}
-    for size in range(n + 1):
-        for S in itertools.combinations(players, size):
-            tau = {**tau_b, **{x: tau_a[x] for x in S}}
-            value[frozenset(S)] = strengths(G, tau, method, tol=1e-12)[target]
     phi = {}
     for x in players:
         others = [p for p in players if p != x]
@@ -148,8 +143,29 @@ def shapley_brute_force(G, target, tau_a, tau_b, players, method):
         for size in range(n):
             for S in itertools.combinations(others, size):
                 weight = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
-                total += weight * (value[frozenset(S) | {x}] - value[frozenset(S)])
+                total += weight * (v(frozenset(S) | {x}) - v(frozenset(S)))
         phi[x] = total
+    return phi
+
+
+def shapley_brute_force(G, target, tau_a, tau_b, players, method):
+    """Shapley values of the claims, or, when the target's own prior is disputed, the Owen value
+    with that prior as one block: the prior gets the average of switching it first and last, each
+    claim the average of its Shapley values with the prior at B's and at A's score."""
+    value = {}
+    for size in range(len(players) + 1):
+        for S in itertools.combinations(players, size):
+            tau = {**tau_b, **{x: tau_a[x] for x in S}}
+            value[frozenset(S)] = strengths(G, tau, method, tol=1e-12)[target]
+    if target not in players:
+        return _shapley_by_definition(players, value.__getitem__)
+    rest = [p for p in players if p != target]
+    own = frozenset([target])
+    low = _shapley_by_definition(rest, value.__getitem__)
+    high = _shapley_by_definition(rest, lambda S: value[S | own])
+    phi = {x: (low[x] + high[x]) / 2 for x in rest}
+    everything = frozenset(players)
+    phi[target] = ((value[own] - value[frozenset()]) + (value[everything] - value[everything - own])) / 2
     return phi
 
 
@@ -168,7 +184,10 @@ def test_double_cruxes_and_shapley_match_brute_force(method, seed):
     assert rep.gap == pytest.approx(sa - sb, abs=1e-8)
     reach = nx.ancestors(G, target) | {target}
     players = sorted(x for x in reach if tau_a[x] != tau_b[x])
-    assert sorted(i.id for i in rep.items) == players and rep.disputed == len(players)
+    # The target's own prior is a Shapley player (the parts add up to the gap) but never a double crux.
+    listed = [x for x in players if x != target]
+    assert sorted(i.id for i in rep.items) == listed and rep.disputed == len(listed)
+    assert target not in {i.id for i in rep.items}
     for item in rep.items:
         a_adopting = strengths(G, {**tau_a, item.id: tau_b[item.id]}, method, tol=1e-12)[target]
         b_adopting = strengths(G, {**tau_b, item.id: tau_a[item.id]}, method, tol=1e-12)[target]
@@ -188,8 +207,8 @@ def test_monte_carlo_shapley_is_seeded_close_to_exact_and_adds_up():
     target = max(G.nodes, key=lambda n: (len(nx.ancestors(G, n)), n))
     tau_a, tau_b = random_tau(rng, G), random_tau(rng, G)
     exact = cruxes.double_cruxes(G, target, tau_a, tau_b)
-    sampled = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=400, seed=3)
-    again = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=400, seed=3)
+    sampled = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=400, seed=3, precision=None)
+    again = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=400, seed=3, precision=None)
     assert sampled.shapley.method == "monte-carlo" and sampled.shapley.permutations == 400
     assert sampled.shapley.seed == 3
     assert sampled.shapley.parts == again.shapley.parts
@@ -203,8 +222,13 @@ def test_beyond_twelve_disputed_claims_shapley_is_sampled():
     tau_a = {f"s{i:02d}": 0.9 for i in range(13)}
     rep = cruxes.double_cruxes(G, "t", tau_a, {})
     assert rep.disputed == 13 and rep.shapley.method == "monte-carlo"
-    assert rep.shapley.seed == cruxes.SHAPLEY_SEED and rep.shapley.permutations == cruxes.SHAPLEY_SAMPLES
+    # by default the estimate stops once every part's standard error is within the precision
+    assert rep.shapley.seed == cruxes.SHAPLEY_SEED
+    assert 2 * cruxes.MIN_PAIRS <= rep.shapley.permutations <= cruxes.SHAPLEY_SAMPLES
+    assert max(rep.shapley.stderr.values()) <= cruxes.SHAPLEY_PRECISION
     assert sum(rep.shapley.parts.values()) == pytest.approx(rep.gap, abs=1e-12)
+    full = cruxes.double_cruxes(G, "t", tau_a, {}, precision=None)
+    assert full.shapley.permutations == cruxes.SHAPLEY_SAMPLES
 
 
 @st.composite
@@ -278,14 +302,29 @@ def test_a_hand_worked_example_on_the_real_knowledge_base(real):
     assert real.edges[EVIDENCE, REPLY]["weight"] == 1.0 and real.in_degree(EVIDENCE) == 0
 
     sub = real.subgraph(nx.ancestors(real, REPLY) | {REPLY})
-    assert strengths(sub)[REPLY] == pytest.approx(0.6, abs=1e-12)
+    assert strengths(sub, method="qe")[REPLY] == pytest.approx(0.6, abs=1e-12)
     [crux] = cruxes.cruxes(sub, REPLY).cruxes
     assert (crux.id, crux.high, crux.low, crux.sign, crux.strict) == (EVIDENCE, 0.75, 0.5, "pro", False)
 
     segerie = semantics.base_scores(sub, "segerie")
     assert (segerie[REPLY], segerie[EVIDENCE]) == (0.85, 0.8)
-    assert strengths(sub, segerie)[REPLY] == pytest.approx(0.85 + 0.15 * 0.64 / 1.64, abs=1e-12)
+    assert strengths(sub, segerie, "qe")[REPLY] == pytest.approx(0.85 + 0.15 * 0.64 / 1.64, abs=1e-12)
     assert cruxes.cruxes(sub, REPLY, segerie).cruxes[0].swing == pytest.approx(0.075, abs=1e-12)
 
     labels = semantics.grounded(real)
     assert (labels[EVIDENCE], labels[REPLY], labels[TOI], labels[THESIS]) == ("IN", "IN", "OUT", "OUT")
+
+
+def test_monte_carlo_shapley_stops_once_precise_enough_and_still_adds_up():
+    rng = random.Random(11)
+    G = random_graph(rng, 14, 0.3, acyclic=True)
+    target = max(G.nodes, key=lambda n: (len(nx.ancestors(G, n)), n))
+    tau_a, tau_b = random_tau(rng, G), random_tau(rng, G)
+    exact = cruxes.double_cruxes(G, target, tau_a, tau_b)
+    loose = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=400, precision=0.05)
+    # stopped early, in whole antithetic pairs, at no fewer than the minimum
+    assert 2 * cruxes.MIN_PAIRS <= loose.shapley.permutations < 400 and loose.shapley.permutations % 2 == 0
+    assert max(loose.shapley.stderr.values()) <= 0.05
+    assert loose.shapley.total == pytest.approx(loose.gap, abs=1e-9)
+    for x, part in exact.shapley.parts.items():
+        assert abs(loose.shapley.parts[x] - part) <= 5 * loose.shapley.stderr[x] + 1e-6

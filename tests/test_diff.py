@@ -76,10 +76,13 @@ def test_analysis_reports_moved_strengths_and_verdicts(repo):
          "--source", "doc1", "--quote", "", "--supports", "wont-scale")
     data = json.loads(kb("diff", "--format", "json", "--threshold", "0.01").stdout)
     moved = {(m["perspective"], m["id"]): m for m in data["analysis"]["strengths"]}
-    # A new supporter raises wont-scale (0.5 with no stance on it) under every perspective...
-    for perspective in ("neutral", "alice", "bob"):
+    # A new supporter raises wont-scale: from 0.5 (no stance on it) to accepted for neutral and alice...
+    for perspective in ("neutral", "alice"):
         m = moved[(perspective, "wont-scale")]
         assert m["after"] > m["before"] + 0.05 and (m["verdict_before"], m["verdict_after"]) == ("balanced", "accepted")
+    # ...and higher still for bob, who holds it (his base score is above 0.5 already).
+    m = moved[("bob", "wont-scale")]
+    assert m["after"] > m["before"] > 0.5 and m["verdict_before"] == m["verdict_after"] == "accepted"
     # ...and so lowers what it attacks; audits, which nothing new touches, does not move.
     assert moved[("neutral", "see-inside")]["after"] < moved[("neutral", "see-inside")]["before"]
     assert not any(i == "audits" for _, i in moved)

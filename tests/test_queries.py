@@ -180,11 +180,12 @@ def test_search_list_path_stats_commands(kb_root):
     # id, title and quote; id, title and text; id and title
     assert [r["id"] for r in data["results"]] == ["probes-overfit", "overfitting-is-fixable", "fixes-overfit-too"]
     assert [r["score"] for r in data["results"]] == [7.5, 7.0, 6.0]
-    assert set(data["results"][0]) == {"id", "kind", "title", "speaker", "source", "tags", "score", "matched"}
+    assert set(data["results"][0]) == {"id", "kind", "title", "speaker", "presenter", "source", "tags", "score",
+                                       "matched"}
     assert "no node matches" in run(kb_root, "search", "zebra").stdout
 
     data = run_json(kb_root, "list", "--kind", "evidence")
-    assert data["filters"] == {"kind": "evidence", "speaker": None, "source": None, "tag": None}
+    assert data["filters"] == {"kind": "evidence", "speaker": None, "presenter": None, "source": None, "tag": None}
     assert [n["id"] for n in data["nodes"]] == ["benchmarks-show-lies", "probes-find-lies"]
     assert "2 nodes" in run(kb_root, "list", "--kind", "evidence").stdout
 
@@ -199,7 +200,7 @@ def test_search_list_path_stats_commands(kb_root):
 
 
 def test_cruxes_command(kb_root):
-    data = run_json(kb_root, "cruxes", THESIS, "--top", "2")
+    data = run_json(kb_root, "cruxes", THESIS, "--top", "2", "--semantics", "qe")
     assert data["target"] == THESIS and data["perspective"] == "neutral" and data["method"] == "qe"
     assert [c["id"] for c in data["cruxes"]] == ["probes-find-lies", "probes-overfit"]
     assert set(data["cruxes"][0]) == {"id", "title", "speaker", "strength", "strength_final", "label", "high", "low",
@@ -217,9 +218,13 @@ def test_cruxes_command(kb_root):
     assert (double["a"], double["b"]) == ("ann", "ben")
     assert double["shapley"]["method"] == "exact"
     assert sum(double["shapley"]["parts"].values()) == pytest.approx(double["gap"], abs=1e-9)
-    assert [i["id"] for i in double["items"]][0] == THESIS
+    # The thesis's own prior is part of the gap's split, never a double crux of itself.
+    assert THESIS in double["shapley"]["parts"] and THESIS not in [i["id"] for i in double["items"]]
+    scores = [i["score"] for i in double["items"]]
+    assert scores == sorted(scores, reverse=True) and len(scores) == double["disputed"]
     table = run(kb_root, "cruxes", THESIS, "--between", "ann", "ben").stdout
-    assert "Shapley split of the gap (exact, over every coalition)" in table and "ann closes" in table
+    assert "Shapley split of the gap (exact, over every coalition" in table and "ann closes" in table
+    assert "(Owen value)" in table  # the thesis's own prior is disputed: a block of its own
 
     assert run(kb_root, "cruxes", "--between", "ann", "ben").exit_code == 2
     assert run(kb_root, "cruxes", THESIS, "--between", "ann", "ben", "--as", "ann").exit_code == 2
@@ -228,6 +233,7 @@ def test_cruxes_command(kb_root):
 def test_command_line_defaults_mirror_the_library():
     assert cli_query.SHAPLEY_SAMPLES == cruxes.SHAPLEY_SAMPLES
     assert cli_query.SHAPLEY_SEED == cruxes.SHAPLEY_SEED
+    assert cli_query.SHAPLEY_PRECISION == cruxes.SHAPLEY_PRECISION
     assert cli_query.EXACT_SHAPLEY_LIMIT == cruxes.EXACT_SHAPLEY_LIMIT
 
 

@@ -111,17 +111,17 @@ def close(a: dict[str, float], b: dict[str, float], tol: float) -> bool:
 def test_quadratic_energy_by_hand():
     # t (τ .5) has supporter s (τ 1, weight .5) and attacker a (τ .5): E = .5·1 − .5 = 0, so σ(t) = τ(t).
     G = graph.from_edges([("s", "t", "supports", 0.5), ("a", "t", "attacks")])
-    r = strengths(G, {"s": 1.0, "a": 0.5, "t": 0.5})
+    r = strengths(G, {"s": 1.0, "a": 0.5, "t": 0.5}, method="qe")
     assert r.values == {"a": 0.5, "s": 1.0, "t": 0.5}
     # one full-weight supporter at .5: E = .5, h(.5) = .25/1.25 = .2, σ = .5 + .5·.2 = .6
     G = graph.from_edges([("s", "t", "supports")])
-    assert strengths(G)["t"] == pytest.approx(0.6, abs=1e-15)
+    assert strengths(G, method="qe")["t"] == pytest.approx(0.6, abs=1e-15)
     # one attacker at .5 on a node with τ .8: σ = .8 − .8·.2 = .64
     G = graph.from_edges([("a", "t", "attacks")])
-    assert strengths(G, {"a": 0.5, "t": 0.8})["t"] == pytest.approx(0.64, abs=1e-15)
+    assert strengths(G, {"a": 0.5, "t": 0.8}, method="qe")["t"] == pytest.approx(0.64, abs=1e-15)
     # a chain: c attacks b attacks t, all τ .5: σ(b) = .4, E_t = −.4, h = .16/1.16, σ(t) = .5 − .5·h
     G = graph.from_edges([("c", "b", "attacks"), ("b", "t", "attacks")])
-    assert strengths(G)["t"] == pytest.approx(0.5 - 0.5 * 0.16 / 1.16, abs=1e-15)
+    assert strengths(G, method="qe")["t"] == pytest.approx(0.5 - 0.5 * 0.16 / 1.16, abs=1e-15)
 
 
 def test_dfquad_by_hand():
@@ -139,7 +139,7 @@ def test_a_mutual_attack_settles_on_its_fixed_point():
     # σ = .5 − .5σ → σ = 1/3 for both, by symmetry
     assert r["x"] == pytest.approx(1 / 3, abs=1e-8) and r["y"] == pytest.approx(1 / 3, abs=1e-8)
     assert r.converged and r.cyclic_components == 1 and r.iterations > 1
-    q = strengths(G)
+    q = strengths(G, method="qe")
     assert q["x"] == pytest.approx(q["y"], abs=1e-12)
     assert abs(q["x"] - (0.5 - 0.5 * h(q["x"]))) < 1e-8
     # the acyclic tail gets one exact update from the settled cycle
@@ -148,7 +148,7 @@ def test_a_mutual_attack_settles_on_its_fixed_point():
 
 def test_an_acyclic_graph_is_solved_in_one_pass():
     G = graph.from_edges([("a", "b", "supports"), ("b", "c", "attacks")])
-    r = strengths(G)
+    r = strengths(G, method="qe")
     assert r.converged and r.iterations == 0 and r.cyclic_components == 0 and not r.unconverged
 
 
@@ -157,11 +157,11 @@ def test_unconverged_values_are_flagged_with_everything_downstream():
         ("up", "x", "supports"), ("x", "y", "attacks"), ("y", "z", "attacks"), ("z", "x", "attacks"),
         ("y", "down", "supports"), ("down", "further", "attacks"), ("other", "lonely", "supports"),
     ])
-    r = strengths(G, {n: 0.9 for n in G.nodes}, max_iterations=2)
+    r = strengths(G, {n: 0.9 for n in G.nodes}, max_iterations=2, method="qe")
     assert not r.converged
     assert r.unconverged == {"x", "y", "z", "down", "further"}
     assert r.final("up") and r.final("lonely") and not r.final("further")
-    assert strengths(G, {n: 0.9 for n in G.nodes}).converged
+    assert strengths(G, {n: 0.9 for n in G.nodes}, method="qe").converged
 
 
 def test_bad_inputs_are_refused():
@@ -198,7 +198,10 @@ def test_base_scores_from_the_fixture_knowledge_base(base_kb):
 
     kb, _ = store.load(base_kb)
     G = graph.build(kb)
-    assert base_scores(G, "bob") == {"audits": 0.5, "see-inside": 0.2, "wont-scale": 0.5}
+    # Bob recorded 0.2 on see-inside; he holds wont-scale (its speaker), so it is implied at 0.8;
+    # audits is Alice's and nothing of Bob's attacks it: no prior.
+    assert base_scores(G, "bob") == {"audits": 0.5, "see-inside": 0.2, "wont-scale": 0.8}
+    assert base_scores(G, "bob", implied=False) == {"audits": 0.5, "see-inside": 0.2, "wont-scale": 0.5}
 
 
 # --- cross-checks against formal-argumentation ----------------------------------------------
@@ -210,7 +213,7 @@ def test_quadratic_energy_matches_formal_argumentation_on_acyclic_graphs(seed):
     G = random_graph(rng, rng.randint(2, 14), 0.3, acyclic=True, weighted=False)
     tau = random_tau(rng, G)
     theirs = quadratic_energy_strengths(to_formal(G, tau), tolerance=1e-12)
-    ours = strengths(G, tau)
+    ours = strengths(G, tau, method="qe")
     assert theirs.converged and ours.converged
     assert close(ours.values, theirs.strengths, 1e-9)
 
@@ -221,7 +224,7 @@ def test_quadratic_energy_matches_formal_argumentation_on_cyclic_graphs(seed):
     G = cyclic_graph(rng, rng.randint(3, 10), 0.3, weighted=False)
     tau = random_tau(rng, G)
     theirs = quadratic_energy_strengths(to_formal(G, tau), tolerance=1e-11)
-    ours = strengths(G, tau, tol=1e-11)
+    ours = strengths(G, tau, tol=1e-11, method="qe")
     assert ours.converged
     if theirs.converged:
         assert close(ours.values, theirs.strengths, 1e-8)
@@ -264,7 +267,7 @@ def test_dense_cycles_converge_or_say_so():
     rng = random.Random(7)
     for _ in range(20):
         G = random_graph(rng, 8, 0.8, acyclic=False, weighted=False, attack_share=0.7)
-        r = strengths(G, random_tau(rng, G))
+        r = strengths(G, random_tau(rng, G), method="qe")
         if r.converged:
             assert r.residual <= semantics.TOLERANCE and not r.unconverged
         else:

@@ -16,7 +16,7 @@ COMMAND_MODULES = {
     "add": "author", "link": "author", "unlink": "author", "stance": "author",
     "rm": "author", "mv": "author", "fmt": "author", "recover": "author",
     "set": "author",
-    "cruxes": "query", "show": "query", "search": "query", "list": "query", "path": "query", "stats": "query",
+    "cruxes": "query", "show": "query", "explain": "query", "search": "query", "list": "query", "path": "query", "stats": "query",
     "export": "interchange", "import": "interchange",
     "site": "site",
     "diff": "diff", "coverage": "coverage",

@@ -16,13 +16,16 @@ from kb.errors import KBError
 @click.option("--sources", "sources_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Folder of source texts (repeatable): check every quote. Default: sources_dir in kb.toml.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--analysis", is_flag=True,
+              help="Also warn where the computed strengths and cruxes would mislead (saturation, contradicted "
+                   "stances, mutually attacking claims both accepted, theses without a crux).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
-def check(ctx: click.Context, sources_dirs: tuple[str, ...], strict: bool, fmt: str) -> None:
+def check(ctx: click.Context, sources_dirs: tuple[str, ...], strict: bool, analysis: bool, fmt: str) -> None:
     """Validate every file and the graph; report every problem in one run."""
     try:
         result = validate.check(Path(kb_dir(ctx)), [Path(d) for d in sources_dirs], strict, parallel=True,
-                                configured=True)
+                                configured=True, analysis=analysis)
     except KBError as exc:
         for problem in exc.problems:
             click.echo(problem.format(), err=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 import io
 import json
 import shutil
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 # The defaults below mirror kb.cruxes (a test keeps them equal).
 SHAPLEY_SAMPLES = 256
 SHAPLEY_SEED = 0
+SHAPLEY_PRECISION = 0.01
 EXACT_SHAPLEY_LIMIT = 12
 
 JSON_VERSION = 1
@@ -44,14 +46,25 @@ format_option = click.option(
     help="A readable table, or JSON for scripts (shape documented in README.md).",
 )
 semantics_option = click.option(
-    "--semantics", "method", type=click.Choice(semantics.METHODS), default="qe", show_default=True,
-    help="Gradual semantics: quadratic energy (qe) or DF-QuAD (dfquad).",
+    "--semantics", "method", type=click.Choice(semantics.METHODS), default=semantics.DEFAULT_METHOD, show_default=True,
+    metavar="NAME",
+    help="Gradual semantics: drqe (default), qe, dfquad, euler, or AGGREGATION-INFLUENCE with aggregation "
+         "sum|product|top|drsum and influence linear|euler|quadratic (README: Strengths).",
 )
-perspective_option = click.option(
-    "--as", "perspective", default=semantics.NEUTRAL, show_default=True, metavar="PERSON",
-    shell_complete=complete.perspectives,
-    help="Base scores from this person's recorded stances (0.5 where none), or 'neutral' (all 0.5).",
-)
+
+
+def perspective_option(fn: Callable) -> Callable:
+    """``--as PERSON`` and ``--recorded-only``: whose base scores, and whether silence is read."""
+    fn = click.option(
+        "--recorded-only", "recorded_only", is_flag=True,
+        help="Use only credences the person recorded (0.5 elsewhere): no credences implied by what they hold.",
+    )(fn)
+    return click.option(
+        "--as", "perspective", default=semantics.NEUTRAL, show_default=True, metavar="PERSON",
+        shell_complete=complete.perspectives,
+        help="Base scores from this person's view: recorded stances, else 0.8 on what they hold and 0.2 on "
+             "what they argue against, else 0.5; or 'neutral' (all 0.5).",
+    )(fn)
 
 
 def _friendly(fn: Callable) -> Callable:
@@ -115,6 +128,7 @@ def _num(value: float | None, final: bool = True, signed: bool = False) -> str:
 
 PROSE_COLUMNS = {"title", "chain", "stances"}
 TEXT_COLUMNS = {"crux", "claim", "id", "speaker", "title", "kind", "source", "sign", "strict", "label", "chain",
+                "relation", "argument",
                 "name", "stances"}
 
 
@@ -140,15 +154,44 @@ def _footnote(any_provisional: bool) -> list:
 # --- cruxes ---------------------------------------------------------------------------------
 
 
+LABEL_LEGEND = ("the grounded label is sceptical: OUT as soon as one objection stands unanswered against a claim or "
+                "a reason for it, while the strength weighs every reason against every objection.")
+MARK = {"recorded": " r", "holds": " h", "disputes": " d", "default": " -"}
+ORIGINS = {
+    "recorded": "recorded stance",
+    "holds": "implied: they hold it",
+    "disputes": "implied: they argue against it",
+    "default": "no prior",
+}
+
+
+def rank_digits(values: list[float], least: int = 3, most: int = 6) -> int:
+    """The fewest decimals (at least ``least``) at which values that differ print differently."""
+    distinct = sorted(set(values))
+    for digits in range(least, most + 1):
+        if len({f"{v:.{digits}f}" for v in distinct}) == len(distinct):
+            return digits
+    return most
+
+
 def _crux_table(rep: cruxes_mod.CruxReport) -> tuple[Table | str, bool]:
     if not rep.cruxes:
         return "Nothing argues about it, directly or not, so it has no cruxes.", False
+    if not rep.decided:
+        largest = max(abs(c.swing) for c in rep.cruxes)
+        return (f"Nothing decides it: no single claim moves it by {rep.threshold} or more "
+                f"(the largest swing is {largest:.2g}), so ranking its cruxes would rank noise."), False
     table = _table("#", "crux", "speaker", "strength", "label", "swing", "sign", "strict", "title")
     provisional = False
+    digits = rank_digits([abs(c.swing) for c in rep.cruxes])
+    if any(c.label and semantics.label_note(c.strength, c.label) for c in rep.cruxes):
+        table.caption = "Where a label disagrees with the strength: " + LABEL_LEGEND
+        table.caption_justify = "left"
     for rank, c in enumerate(rep.cruxes, 1):
         provisional |= not (c.converged and c.strength_final)
+        swing = f"{c.swing:+.{digits}f}" + ("" if c.converged else PROVISIONAL)
         table.add_row(str(rank), c.id, c.speaker or "", _num(c.strength, c.strength_final), c.label or "",
-                      _num(c.swing, c.converged, signed=True), c.sign, "yes" if c.strict else "", c.title or "")
+                      swing, c.sign, "yes" if c.strict else "", c.title or "")
     return table, provisional
 
 
@@ -175,20 +218,27 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
         f"{_plural(rep.disputed, 'disputed claim')} can reach it"
     )
     legend = (f"\nDouble cruxes (\"{rep.a} closes\": the share of the gap {rep.a} closes by adopting {rep.b}'s base "
-              f"score for the claim, and the reverse; score: the smaller of the two)\n")
+              f"score for the claim, and the reverse; score: the smaller of the two; τ: r recorded, "
+              f"h implied as held, d implied as disputed, - no prior)\n")
     table = _table("#", "claim", f"τ {rep.a}", f"τ {rep.b}", f"{rep.a} closes", f"{rep.b} closes", "score", "strict",
                    "title")
     provisional = not rep.converged
     for rank, d in enumerate(rep.items, 1):
         provisional |= not d.converged
-        table.add_row(str(rank), d.id, f"{d.tau_a:.2f}", f"{d.tau_b:.2f}", _num(d.close_a, d.converged),
+        table.add_row(str(rank), d.id, f"{d.tau_a:.2f}{MARK.get(d.origin_a, '')}",
+                      f"{d.tau_b:.2f}{MARK.get(d.origin_b, '')}", _num(d.close_a, d.converged),
                       _num(d.close_b, d.converged), _num(d.score, d.converged), "yes" if d.strict else "",
                       d.title or "")
     sh = rep.shapley
     how = ("exact, over every coalition" if sh.method == "exact"
-           else f"Monte-Carlo estimate from {sh.permutations} random orders (seed {sh.seed})")
+           else f"Monte-Carlo estimate from {sh.permutations} random orders in antithetic pairs (seed {sh.seed})")
+    if sh.scheme == "owen":
+        how += (f"; {rep.target}'s own base score, where the two start, counts as a block of its own "
+                "(Owen value): it gets the average of switching it before and after every claim")
     parts = _table("claim", "part", "share")
-    for node_id, part in sorted(sh.parts.items(), key=lambda p: (-abs(p[1]), p[0])):
+    ranked = sorted(sh.parts.items(), key=lambda p: (-abs(p[1]), p[0]))
+    shown = ranked[:max(len(rep.items), 10)]
+    for node_id, part in shown:
         share = f"{100 * part / rep.gap:.0f}%" if abs(rep.gap) > GAP_EPS else "-"
         if sh.stderr:
             part_text = f"{part:+.3f} ± {sh.stderr[node_id]:.3f}"
@@ -197,8 +247,13 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
         parts.add_row(node_id, part_text, share)
     total = (f"parts add up to {_num(sh.total, sh.converged, signed=True)}; "
              f"gap {_num(rep.gap, rep.converged, signed=True)}")
+    if len(ranked) > len(shown):
+        rest = math.fsum(p for _, p in ranked[len(shown):])
+        total = (f"… and {len(ranked) - len(shown)} smaller parts, together {rest:+.3f}\n" + total)
     same = f"\n{rep.a} and {rep.b} hold the same base score on every claim that reaches it."
     items = [head, legend, table] if rep.items else [head, same]
+    if rep.items and rep.disputed > len(rep.items):
+        items.append(f"… and {rep.disputed - len(rep.items)} more disputed claims (--top N lists more)")
     if sh.parts:
         items += [f"\nShapley split of the gap ({how})\n", parts, "", total]
     _render(*items, *_footnote(provisional))
@@ -210,17 +265,20 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
 @click.option("--between", nargs=2, metavar="A B", default=None, shell_complete=complete.perspectives,
               help="Double cruxes between two perspectives (people, or 'neutral').")
 @click.option("--top", type=click.IntRange(min=1), default=None,
-              help="How many to list  [default: 10 for a target, every disputed claim with --between, "
+              help="How many to list  [default: 10 for a target and with --between, "
                    "3 per thesis without a target]")
 @semantics_option
 @click.option("--samples", type=click.IntRange(min=1), default=SHAPLEY_SAMPLES, show_default=True,
               help=f"Random orders for the Shapley estimate beyond {EXACT_SHAPLEY_LIMIT} disputed claims.")
 @click.option("--seed", type=int, default=SHAPLEY_SEED, show_default=True, help="Seed of that estimate.")
+@click.option("--precision", type=click.FloatRange(min=0.0), default=SHAPLEY_PRECISION, show_default=True,
+              help="Stop the estimate once every part's standard error is at most this (0: use every order).")
 @format_option
 @click.pass_context
 @_friendly
-def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between: tuple[str, str] | None,
-               top: int | None, method: str, samples: int, seed: int, fmt: str) -> None:
+def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorded_only: bool,
+               between: tuple[str, str] | None, top: int | None, method: str, samples: int, seed: int,
+               precision: float, fmt: str) -> None:
     """What TARGET hinges on; with --between, where two people part ways on it.
 
     Without TARGET: the map's theses (nodes tagged `thesis`, or else those that
@@ -236,16 +294,20 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between
     G = _load(ctx)
     if between:
         a, b = between
-        tau_a, tau_b = semantics.base_scores(G, a), semantics.base_scores(G, b)
+        pri_a = semantics.priors(G, a, not recorded_only)
+        pri_b = semantics.priors(G, b, not recorded_only)
+        tau_a = {n: p.value for n, p in pri_a.items()}
+        tau_b = {n: p.value for n, p in pri_b.items()}
+        origins = ({n: p.origin for n, p in pri_a.items()}, {n: p.origin for n, p in pri_b.items()})
         graph.require_node(G, target)
         rep = cruxes_mod.double_cruxes(G, target, tau_a, tau_b, method=method, names=(a, b), samples=samples,
-                                       seed=seed, top=top)
+                                       seed=seed, top=top or 10, precision=precision or None, origins=origins)
         if fmt == "json":
             _json(rep.to_dict())
         else:
             _print_double(rep)
         return
-    tau = semantics.base_scores(G, perspective)
+    tau = semantics.base_scores(G, perspective, not recorded_only)
     net = semantics.Network(G)
     labels = semantics.grounded(net)
     if target is None:
@@ -281,12 +343,12 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, between
 @format_option
 @click.pass_context
 @_friendly
-def show_cmd(ctx: click.Context, node_id: str, perspective: str, method: str, fmt: str) -> None:
+def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: bool, method: str, fmt: str) -> None:
     """One node: its claim, source, stances, supporters and attackers both ways, strength and label."""
     from kb import queries
 
     G = _load(ctx)
-    data = queries.show(G, node_id, perspective=perspective, method=method)
+    data = queries.show(G, node_id, perspective=perspective, method=method, implied=not recorded_only)
     if fmt == "json":
         _json(data)
         return
@@ -296,7 +358,8 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, method: str, fm
         "",
         data["text"].strip(),
         "",
-        f"speaker   {data['speaker']}" + (f" ({data['speaker_name']})" if data["speaker_name"] else ""),
+        f"speaker   {data['speaker']}" + (f" ({data['speaker_name']})" if data["speaker_name"] else "")
+        + (f", presented by {data['presenter']}" if data["presenter"] else ""),
         f"source    {src['document']}" + (f": {src['title']}" if src["title"] else "")
         + (f", section “{src['section']}”" if src["section"] else ""),
     ]
@@ -308,22 +371,77 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, method: str, fm
         lines.append("stances   " + ", ".join(f"{p} {c:.2f}" for p, c in sorted(data["stances"].items())))
     lines.append(f"strength  {_num(data['strength'], data['converged'])} ({data['verdict']}) under {data['method']}, "
                  f"perspective {data['perspective']}")
+    lines.append(f"base      {data['base']:.2f} ({ORIGINS[data['base_origin']]})")
     lines.append(f"label     {data['label']} (grounded)")
+    note = semantics.label_note(data["strength"], data["label"])
+    if note:
+        lines.append(f"          {note}")
     if data["path"]:
         lines.append(f"file      {data['path']}")
     items: list = ["\n".join(lines)]
     provisional = not data["converged"]
+    mismatch = False
     for key, heading in (("supporters", "Supported by"), ("attackers", "Attacked by"),
-                         ("supports", "Supports"), ("attacks", "Attacks")):
+                         ("undercutters", "Its inferences undercut by"), ("restatements", "Restatements (one claim)"),
+                         ("supports", "Supports"), ("attacks", "Attacks"), ("undercuts", "Undercuts")):
         if not data[key]:
             continue
         table = _table("id", "weight", "strength", "label", "title")
         for n in data[key]:
             provisional |= not n["converged"]
-            table.add_row(n["id"], f"{n['weight']:.2f}", _num(n["strength"], n["converged"]), n["label"],
-                          n["title"] or "")
+            mismatch |= semantics.label_note(n["strength"], n["label"]) is not None
+            title = n["title"] or ""
+            if n["linked"]:
+                title += f"  [linked with {', '.join(n['linked'])}]"
+            if n["via"]:
+                title += f"  [the inference from {', '.join(n['via'])}]"
+            table.add_row(n["id"], f"{n['weight']:.2f}", _num(n["strength"], n["converged"]), n["label"], title)
         items += [f"\n{heading}\n", table]
+    if mismatch:
+        items.append("\nWhere a label disagrees with the strength: " + LABEL_LEGEND)
     _render(*items, *_footnote(provisional))
+
+
+@cli.command("explain")
+@click.argument("node_id", metavar="ID", shell_complete=complete.ids)
+@perspective_option
+@semantics_option
+@format_option
+@click.pass_context
+@_friendly
+def explain_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: bool, method: str, fmt: str) -> None:
+    """How much each argument into ID moves its strength (Shapley contributions that add up)."""
+    from kb.explain import explain
+
+    G = _load(ctx)
+    rep = explain(G, node_id, perspective=perspective, method=method, implied=not recorded_only)
+    if fmt == "json":
+        _json(rep.to_dict())
+        return
+    head = (f"{rep.id}: {rep.title or ''}\n"
+            f"strength {_num(rep.strength, rep.converged)} ({rep.verdict}) under {rep.method}, perspective "
+            f"{rep.perspective}; base score {rep.base:.2f} ({ORIGINS[rep.origin]})")
+    if rep.restates:
+        head += f"\nthe same claim as {', '.join(rep.restates)}: their arguments are its own"
+    if not rep.contributions:
+        _render(head, "\nNothing argues about it: its strength is its base score.")
+        return
+    how = ("exact" if rep.estimate == "exact"
+           else f"Monte-Carlo estimate from {rep.permutations} random orders, ± one standard error")
+    digits = rank_digits([abs(c.shapley) for c in rep.contributions])
+    table = _table("#", "relation", "argument", "strength", "contribution", "removal", "title")
+    for rank, c in enumerate(rep.contributions, 1):
+        argument = " + ".join(c.premises)
+        if c.undercutters:
+            argument += f"  (undercut by {', '.join(c.undercutters)})"
+        part = f"{c.shapley:+.{digits}f}" + (f" ± {c.stderr:.{digits}f}" if c.stderr is not None else "")
+        title = " + ".join(G.nodes[p].get("title") or "" for p in c.premises)
+        table.add_row(str(rank), c.relation, argument, f"{c.strength:.3f}", part, f"{c.removal:+.{digits}f}", title)
+    total = (f"contributions add up to {rep.total:+.{digits}f} = strength {rep.strength:.{digits}f} − base "
+             f"{rep.base:.{digits}f}")
+    legend = (f"\nContribution: Shapley value of each argument in this claim's update ({how}); removal: the "
+              "strength minus the strength without that argument alone. Other claims are held at their strengths.\n")
+    _render(head, legend, table, "", total)
 
 
 @cli.command("search")
@@ -363,25 +481,29 @@ def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
 
 @cli.command("list")
 @click.option("--kind", type=click.Choice(KINDS), default=None)
-@click.option("--speaker", default=None, metavar="PERSON", shell_complete=complete.people)
+@click.option("--speaker", default=None, metavar="PERSON", shell_complete=complete.people, help="Only what this person holds.")
+@click.option("--presenter", default=None, metavar="PERSON", shell_complete=complete.people,
+              help="Only what this person presents or reports without holding it.")
 @click.option("--source", default=None, metavar="DOCUMENT", shell_complete=complete.sources)
 @click.option("--tag", default=None, shell_complete=complete.tags)
 @format_option
 @click.pass_context
 @_friendly
-def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, source: str | None, tag: str | None,
-             fmt: str) -> None:
-    """Nodes matching every filter given, by id."""
+def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presenter: str | None, source: str | None,
+             tag: str | None, fmt: str) -> None:
+    """Nodes matching every filter given, by id (--speaker: what a person holds; --presenter: what they present)."""
     from kb import queries
 
     G = _load(ctx)
-    nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag)
+    nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag, presenter=presenter)
     if fmt == "json":
-        _json({"filters": {"kind": kind, "speaker": speaker, "source": source, "tag": tag}, "nodes": nodes})
+        _json({"filters": {"kind": kind, "speaker": speaker, "presenter": presenter, "source": source, "tag": tag},
+               "nodes": nodes})
         return
     table = _table("id", "kind", "speaker", "source", "title")
     for n in nodes:
-        table.add_row(n["id"], n["kind"] or "", n["speaker"] or "", n["source"] or "", n["title"] or "")
+        who = (n["speaker"] or "") + (f" (presented by {n['presenter']})" if n["presenter"] else "")
+        table.add_row(n["id"], n["kind"] or "", who, n["source"] or "", n["title"] or "")
     _render(table, f"{len(nodes)} node{'s' * (len(nodes) != 1)}")
 
 

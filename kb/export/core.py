@@ -18,7 +18,7 @@ from kb.errors import KBError
 from kb.store import KnowledgeBase
 
 # How the analysis is run; recorded in the exports that carry its results.
-STRENGTH_METHOD = "qe"
+STRENGTH_METHOD = semantics.DEFAULT_METHOD
 PERSPECTIVE = semantics.NEUTRAL
 GROUNDED_SUPPORTS = "cayrol"
 

@@ -33,8 +33,8 @@ class Analysis(_Strict):
     scope: Literal["whole-map"] = Field(
         "whole-map", description="Strengths and labels are computed on the whole map, also when a selection is exported."
     )
-    strength_method: Literal["qe", "dfquad"] = Field(
-        description="Gradual semantics: quadratic energy (qe) or DF-QuAD (dfquad)."
+    strength_method: str = Field(
+        description="Gradual semantics: a preset (drqe, qe, dfquad, euler) or AGGREGATION-INFLUENCE."
     )
     perspective: str = Field(description="Whose base scores: 'neutral' (0.5 everywhere) or a person id.")
     grounded_supports: Literal["cayrol", "ignore"] = Field(
