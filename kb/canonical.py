@@ -63,6 +63,14 @@ def schema_comment(path: Path, schema_dir: Path, schema: str = NODE_SCHEMA) -> s
     return f"# yaml-language-server: $schema={Path(rel).as_posix()}"
 
 
+def repoint_schema(text: str, path: Path, root: Path) -> str:
+    """text with its schema comment counted from path's folder, for a file moved to another depth."""
+    first, sep, rest = text.partition("\n")
+    if not first.startswith("# yaml-language-server: $schema="):
+        return text
+    return schema_comment(path, find_schema_dir(root)) + sep + rest
+
+
 # --- scalars -----------------------------------------------------------------------------------
 
 

@@ -39,7 +39,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from kb import maps, pages, site, store
+from kb import maps, pages, settings, site, store
 from kb.errors import KBError
 
 log = logging.getLogger("mkdocs.plugins.kb")
@@ -66,7 +66,8 @@ class KBPluginConfig(base.Config):
     intro = c.Optional(c.Type(str))
     """A Markdown file in docs_dir to open the home page with (exclude it from the build with exclude_docs)."""
     sources_dir = c.Optional(c.Type(str))
-    """Folder of the source documents' texts, relative to mkdocs.yml; when present, lists follow document order."""
+    """Folder of the source documents' texts, relative to mkdocs.yml (default: sources_dir in the knowledge
+    base's kb.toml); when present, lists follow document order."""
     local_map_nodes = c.Type(int, default=maps.LOCAL_CAP)
     """Most nodes a claim page's map shows."""
 
@@ -171,22 +172,30 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         so) and is reported in one message. It is logged as information, not
         as a MkDocs warning: the texts are kept outside the project, a build
         without them is still a true site, and ``mkdocs build --strict`` would
-        fail on a warning.
+        fail on a warning. The folders are the plugin's ``sources_dir`` or else
+        the knowledge base's own setting (kb.toml); texts are read only from
+        inside them.
         """
-        if not self.config.sources_dir:
-            return {}
-        folder = Path(os.path.dirname(config.config_file_path or ".")) / self.config.sources_dir
+        if self.config.sources_dir:
+            folders = [Path(os.path.dirname(config.config_file_path or ".")) / self.config.sources_dir]
+        else:
+            folders = list(settings.source_folders(kb.root).folders)
         texts = {}
         missing = []
         for sid, source in sorted(kb.sources.items()):
-            if source.file:
+            if not source.file:
+                continue
+            for folder in folders:
                 try:
                     texts[sid] = store.read_source_text(folder, source.file)
+                    break
                 except (OSError, UnicodeDecodeError, KBError):
-                    missing.append(sid)
+                    continue
+            else:
+                missing.append(sid)
         if missing:
             log.info("kb: warning: source texts not found in %s for %s: their claims are listed in file order, "
-                     "not document order", folder, ", ".join(missing))
+                     "not document order", ", ".join(str(f) for f in folders) or "no folder", ", ".join(missing))
         return texts
 
     def _positions(self, G) -> dict:

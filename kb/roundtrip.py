@@ -160,12 +160,14 @@ def _is_flow(value) -> bool:
     return bool(fa and fa.flow_style())
 
 
-def edge_item(target: str, weight: float, note: str | None):
+def edge_item(target: str, weight: float, note: str | None, premises: tuple[str, ...] = ()):
     """An edge in the canonical short form when it can be, the long form otherwise."""
-    if weight == 1.0 and note is None:
+    if weight == 1.0 and note is None and not premises:
         return target
     item = CommentedMap()
     item["target"] = target
+    if premises:
+        item["with"] = flow_seq(premises)
     if weight != 1.0:
         item["weight"] = weight
     if note is not None:
@@ -192,6 +194,24 @@ def new_seq() -> CommentedSeq:
     seq = CommentedSeq()
     seq.fa.set_block_style()
     return seq
+
+
+def flow_seq(items) -> CommentedSeq:
+    """A one-line list (``[a, b]``), as the canonical layout writes premises and tags."""
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def undercut_item(source: str, target: str, weight: float, note: str | None) -> CommentedMap:
+    item = CommentedMap()
+    item["source"] = source
+    item["target"] = target
+    if weight != 1.0:
+        item["weight"] = weight
+    if note is not None:
+        item["note"] = DoubleQuotedScalarString(note)
+    return item
 
 
 def new_map() -> CommentedMap:

@@ -7,11 +7,13 @@ after an edit, before anything is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
-from kb import store
-from kb.quotes import fold
+from kb import settings, store
+from kb.quotes import closest_passage, fold
+from kb.settings import find_text
 from kb.report import Problem, sort_problems
 from kb.store import KnowledgeBase, display_path
 from kb.suggest import closest
@@ -152,15 +154,34 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     return out
 
 
-def load_source_texts(kb: KnowledgeBase, sources_dir: Path) -> tuple[dict[str, str], list[Problem]]:
-    """Folded texts of every source that names a file, and problems for files that are missing."""
+def duplicate_problems(kb: KnowledgeBase, among=None) -> list[Problem]:
+    """Warnings for nodes whose title or quote nearly repeats another's (see kb.duplicates)."""
+    from kb import duplicates  # rapidfuzz: paid only by the commands that look for duplicates
+
+    out = []
+    for dup in duplicates.find(kb.nodes, among):
+        other = kb.nodes[dup.other]
+        shown = other.title if dup.field == "title" else other.source.quote
+        loc = ("title",) if dup.field == "title" else ("source", "quote")
+        out.append(_p(kb, dup.node, "possible-duplicate",
+                      f"{dup.field} nearly matches that of '{dup.other}' (\"{_short(shown or '')}\"); if it is the same "
+                      f"claim, remove one or record it with `kb link {dup.node} restates {dup.other}`", loc, "warning"))
+    return out
+
+
+def load_source_texts(kb: KnowledgeBase, sources_dir: Path | Sequence[Path]) -> tuple[dict[str, str], list[Problem]]:
+    """Folded texts of every source that names a file, and problems for files that are missing.
+
+    sources_dir may be several folders: each text is taken from the first that has it.
+    """
+    folders = [Path(sources_dir)] if isinstance(sources_dir, (str, Path)) else [Path(f) for f in sources_dir]
     registry = display_path(kb.root / store.SOURCES_FILE)
     texts, problems = {}, []
     for index, (source_id, source) in enumerate(kb.sources.items()):
         if not source.file:
             problems.append(Problem(registry, 0, 0, "no-source-text", f"source '{source_id}' names no text file; its quotes cannot be checked", "warning", (index,)))
             continue
-        path = Path(sources_dir) / source.file
+        path = find_text(source.file, folders) or folders[0] / source.file
         try:
             texts[source_id] = fold(store.read_source_text(Path(sources_dir), source.file))
         except (OSError, UnicodeDecodeError, store.Refused) as exc:
@@ -168,18 +189,30 @@ def load_source_texts(kb: KnowledgeBase, sources_dir: Path) -> tuple[dict[str, s
     return texts, problems
 
 
-def quote_problems(kb: KnowledgeBase, texts: dict[str, str]) -> list[Problem]:
-    """Every source and stance quote that its document does not contain."""
+def quote_problems(kb: KnowledgeBase, texts: dict[str, str], only: set[str] | None = None) -> list[Problem]:
+    """Every source and stance quote that its document does not contain, with the closest passage.
+
+    only limits the search to those nodes (an edit checks the nodes it touches).
+    """
     out = []
     for node_id, node in kb.nodes.items():
+        if only is not None and node_id not in only:
+            continue
         doc = node.source.document
         if node.source.quote and doc in texts and fold(node.source.quote) not in texts[doc]:
-            out.append(_p(kb, node_id, "quote-not-found", f"quote not found in source '{doc}': \"{_short(node.source.quote)}\"", ("source", "quote")))
+            out.append(_p(kb, node_id, "quote-not-found", _missing_quote("quote", node.source.quote, doc, texts[doc]),
+                          ("source", "quote")))
         for person, stance in node.stances.items():
             sdoc = stance.source or doc
             if stance.quote and sdoc in texts and fold(stance.quote) not in texts[sdoc]:
-                out.append(_p(kb, node_id, "quote-not-found", f"stance quote of '{person}' not found in source '{sdoc}': \"{_short(stance.quote)}\"", ("stances", person, "quote")))
+                out.append(_p(kb, node_id, "quote-not-found",
+                              _missing_quote(f"stance quote of '{person}'", stance.quote, sdoc, texts[sdoc]),
+                              ("stances", person, "quote")))
     return out
+
+
+def _missing_quote(what: str, quote: str, doc: str, text: str) -> str:
+    return f"{what} not found in source '{doc}': \"{' '.join(quote.split())}\"; {closest_passage(quote, text).describe()}"
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -191,6 +224,7 @@ def _short(text: str, limit: int = 60) -> str:
 class CheckResult:
     kb: KnowledgeBase
     problems: list[Problem]
+    notes: list[str] = field(default_factory=list)  # said to the reader, never problems (so --strict ignores them)
 
     @property
     def errors(self) -> list[Problem]:
@@ -216,9 +250,13 @@ def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: di
     return sort_problems(store.locate(problems, documents))
 
 
-def check(root: Path, sources_dir: Path | None = None, strict: bool = False, parallel: bool = False,
-          analysis: bool = False) -> CheckResult:
+def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: bool = False,
+          parallel: bool = False, configured: bool = False, analysis: bool = False) -> CheckResult:
     """Load and check a knowledge base: the library behind ``kb check``.
+
+    With ``configured``, the source folders come from the knowledge base's
+    kb.toml when none are given, and a configured folder that is missing gives
+    a note (a clone without the texts) rather than an error on every source.
 
     With ``analysis``, a map without errors is also analysed for warnings about
     what its computed answers would tell a reader (:mod:`kb.diagnostics`); the
@@ -226,9 +264,17 @@ def check(root: Path, sources_dir: Path | None = None, strict: bool = False, par
     """
     kb, problems = store.load(Path(root), parallel=parallel)
     texts = None
-    if sources_dir is not None:
-        texts, source_problems = load_source_texts(kb, Path(sources_dir))
+    notes = []
+    if configured and not sources_dir:
+        found = settings.source_folders(root)
+        sources_dir = found.folders or None
+        # A clone without the texts is normal: say so, but do not fail a strict check over it.
+        notes += [f"sources folder {display_path(m)} (sources_dir in {display_path(Path(root) / settings.SETTINGS_FILE)}) "
+                  "not found; quotes were not checked" for m in found.missing]
+    if sources_dir:
+        texts, source_problems = load_source_texts(kb, sources_dir)
         problems += source_problems
+    problems += duplicate_problems(kb)
     found = problems_for(kb, problems, texts, strict)
     if analysis and not any(p.severity == "error" for p in found):
         from kb import graph
@@ -238,4 +284,4 @@ def check(root: Path, sources_dir: Path | None = None, strict: bool = False, par
         if strict:
             extra = [p.as_error() for p in extra]
         found = sort_problems(found + store.locate(extra))
-    return CheckResult(kb, found)
+    return CheckResult(kb, found, notes)

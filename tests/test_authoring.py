@@ -104,7 +104,7 @@ def test_add_reports_new_warnings(root):
 
 def test_add_prompts_for_missing_values_on_a_terminal(root, monkeypatch):
     monkeypatch.setattr(author_cli, "interactive", lambda: True)
-    answers = "claim\nAsked title\nAsked text.\nalice\ndoc1\nAudits need it.\n"
+    answers = "claim\nAsked title\nAsked text.\nalice\ndoc1\n\nAudits need it.\n\n"
     result = kb("add", "--supports", "see-inside", input=answers)
     assert result.exit_code == 0, result.output
     node, errs = store.parse_node((root / "asked-title.yaml").read_text(), "x")
@@ -113,7 +113,7 @@ def test_add_prompts_for_missing_values_on_a_terminal(root, monkeypatch):
 
 def test_prompts_ask_for_edges_when_none_are_given(root, monkeypatch):
     monkeypatch.setattr(author_cli, "interactive", lambda: True)
-    answers = "claim\nAsked\nAsked text.\nalice\ndoc1\n\nsee-inside, audits\nwont-scale\n"
+    answers = "claim\nAsked\nAsked text.\nalice\ndoc1\n\n\nsee-inside, audits\nwont-scale\n\n"
     result = kb("add", input=answers)
     assert result.exit_code == 0, result.output
     node, _ = store.parse_node((root / "asked.yaml").read_text(), "x")
@@ -309,9 +309,9 @@ def test_invalid_field_is_refused(root):
 @pytest.mark.parametrize("args, message", [
     (["link", "audits", "supports", "see-insid"], "unknown target 'see-insid' (did you mean see-inside?)"),
     (["link", "audit", "supports", "see-inside"], "unknown node 'audit' (did you mean audits?)"),
-    (["stance", "bobby", "audits", "0.5"], "unknown person 'bobby' (did you mean bob?)"),
-    ([*ADD[:7], "alicia", *ADD[8:]], "unknown speaker 'alicia' (did you mean alice?)"),
-    ([*ADD[:9], "doc", *ADD[10:]], "unknown source 'doc' (did you mean doc1?)"),
+    (["stance", "bobby", "audits", "0.5"], "unknown person 'bobby' (did you mean bob (Bob Example)?)"),
+    ([*ADD[:7], "alicia", *ADD[8:]], "unknown speaker 'alicia' (did you mean alice (Alice Example)?)"),
+    ([*ADD[:9], "doc", *ADD[10:]], "unknown source 'doc' (did you mean doc1 (A small debate)?)"),
     ([*ADD, "--attacks", "wont-scal"], "unknown target 'wont-scal' (did you mean wont-scale?)"),
     (["rm", "see-insid"], "unknown node 'see-insid' (did you mean see-inside?)"),
     (["mv", "see-insid", "x"], "unknown node 'see-insid' (did you mean see-inside?)"),

@@ -15,9 +15,12 @@ COMMAND_MODULES = {
     "check": "check", "schema": "check",
     "add": "author", "link": "author", "unlink": "author", "stance": "author",
     "rm": "author", "mv": "author", "fmt": "author", "recover": "author",
+    "set": "author",
     "cruxes": "query", "show": "query", "explain": "query", "search": "query", "list": "query", "path": "query", "stats": "query",
     "export": "interchange", "import": "interchange",
     "site": "site",
+    "diff": "diff", "coverage": "coverage",
+    "init": "registry", "source": "registry", "person": "registry",
 }
 
 

@@ -7,7 +7,6 @@ and report the outcome.
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,32 +15,25 @@ from typing import Callable, Iterable, Iterator
 import click
 from click.shell_completion import CompletionItem
 
-from kb import authoring
-from kb.cli import cli
+from kb import answers, authoring
+from kb.cli import cli, complete
 from kb.cli.common import kb_dir
 from kb.errors import KBError
 from kb.models import KINDS
+from kb.relations import EDGE_RELATIONS
 
-# --- completion --------------------------------------------------------------------------------
+# --- completion ---------------------------------------------------------------------------------
 
-
-def _completion_root(ctx: click.Context) -> Path:
-    # While completing, the group's callback has not run, so ctx.obj is unset.
-    return Path(ctx.find_root().params.get("kb_dir") or os.environ.get("KB_DIR") or "claims")
+complete_ids, complete_people, complete_sources, complete_tags = complete.ids, complete.people, complete.sources, complete.tags
 
 
-def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    return [CompletionItem(i) for i in authoring.node_ids(_completion_root(ctx)) if i.startswith(incomplete)]
+def complete_link_ends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    return complete_ids(ctx, param, incomplete)
 
 
-def complete_people(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    return [CompletionItem(i, help=name) for i, name in authoring.people(_completion_root(ctx)).items()
-            if i.startswith(incomplete)]
-
-
-def complete_sources(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    return [CompletionItem(i, help=title) for i, title in authoring.sources(_completion_root(ctx)).items()
-            if i.startswith(incomplete)]
+def complete_unlink_ends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    words = [CompletionItem("undercuts")] if "undercuts".startswith(incomplete) and not ctx.params.get("ends") else []
+    return words + complete_ids(ctx, param, incomplete)
 
 
 # --- prompting ---------------------------------------------------------------------------------
@@ -78,20 +70,28 @@ def _tab_completes(words: Iterable[str]) -> Iterator[None]:
         readline.set_completer_delims(old_delims)
 
 
-def _ask(value: str | None, option: str, label: str, words: Callable[[], Iterable[str]] | None = None) -> str:
+def _ask(value, option: str, label: str, check: Callable[[str], object],
+         words: Callable[[], Iterable[str]] | None = None, optional: bool = False):
+    """value when given; otherwise ask on the terminal until check accepts the answer.
+
+    A wrong answer is explained (with suggestions) and asked again, so nothing
+    typed before it is lost. An optional question takes Enter for none.
+    """
     if value is not None:
         return value
     if not interactive():
         raise click.UsageError(f"missing {option} (no terminal to ask on)")
+    hint = (" (Tab completes; Enter for none)" if optional else " (Tab completes)") if words else (
+        " (Enter for none)" if optional else "")
     with _tab_completes(words() if words else ()):
-        return click.prompt(label + (" (Tab completes)" if words else ""))
-
-
-def _ask_ids(relation: str, root: Path) -> tuple[str, ...]:
-    with _tab_completes(authoring.node_ids(root)):
-        answer = click.prompt(f"{relation} (ids separated by spaces, Tab completes; Enter for none)",
-                              default="", show_default=False)
-    return tuple(answer.replace(",", " ").split())
+        while True:
+            answer = click.prompt(label + hint, default="" if optional else None, show_default=False)
+            if optional and not answer.strip():
+                return check("")
+            try:
+                return check(answer)
+            except KBError as exc:
+                click.echo(f"  {exc}; try again", err=True)
 
 
 # --- reporting ---------------------------------------------------------------------------------
@@ -144,37 +144,47 @@ dry_run_option = click.option("--dry-run", "-n", is_flag=True, help="Show the ch
 @click.option("--title", help="Short label for maps (at most 100 characters).")
 @click.option("--text", help="The claim in the knowledge base's own words.")
 @click.option("--speaker", shell_complete=complete_people, help="Person who asserts it (an id from people.yaml).")
+@click.option("--presenter", shell_complete=complete_people,
+              help="Person who presents or reports it, when not its holder (an id from people.yaml).")
 @click.option("--source", "document", shell_complete=complete_sources, help="Source document id (sources.yaml).")
 @click.option("--quote", help="Verbatim anchor from the source; an empty string for none.")
 @click.option("--section", help="Heading of the section the quote sits under.")
 @click.option("--supports", multiple=True, shell_complete=complete_ids, metavar="ID", help="A node this one supports (repeatable).")
 @click.option("--attacks", multiple=True, shell_complete=complete_ids, metavar="ID", help="A node this one attacks (repeatable).")
-@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--tag", "tags", multiple=True, shell_complete=complete.tags, help="A tag (repeatable).")
 @click.option("--id", "node_id", help="The node's id; by default a unique slug of the title.")
 @click.option("--dir", "folder", help="Folder inside the knowledge base; by default the source's folder if it has one.")
 @click.option("--dry-run", "-n", is_flag=True, help="Print the file that would be written; write nothing.")
 @click.pass_context
 def add(ctx: click.Context, kind: str | None, title: str | None, text: str | None, speaker: str | None,
-        document: str | None, quote: str | None, section: str | None, supports: tuple[str, ...],
+        presenter: str | None, document: str | None, quote: str | None, section: str | None, supports: tuple[str, ...],
         attacks: tuple[str, ...], tags: tuple[str, ...], node_id: str | None, folder: str | None,
         dry_run: bool) -> None:
-    """Create a node. Missing values are asked for on a terminal, and are an error otherwise."""
+    """Create a node. Missing values are asked for on a terminal, and are an error otherwise.
+
+    Each answer is checked as it is typed: a wrong one is explained, with
+    suggestions, and asked again. People and sources may be answered by name.
+    """
     root = _root(ctx)
-    kind = _ask(kind, "KIND", f"kind ({', '.join(KINDS)})", lambda: KINDS).lower()
-    title = _ask(title, "--title", "title")
-    text = _ask(text, "--text", "text")
-    speaker = _ask(speaker, "--speaker", "speaker", lambda: authoring.people(root))
-    document = _ask(document, "--source", "source", lambda: authoring.sources(root))
-    if quote is None:
-        if not interactive():
-            raise click.UsageError("missing --quote (no terminal to ask on; --quote '' for none)")
-        quote = click.prompt("quote (verbatim; Enter for none)", default="", show_default=False)
+    check = answers.Answers.load(root) if interactive() else answers.Answers(root)
+    kind = _ask(kind, "KIND", f"kind ({', '.join(KINDS)})", check.kind, lambda: KINDS).lower()
+    title = _ask(title, "--title", "title", check.title)
+    text = _ask(text, "--text", "text", check.text)
+    speaker = _ask(speaker, "--speaker", "speaker (id or name)", check.person, lambda: check.people)
+    document = _ask(document, "--source", "source (id or title)", check.source, lambda: check.sources)
+    if interactive():
+        section = _ask(section, "--section", "section heading", str.strip, optional=True) or None
+    if quote is None and not interactive():
+        raise click.UsageError("missing --quote (no terminal to ask on; --quote '' for none)")
+    quote = _ask(quote, "--quote", "quote (verbatim)", check.quote_in(document), optional=True)
     if not supports and not attacks and interactive():
         # A node without edges is an orphan: worth asking, never required.
-        supports = _ask_ids("supports", root)
-        attacks = _ask_ids("attacks", root)
+        supports = _ask(None, "--supports", "supports (ids)", check.node_list, lambda: check.ids, optional=True)
+        attacks = _ask(None, "--attacks", "attacks (ids)", check.node_list, lambda: check.ids, optional=True)
+    if not tags and interactive():
+        tags = _ask(None, "--tag", "tags", check.tags, lambda: authoring.tags(root), optional=True)
     outcome = _run(ctx, authoring.add, root, kind, title, text, speaker, document, quote or None, section,
-                   supports, attacks, tags, node_id, folder, dry_run=dry_run)
+                   supports, attacks, tags, node_id, folder, presenter=presenter, dry_run=dry_run)
     if dry_run:
         click.echo(f"# would write {outcome.changes[0].path}", err=True)
         click.echo(outcome.changes[0].after, nl=False)
@@ -182,27 +192,62 @@ def add(ctx: click.Context, kind: str | None, title: str | None, text: str | Non
 
 
 @cli.command()
-@click.argument("source_id", metavar="A", shell_complete=complete_ids)
-@click.argument("relation", type=click.Choice(authoring.RELATIONS))
-@click.argument("target_id", metavar="B", shell_complete=complete_ids)
+@click.argument("source_id", metavar="X", shell_complete=complete_ids)
+@click.argument("relation", type=click.Choice(EDGE_RELATIONS))
+@click.argument("ends", nargs=-1, required=True, metavar="TARGET | A B", shell_complete=complete_link_ends)
+@click.option("--with", "premises", multiple=True, shell_complete=complete_ids, metavar="ID",
+              help="Another premise of the same argument (repeatable): X and these support or attack TARGET jointly.")
 @click.option("--weight", type=click.FloatRange(0.0, 1.0), help="How strongly the relation holds (default 1).")
 @click.option("--note", help="Why the relation holds (say so when it is the knowledge base's own reading).")
 @dry_run_option
 @click.pass_context
-def link(ctx: click.Context, source_id: str, relation: str, target_id: str, weight: float | None,
-         note: str | None, dry_run: bool) -> None:
-    """Make A support or attack B (or change the weight or note of that edge)."""
-    _report(_run(ctx, authoring.link, _root(ctx), source_id, relation, target_id, weight, note, dry_run=dry_run))
+def link(ctx: click.Context, source_id: str, relation: str, ends: tuple[str, ...], premises: tuple[str, ...],
+         weight: float | None, note: str | None, dry_run: bool) -> None:
+    """Make X support, attack or restate TARGET, or undercut the edge from A to B.
+
+    \b
+    kb link X supports T [--with P ...]   X (with P ...) argues for T
+    kb link X attacks T [--with P ...]    X (with P ...) argues against T
+    kb link X undercuts A B               X disputes that A supports (or attacks) B
+    kb link X restates Y                  X says again what Y says
+    """
+    wanted = 2 if relation == "undercuts" else 1
+    if len(ends) != wanted:
+        raise click.UsageError(f"`kb link X {relation}` takes {'A B (the edge undercut)' if wanted == 2 else 'one target'}")
+    if premises and relation not in authoring.RELATIONS:
+        raise click.UsageError("--with belongs to supports and attacks")
+    if relation == "restates" and (weight is not None or note is not None):
+        raise click.UsageError("a restatement has no weight or note")
+    root = _root(ctx)
+    if relation == "undercuts":
+        outcome = _run(ctx, authoring.undercut, root, source_id, ends[0], ends[1], weight, note, dry_run=dry_run)
+    elif relation == "restates":
+        outcome = _run(ctx, authoring.restate, root, source_id, ends[0], dry_run=dry_run)
+    else:
+        outcome = _run(ctx, authoring.link, root, source_id, relation, ends[0], weight, note, premises,
+                       dry_run=dry_run)
+    _report(outcome)
 
 
 @cli.command()
-@click.argument("source_id", metavar="A", shell_complete=complete_ids)
-@click.argument("target_id", metavar="B", shell_complete=complete_ids)
+@click.argument("source_id", metavar="X", shell_complete=complete_ids)
+@click.argument("ends", nargs=-1, required=True, metavar="TARGET | undercuts A B", shell_complete=complete_unlink_ends)
+@click.option("--with", "premises", multiple=True, shell_complete=complete_ids, metavar="ID",
+              help="Remove only this premise from the linked argument X -> TARGET (repeatable).")
 @dry_run_option
 @click.pass_context
-def unlink(ctx: click.Context, source_id: str, target_id: str, dry_run: bool) -> None:
-    """Remove the edge from A to B."""
-    _report(_run(ctx, authoring.unlink, _root(ctx), source_id, target_id, dry_run=dry_run))
+def unlink(ctx: click.Context, source_id: str, ends: tuple[str, ...], premises: tuple[str, ...], dry_run: bool) -> None:
+    """Remove X's support, attack or restatement of TARGET, or its undercut of the edge A -> B."""
+    root = _root(ctx)
+    if ends and ends[0] == "undercuts":
+        if len(ends) != 3:
+            raise click.UsageError("`kb unlink X undercuts A B` names the undercut edge by both ends")
+        outcome = _run(ctx, authoring.remove_undercut, root, source_id, ends[1], ends[2], dry_run=dry_run)
+    elif len(ends) != 1:
+        raise click.UsageError("`kb unlink X TARGET` or `kb unlink X undercuts A B`")
+    else:
+        outcome = _run(ctx, authoring.unlink, root, source_id, ends[0], premises, dry_run=dry_run)
+    _report(outcome)
 
 
 @cli.command()
@@ -210,31 +255,64 @@ def unlink(ctx: click.Context, source_id: str, target_id: str, dry_run: bool) ->
 @click.argument("node_id", metavar="ID", shell_complete=complete_ids)
 @click.argument("credence", type=click.FloatRange(0.0, 1.0))
 @click.option("--quote", help="Verbatim words showing where they stand.")
+@click.option("--source", "document", shell_complete=complete_sources,
+              help="The document the quote comes from, when it is not the node's own.")
+@click.option("--note", help="How the credence was read from the text.")
 @dry_run_option
 @click.pass_context
-def stance(ctx: click.Context, person: str, node_id: str, credence: float, quote: str | None, dry_run: bool) -> None:
+def stance(ctx: click.Context, person: str, node_id: str, credence: float, quote: str | None, document: str | None,
+           note: str | None, dry_run: bool) -> None:
     """Record how strongly PERSON accepts claim ID, from 0 (rejects) to 1 (accepts)."""
-    _report(_run(ctx, authoring.stance, _root(ctx), person, node_id, credence, quote, dry_run=dry_run))
+    _report(_run(ctx, authoring.stance, _root(ctx), person, node_id, credence, quote, document, note,
+                 dry_run=dry_run))
+
+
+@cli.command("set")
+@click.argument("node_id", metavar="ID", shell_complete=complete_ids)
+@click.option("--title", help="Short label for maps (at most 100 characters).")
+@click.option("--text", help="The claim in the knowledge base's own words.")
+@click.option("--kind", type=click.Choice(KINDS, case_sensitive=False))
+@click.option("--speaker", shell_complete=complete_people, help="Who holds the claim.")
+@click.option("--presenter", shell_complete=complete_people, help="Who presents or reports it ('' removes it).")
+@click.option("--source", "document", shell_complete=complete_sources, help="Source document id.")
+@click.option("--quote", help="Verbatim anchor from the source ('' removes it).")
+@click.option("--section", help="Heading the quote sits under ('' removes it).")
+@click.option("--note", help="Editorial note ('' removes it).")
+@click.option("--tag", "tags", multiple=True, shell_complete=complete_tags, help="Add a tag (repeatable).")
+@click.option("--untag", "untags", multiple=True, shell_complete=complete_tags, help="Remove a tag (repeatable).")
+@dry_run_option
+@click.pass_context
+def set_(ctx: click.Context, node_id: str, tags: tuple[str, ...], untags: tuple[str, ...], dry_run: bool,
+         **fields: str | None) -> None:
+    """Change fields of node ID in place; the rest of its file is kept as it is."""
+    values = {name: value for name, value in fields.items() if value is not None}
+    if "kind" in values:
+        values["kind"] = values["kind"].lower()
+    _report(_run(ctx, authoring.set_fields, _root(ctx), node_id, values, tags, untags, dry_run=dry_run))
 
 
 @cli.command("rm")
 @click.argument("node_id", metavar="ID", shell_complete=complete_ids)
-@click.option("--cascade", is_flag=True, help="Also remove the edges that point at ID.")
+@click.option("--cascade", is_flag=True, help="Also remove every reference to ID (edges, premises, undercuts, restatements).")
 @dry_run_option
 @click.pass_context
 def rm(ctx: click.Context, node_id: str, cascade: bool, dry_run: bool) -> None:
-    """Delete a node; refused while other nodes link to it, unless --cascade."""
+    """Delete a node; refused while other nodes refer to it, unless --cascade."""
     _report(_run(ctx, authoring.remove, _root(ctx), node_id, cascade, dry_run=dry_run))
 
 
 @cli.command("mv")
 @click.argument("old_id", metavar="OLD", shell_complete=complete_ids)
-@click.argument("new_id", metavar="NEW")
+@click.argument("new_id", metavar="NEW", required=False)
+@click.option("--dir", "folder", help="Move the file into this folder of the knowledge base (created if needed).")
 @dry_run_option
 @click.pass_context
-def mv(ctx: click.Context, old_id: str, new_id: str, dry_run: bool) -> None:
-    """Rename a node and rewrite every reference to it."""
-    _report(_run(ctx, authoring.rename, _root(ctx), old_id, new_id, dry_run=dry_run))
+def mv(ctx: click.Context, old_id: str, new_id: str | None, folder: str | None, dry_run: bool) -> None:
+    """Rename a node (and/or move it to another folder) and rewrite every reference to it."""
+    if new_id is None and folder is None:
+        raise click.UsageError("give NEW, --dir FOLDER, or both")
+    _report(_run(ctx, authoring.rename, _root(ctx), old_id, old_id if new_id is None else new_id, folder,
+                 dry_run=dry_run))
 
 
 @cli.command("fmt")

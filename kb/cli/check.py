@@ -9,20 +9,30 @@ import click
 from kb import report, schema, validate
 from kb.cli import cli
 from kb.cli.common import kb_dir
+from kb.errors import KBError
 
 
 @cli.command()
-@click.option("--sources", "sources_dir", type=click.Path(file_okay=False), help="Folder of source texts: also check every quote.")
+@click.option("--sources", "sources_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Folder of source texts (repeatable): check every quote. Default: sources_dir in kb.toml.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--analysis", is_flag=True,
               help="Also warn where the computed strengths and cruxes would mislead (saturation, contradicted "
                    "stances, mutually attacking claims both accepted, theses without a crux).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
-def check(ctx: click.Context, sources_dir: str | None, strict: bool, analysis: bool, fmt: str) -> None:
+def check(ctx: click.Context, sources_dirs: tuple[str, ...], strict: bool, analysis: bool, fmt: str) -> None:
     """Validate every file and the graph; report every problem in one run."""
-    result = validate.check(Path(kb_dir(ctx)), Path(sources_dir) if sources_dir else None, strict, parallel=True,
-                            analysis=analysis)
+    try:
+        result = validate.check(Path(kb_dir(ctx)), [Path(d) for d in sources_dirs], strict, parallel=True,
+                                configured=True, analysis=analysis)
+    except KBError as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(1)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     formatter = report.format_json if fmt == "json" else report.format_text
     click.echo(formatter(result.problems, result.kb.files))
     ctx.exit(0 if result.ok else 1)

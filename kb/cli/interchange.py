@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from kb import importer, store, validate
-from kb.cli import cli
+from kb.cli import cli, complete
 from kb.cli.common import kb_dir
 from kb.errors import KBError
 from kb.export import core, iccma
@@ -51,9 +51,9 @@ def import_group() -> None:
 
 @import_group.command("aif")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--source", help="Source document (an id in sources.yaml) for every imported claim.")
+@click.option("--source", shell_complete=complete.sources, help="Source document (an id in sources.yaml) for every imported claim.")
 @click.option("--prefix", help="Start every new node id with PREFIX-.")
-@click.option("--speaker", help="Person (an id in people.yaml) for claims the map attributes to no one.")
+@click.option("--speaker", shell_complete=complete.people, help="Person (an id in people.yaml) for claims the map attributes to no one.")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @click.option("--strict", is_flag=True,
               help="Refuse the whole map over any fault (missing participant, relation node cut off at an end) "

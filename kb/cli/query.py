@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 import click
 
 from kb import report, semantics, validate
-from kb.cli import cli
+from kb.cli import cli, complete
 from kb.cli.common import kb_dir
 from kb.errors import KBError
 from kb.models import KINDS
@@ -61,6 +61,7 @@ def perspective_option(fn: Callable) -> Callable:
     )(fn)
     return click.option(
         "--as", "perspective", default=semantics.NEUTRAL, show_default=True, metavar="PERSON",
+        shell_complete=complete.perspectives,
         help="Base scores from this person's view: recorded stances, else 0.8 on what they hold and 0.2 on "
              "what they argue against, else 0.5; or 'neutral' (all 0.5).",
     )(fn)
@@ -259,9 +260,9 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
 
 
 @cli.command("cruxes")
-@click.argument("target", required=False)
+@click.argument("target", required=False, shell_complete=complete.ids)
 @perspective_option
-@click.option("--between", nargs=2, metavar="A B", default=None,
+@click.option("--between", nargs=2, metavar="A B", default=None, shell_complete=complete.perspectives,
               help="Double cruxes between two perspectives (people, or 'neutral').")
 @click.option("--top", type=click.IntRange(min=1), default=None,
               help="How many to list  [default: 10 for a target and with --between, "
@@ -336,7 +337,7 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
 
 
 @cli.command("show")
-@click.argument("node_id", metavar="ID")
+@click.argument("node_id", metavar="ID", shell_complete=complete.ids)
 @perspective_option
 @semantics_option
 @format_option
@@ -402,7 +403,7 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: 
 
 
 @cli.command("explain")
-@click.argument("node_id", metavar="ID")
+@click.argument("node_id", metavar="ID", shell_complete=complete.ids)
 @perspective_option
 @semantics_option
 @format_option
@@ -450,27 +451,41 @@ def explain_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_onl
 @click.pass_context
 @_friendly
 def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
-    """Nodes whose id, title, text, quote or speaker contain every word of TEXT, best first."""
-    from kb import queries
+    """Nodes whose id, title, text, quote or speaker contain every word of TEXT, best first.
+
+    When none has every word, nodes matching some of them are listed instead,
+    words compared by their stems, most words matched first; the output says so.
+    """
+    from kb import textsearch
 
     G = _load(ctx)
-    hits = queries.search(G, text, limit)
+    result = textsearch.search(G, text, limit)
+    hits = result.hits
     if fmt == "json":
-        _json({"query": text, "results": hits})
+        _json({"query": text, "partial": result.partial, "stems": result.stems, "results": hits})
         return
-    table = _table("#", "id", "kind", "speaker", "score", "title")
+    n = len(result.stems)
+    table = _table("#", "id", "kind", "speaker", *(["words"] if result.partial else []), "score", "title")
     for rank, h in enumerate(hits, 1):
-        table.add_row(str(rank), h["id"], h["kind"] or "", h["speaker"] or "", f"{h['score']:.1f}", h["title"] or "")
-    _render(table if hits else f"no node matches “{text}”")
+        words = [f"{h['words']}/{n}"] if result.partial else []
+        table.add_row(str(rank), h["id"], h["kind"] or "", h["speaker"] or "", *words, f"{h['score']:.1f}",
+                      h["title"] or "")
+    if not hits:
+        _render(f"no node matches “{text}”")
+    elif result.partial:
+        _render(f"no node matches every word of “{text}”; these match some of them, words compared by their "
+                f"stems ({', '.join(result.stems)}), most words first", table)
+    else:
+        _render(table)
 
 
 @cli.command("list")
 @click.option("--kind", type=click.Choice(KINDS), default=None)
-@click.option("--speaker", default=None, metavar="PERSON", help="Only what this person holds.")
-@click.option("--presenter", default=None, metavar="PERSON",
+@click.option("--speaker", default=None, metavar="PERSON", shell_complete=complete.people, help="Only what this person holds.")
+@click.option("--presenter", default=None, metavar="PERSON", shell_complete=complete.people,
               help="Only what this person presents or reports without holding it.")
-@click.option("--source", default=None, metavar="DOCUMENT")
-@click.option("--tag", default=None)
+@click.option("--source", default=None, metavar="DOCUMENT", shell_complete=complete.sources)
+@click.option("--tag", default=None, shell_complete=complete.tags)
 @format_option
 @click.pass_context
 @_friendly
@@ -498,8 +513,8 @@ def _step(step: dict) -> str:
 
 
 @cli.command("path")
-@click.argument("start", metavar="A")
-@click.argument("end", metavar="B")
+@click.argument("start", metavar="A", shell_complete=complete.ids)
+@click.argument("end", metavar="B", shell_complete=complete.ids)
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @format_option
 @click.pass_context

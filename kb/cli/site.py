@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli import cli
+from kb.cli import cli, complete
 from kb.cli.common import kb_dir
 
 
@@ -20,9 +20,9 @@ from kb.cli.common import kb_dir
 @click.argument("out_dir", type=click.Path(file_okay=False))
 @click.option("--config", "config_file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False),
               help="MkDocs config whose kb plugin settings to use, when it exists.")
-@click.option("--perspective", "perspectives", multiple=True, metavar="ID",
+@click.option("--perspective", "perspectives", multiple=True, metavar="ID", shell_complete=complete.perspectives,
               help="Show strengths from this perspective ('neutral' or a person id); repeatable.")
-@click.option("--pair", "pairs", nargs=2, multiple=True, metavar="A B",
+@click.option("--pair", "pairs", nargs=2, multiple=True, metavar="A B", shell_complete=complete.perspectives,
               help="List the double cruxes of A and B (B may be a pattern such as 'commenter-*'); repeatable.")
 @click.option("--assets/--no-assets", default=True, show_default=True,
               help="Also copy the map script, the styles and vis-network into DIR/assets/kb.")
