@@ -42,6 +42,8 @@ from kb.site import SiteAnalysis, analyse
 from kb.store import KnowledgeBase
 
 NEUTRAL = semantics.NEUTRAL
+ORIGIN_TEXT = {"recorded": "recorded", "holds": "implied: holds it", "disputes": "implied: argues against it",
+               "default": "no stance"}
 THEORY = "theory_of_impact"
 DEFAULT_INTRO = "An argument map: every claim of the debate, what supports and attacks it, and how strong it stands."
 HOME = "index.md"
@@ -571,11 +573,15 @@ def _node_page(s: _Site, nid: str) -> str:
     rest = [*about, _heading("Strength", "strength")]
     rows = []
     for p in s.a.perspectives:
-        tau = 0.5 if p == NEUTRAL else node.credence(p)
-        base = f"{tau:.2f}" if tau is not None else "0.50 (no stance)"
+        prior = s.a.priors.get(p, {}).get(nid)
+        if prior is None or p == NEUTRAL:
+            base = "0.50"
+        else:
+            base = f"{prior.value:.2f} ({ORIGIN_TEXT[prior.origin]})"
         rows.append([h(s.perspective_name(p)), base, s.strength(nid, p), s.verdict(nid, p)])
     rest += ["<p>How strongly the claim stands once everything for and against it is weighed, starting from "
-             "each perspective's own credences (0.5 is undecided).</p>",
+             "each perspective's base score: a credence the person recorded, else one implied by what they "
+             "hold (0.8) or argue against (0.2), else 0.5, undecided.</p>",
              table(["Perspective", "Base score", "Strength", "Verdict"], rows),
              f"<p>Grounded label: {s.label(nid)} ({h(LABEL_TEXT[s.label_text(nid)])}).</p>"]
     note = semantics.label_note(s.a.strengths[NEUTRAL][nid], s.label_text(nid))

@@ -68,6 +68,7 @@ class SiteAnalysis:
     pairs: tuple[tuple[str, str], ...] = ()
     double_cruxes: dict[tuple[str, str, str], crux_mod.DoubleCruxReport] = field(default_factory=dict)  # (thesis, a, b)
     double_skipped: frozenset[tuple[str, str, str]] = frozenset()  # (thesis, a, b) over the budget
+    priors: dict[str, dict[str, semantics.Prior]] = field(default_factory=dict)  # perspective -> node -> base score
 
 
 def expand_pairs(pairs: list[list[str]] | tuple, people: list[str]) -> list[tuple[str, str]]:
@@ -136,7 +137,8 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
     G = kbgraph.build(kb)
     views = _known_perspectives(G, [semantics.NEUTRAL, *perspectives])
     net = semantics.Network(G)
-    taus = {p: semantics.base_scores(G, p) for p in views}
+    priors = {p: semantics.priors(G, p) for p in views}
+    taus = {p: {n: prior.value for n, prior in priors[p].items()} for p in views}
     strengths = {p: semantics.strengths(net, taus[p], method) for p in views}
     labels = {n: str(label) for n, label in semantics.grounded(net).items()}
     theses = tuple(kbgraph.theses(G))
@@ -188,7 +190,7 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
     return SiteAnalysis(
         graph=G, method=method, perspectives=tuple(views), strengths=strengths, labels=labels, theses=theses,
         cruxes=node_cruxes, crux_skipped=frozenset(skipped), thesis_cruxes=thesis_cruxes, pairs=tuple(chosen),
-        double_cruxes=doubles, double_skipped=frozenset(double_skipped),
+        double_cruxes=doubles, double_skipped=frozenset(double_skipped), priors=priors,
     )
 
 

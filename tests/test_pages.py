@@ -329,3 +329,27 @@ def test_pro_con_lists_are_strongest_first():
     assert "<details open>" in tree and tree.count("<details") > 20
     opened = re.findall(r'href="claims/([a-z0-9-]+)/">[^<]*</a> <small>[^<]*</small><details', tree)
     assert len(opened) == len(set(opened)), "a claim's reasons and objections unfold in one place only"
+
+
+def test_claim_pages_show_undercuts_linked_premises_restatements_and_presenters():
+    kb = load(FIXTURES / "relations" / "claims")
+    people = sorted(kb.people)
+    out = pages.generate(kb, ["neutral", *people], [])
+    thesis = out["claims/thesis.md"]
+    # the thesis is held by alice and presented by carol
+    assert "Held by" in thesis and "presented by" in thesis and "people/carol" in thesis
+    # its inferences disputed: only-known-concepts disputes that probes-found shows it, on the thesis's page ...
+    assert "Disputed inferences to this claim" in thesis and "claims/only-known-concepts" in thesis
+    # ... on the undercutter's page ...
+    assert "It disputes" in out["claims/only-known-concepts.md"]
+    # ... and on the page of the inference's source
+    assert "Disputed inferences from this claim" in out["claims/probes-found.md"]
+    # linked premises name each other
+    linked = out["claims/cost-a.md"]
+    assert "only together with" in linked and "claims/cost-b" in linked
+    # a restatement lists the other's quote
+    again = out["claims/dual-use-again.md"]
+    assert "The same claim, said again" in again
+    assert html.escape(kb.nodes["dual-use"].source.quote, quote=False) in again
+    # base scores say where they come from: carol holds dual-use-again, which restates dual-use
+    assert "implied: holds it" in out["claims/dual-use.md"]
