@@ -11,6 +11,7 @@ thesis's crux ranking (neutral perspective: ranking cruxes is the costly part).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from kb.errors import KBError
@@ -145,6 +146,8 @@ class Analysis:
     moved: list[Moved] = field(default_factory=list)  # beyond the threshold, or with a verdict flip
     labels: list[tuple[str, str, str]] = field(default_factory=list)  # (id, before, after), neutral
     cruxes: list[dict] = field(default_factory=list)  # per thesis: ranks before and after
+    warnings_added: list[tuple[str, str, str]] = field(default_factory=list)  # (code, id, message)
+    warnings_fixed: list[tuple[str, str, str]] = field(default_factory=list)
     error: str | None = None  # why the analysis could not run on one side (the structure is still compared)
 
     def to_dict(self) -> dict:
@@ -155,6 +158,8 @@ class Analysis:
                            "flipped": m.flipped} for m in self.moved],
             "labels": [{"id": i, "before": x, "after": y} for i, x, y in self.labels],
             "cruxes": self.cruxes,
+            "warnings_added": [{"code": c, "id": i, "message": m} for c, i, m in self.warnings_added],
+            "warnings_fixed": [{"code": c, "id": i, "message": m} for c, i, m in self.warnings_fixed],
             "error": self.error,
         }
 
@@ -175,8 +180,6 @@ def analysis(a: KnowledgeBase, b: KnowledgeBase, threshold: float = THRESHOLD, t
 
 def _analysis(a: KnowledgeBase, b: KnowledgeBase, threshold: float, top: int, renamed: dict[str, str]) -> Analysis:
     r = lambda i: renamed.get(i, i)  # noqa: E731
-    import networkx as nx
-
     from kb import cruxes, graph, semantics
 
     ga, gb = graph.build(a), graph.build(b)
@@ -201,14 +204,27 @@ def _analysis(a: KnowledgeBase, b: KnowledgeBase, threshold: float, top: int, re
     theses_b = set(graph.theses(gb))
     for thesis in sorted(set(theses_a) | theses_b):
         old = theses_a.get(thesis)
-        moved_a = old is not None and bool(({old} | nx.ancestors(ga, old)) & touched_a)
-        moved_b = thesis in theses_b and bool(({thesis} | nx.ancestors(gb, thesis)) & touched_b)
+        moved_a = old is not None and bool(graph.upstream(ga, old) & touched_a)
+        moved_b = thesis in theses_b and bool(graph.upstream(gb, thesis) & touched_b)
         if old is not None and thesis in theses_b and not (moved_a or moved_b):
             continue
         before = [r(c.id) for c in cruxes.cruxes(ga, old, top=top).cruxes] if old is not None else None
         after = [c.id for c in cruxes.cruxes(gb, thesis, top=top).cruxes] if thesis in theses_b else None
         if before != after:
             out.cruxes.append({"thesis": thesis, "before": before, "after": after})
+    # Analysis warnings (kb check --analysis) the change adds or fixes, matched by code, node and place.
+    from kb.diagnostics import analysis_problems
+
+    def warnings(kb: KnowledgeBase, G, rename) -> dict[tuple, tuple[str, str, str]]:
+        found = {}
+        for p in analysis_problems(kb, G):
+            node_id = rename(PurePath(p.path).stem)
+            found[(p.code, node_id, p.loc)] = (p.code, node_id, p.message)
+        return found
+
+    wa, wb = warnings(a, ga, r), warnings(b, gb, lambda i: i)
+    out.warnings_added = [wb[k] for k in sorted(set(wb) - set(wa), key=str)]
+    out.warnings_fixed = [wa[k] for k in sorted(set(wa) - set(wb), key=str)]
     return out
 
 
@@ -298,6 +314,9 @@ def render_text(report: Report, markdown: bool = False) -> str:
         before = ", ".join(c["before"]) if c["before"] is not None else "(not a thesis)"
         after = ", ".join(c["after"]) if c["after"] is not None else "(not a thesis)"
         lines.append(f"{'- ' if markdown else '  '}{c['thesis']}: {before} -> {after}")
+    for title, items in (("Analysis warnings added", a.warnings_added), ("Analysis warnings fixed", a.warnings_fixed)):
+        lines += ["", f"{'### ' if markdown else ''}{title}: " + (str(len(items)) if items else "none")]
+        lines += [f"{'- ' if markdown else '  '}{i}: {c}: {m}" for c, i, m in items]
     for side, n in (("old", report.broken_old), ("new", report.broken_new)):
         if n:
             lines += ["", f"note: {n} node file{'s' * (n != 1)} of the {side} side do not load and are left out"]

@@ -298,3 +298,18 @@ def test_without_attacks_everything_is_in(plain, groups):
         linked.append((tuple(sorted(premises)), target, "supports"))
     got = labels(edges, linked=linked)
     assert set(got.values()) <= {"IN"}
+
+
+def test_diff_lists_analysis_warnings_added_and_fixed(tmp_path):
+    from kb import diffing
+
+    nodes = {"t": "tags: [thesis]\nstances:\n  bob: 0.9\n", "a": "attacks: [t]\nstances: {bob: 1.0}\n",
+             "b": "attacks: [t]\nstances: {bob: 1.0}\n"}
+    before, _ = store.load(write_kb(tmp_path / "old", nodes))
+    fixed = dict(nodes, t="tags: [thesis]\nstances:\n  bob: 0.1\n")  # bob's stance now agrees with his perspective
+    after, _ = store.load(write_kb(tmp_path / "new", fixed))
+    report = diffing.analysis(before, after)
+    assert [(c, i) for c, i, _ in report.warnings_fixed] == [("perspective-contradicts-stance", "t")]
+    assert report.warnings_added == []
+    back = diffing.analysis(after, before)
+    assert [(c, i) for c, i, _ in back.warnings_added] == [("perspective-contradicts-stance", "t")]
