@@ -182,8 +182,10 @@ def load_source_texts(kb: KnowledgeBase, sources_dir: Path | Sequence[Path]) -> 
             problems.append(Problem(registry, 0, 0, "no-source-text", f"source '{source_id}' names no text file; its quotes cannot be checked", "warning", (index,)))
             continue
         path = find_text(source.file, folders) or folders[0] / source.file
+        folder = next((f for f in folders if (Path(f) / source.file) == path), folders[0])
         try:
-            texts[source_id] = fold(store.read_source_text(Path(sources_dir), source.file))
+            # read only from inside the folder it was found in: a name leading out is refused
+            texts[source_id] = fold(store.read_source_text(folder, source.file))
         except (OSError, UnicodeDecodeError, store.Refused) as exc:
             problems.append(Problem(registry, 0, 0, "source-file-missing", f"cannot read {display_path(path)} for source '{source_id}': {exc}", "error", (index, "file")))
     return texts, problems

@@ -313,3 +313,17 @@ def test_diff_lists_analysis_warnings_added_and_fixed(tmp_path):
     assert report.warnings_added == []
     back = diffing.analysis(after, before)
     assert [(c, i) for c, i, _ in back.warnings_added] == [("perspective-contradicts-stance", "t")]
+
+
+def test_check_reads_the_source_texts_named_by_the_knowledge_bases_settings(tmp_path):
+    # kb.toml names the folders of the source texts; kb check (no --sources) reads them from there
+    root = write_kb(tmp_path, {"a": "", "t": "supports: [a]\n".replace("supports: [a]\n", "")})
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "doc1.txt").write_text("nothing quoted here\n", encoding="utf-8")
+    (root / "kb.toml").write_text('sources_dir = ["../texts"]\n', encoding="utf-8")
+    quoted = (root / "a.yaml").read_text().replace("source: {document: doc1}", "source: {document: doc1, quote: not there}")
+    (root / "a.yaml").write_text(quoted)
+    out = CliRunner().invoke(cli, ["--kb", str(root), "check"])
+    assert "Traceback" not in out.output and out.exception is None or isinstance(out.exception, SystemExit)
+    assert "quote-not-found" in out.output and out.exit_code == 1
