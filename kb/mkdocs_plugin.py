@@ -180,6 +180,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             folders = [Path(os.path.dirname(config.config_file_path or ".")) / self.config.sources_dir]
         else:
             folders = list(settings.source_folders(kb.root).folders)
+        if not folders:
+            return {}  # nowhere to look: nothing to report
         texts = {}
         missing = []
         for sid, source in sorted(kb.sources.items()):
@@ -195,7 +197,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
                 missing.append(sid)
         if missing:
             log.info("kb: warning: source texts not found in %s for %s: their claims are listed in file order, "
-                     "not document order", ", ".join(str(f) for f in folders) or "no folder", ", ".join(missing))
+                     "not document order", ", ".join(str(f) for f in folders), ", ".join(missing))
         return texts
 
     def _positions(self, G) -> dict:
