@@ -32,3 +32,20 @@ def base_kb(tmp_path: Path) -> Path:
 def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The base knowledge base as ``claims`` in a temporary working folder (for tests that run `kb` there)."""
+    monkeypatch.chdir(tmp_path)
+    assemble(tmp_path)
+    return Path("claims")
+
+
+def kb_here(*args: str):
+    """`kb --kb claims ARGS` run in process, from the working folder."""
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    return CliRunner().invoke(cli, ["--kb", "claims", *args])

@@ -10,19 +10,10 @@ from click.testing import CliRunner
 from kb import store
 from kb.cli import cli
 
-from conftest import assemble
+from conftest import assemble, kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
 from test_authoring import ADD, COMMENTED, assert_clean, snapshot
 
 
-@pytest.fixture
-def root(tmp_path, monkeypatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    assemble(tmp_path)
-    return Path("claims")
-
-
-def kb(*args: str):
-    return CliRunner().invoke(cli, ["--kb", "claims", *args])
 
 
 def node(root: Path, node_id: str):

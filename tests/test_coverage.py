@@ -11,18 +11,9 @@ from click.testing import CliRunner
 from kb import coverage
 from kb.cli import cli
 
-from conftest import SOURCES, assemble
+from conftest import SOURCES, assemble, kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
 
 
-@pytest.fixture
-def root(tmp_path, monkeypatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    assemble(tmp_path)
-    return Path("claims")
-
-
-def kb(*args: str):
-    return CliRunner().invoke(cli, ["--kb", "claims", *args])
 
 
 def test_paragraphs_skip_headings_and_blank_blocks():

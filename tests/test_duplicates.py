@@ -10,18 +10,9 @@ from click.testing import CliRunner
 from kb import validate
 from kb.cli import cli
 
-from conftest import assemble
+from conftest import assemble, kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
 
 
-@pytest.fixture
-def root(tmp_path, monkeypatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    assemble(tmp_path)
-    return Path("claims")
-
-
-def kb(*args: str):
-    return CliRunner().invoke(cli, ["--kb", "claims", *args])
 
 
 def add(title: str, quote: str = "", *extra: str):
