@@ -472,12 +472,28 @@ def test_one_finger_scrolls_the_page_two_pinch_the_map(chromium, real_site, real
         before, scale = reader.page.evaluate("window.scrollY"), _scale(reader)
         cdp = reader.context.new_cdp_session(reader.page)
         _touch(cdp, [[(x, y - 100 + 25 * i) for i in range(10)]])  # a finger drawn down the map: the page goes up
-        reader.page.wait_for_timeout(300)
+        # The browser scrolls after the gesture, later when the machine is busy: wait for it (5 s at most).
+        try:
+            reader.page.wait_for_function("(b) => window.scrollY < b - 100", arg=before, timeout=5000)
+        except Exception:
+            pass
         assert reader.page.evaluate("window.scrollY") < before - 100, "a one-finger swipe over the map scrolls the page"
         assert _scale(reader) == scale
         x, y = _map_in_view(reader)
+        settled = None  # let the swipe's scroll come to rest before measuring the pinch against it
+        for _ in range(50):
+            now = reader.page.evaluate("window.scrollY")
+            if now == settled:
+                break
+            settled = now
+            reader.page.wait_for_timeout(200)
+        x, y = _map_in_view(reader)
         before = reader.page.evaluate("window.scrollY")
         _touch(cdp, [[(x - 20 - 8 * i, y) for i in range(10)], [(x + 20 + 8 * i, y) for i in range(10)]])
+        for _ in range(50):  # the map redraws after the gesture: up to 5 s on a busy machine
+            if _scale(reader) > scale * 1.5:
+                break
+            reader.page.wait_for_timeout(100)
         assert _scale(reader) > scale * 1.5, "spreading two fingers zooms the map in"
         assert reader.page.evaluate("window.scrollY") == before
         reader.assert_clean()
