@@ -27,7 +27,7 @@ from kb.explain import _value
 from kb.graph import theses
 from kb.network import method_codes
 from kb.report import Problem
-from kb.semantics import DEFAULT_METHOD, NEUTRAL, Network, base_scores, perspectives, strengths, verdict
+from kb.semantics import DEFAULT_METHOD, NEUTRAL, Network, base_scores, perspectives, verdict
 from kb.store import KnowledgeBase, display_path
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def analysis_problems(kb: KnowledgeBase, G: nx.DiGraph, method: str = DEFAULT_ME
         values = solution.values
         for i in range(net.size):
             if net.root[i] == i and _saturated(net, values, tau, i, agg, inf):
-                saturated.setdefault(net.ids[i], []).append(view)
+                saturated.setdefault(net.ids[i], []).append((view, "1" if values[i] > 0.5 else "0"))
         for u, v in mutual:
             if verdict(values[net.index[u]]) == verdict(values[net.index[v]]) == "accepted":
                 both.setdefault((u, v), []).append(view)
@@ -89,11 +89,10 @@ def analysis_problems(kb: KnowledgeBase, G: nx.DiGraph, method: str = DEFAULT_ME
                                     f"{view} records {credence:g} but the map, from {view}'s perspective, computes "
                                     f"{values[net.index[n]]:.3f} ({computed}): what argues about it does not "
                                     f"reflect their view", ("stances", view)))
-    for n, views_ in sorted(saturated.items()):
-        sigma = "1" if strengths(net, base_scores(G, views_[0]), method)[n] > 0.5 else "0"
+    for n, found in sorted(saturated.items()):
         out.append(_problem(kb, n, "saturated",
-                            f"strength within {SATURATION} of {sigma} only because many arguments add up "
-                            f"(no single one would put it there), from {_views(views_)}"))
+                            f"strength within {SATURATION} of {found[0][1]} only because many arguments add up "
+                            f"(no single one would put it there), from {_views([v for v, _ in found])}"))
     for (u, v), views_ in sorted(both.items()):
         out.append(_problem(kb, u, "mutual-attack-accepted",
                             f"'{u}' and '{v}' attack each other, yet both are accepted from {_views(views_)}",

@@ -93,17 +93,9 @@ def shapley(agg: int, inf: int, t: float, parts: list[tuple[int, float]], *, exa
                       [parts[k][1] for k in members if parts[k][0] < 0])
 
     if n <= exact_limit:
-        cache = {}
-        for mask in range(1 << n):
-            cache[mask] = v([k for k in range(n) if mask >> k & 1])
-        weight = [math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)]
-        phi = [0.0] * n
-        for mask in range(1 << n):
-            size = mask.bit_count()
-            for j in range(n):
-                if not mask >> j & 1:
-                    phi[j] += weight[size] * (cache[mask | 1 << j] - cache[mask])
-        return phi, None
+        from kb.cruxes import _shapley_exact
+
+        return _shapley_exact(n, [v([k for k in range(n) if mask >> k & 1]) for mask in range(1 << n)]), None
     rng = random.Random(seed)
     total = [0.0] * n
     squares = [0.0] * n
@@ -144,19 +136,17 @@ def explain(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: 
     parts = [(1, c) for c in sup] + [(-1, c) for c in att]
     phi, err = shapley(agg, inf, taus[i], parts, seed=seed, permutations=permutations)
     full = _value(agg, inf, taus[i], sup, att)
-    by_key = {(arg.target, arg.sign, arg.premises): arg for arg in net.arguments if arg.target == i}
     out = []
     for pos, k in enumerate(range(a, b)):
         sign = 1 if k < m else -1
         premises, cutters = net.a_extra.get(k, ((net.a_src[k],), ()))
-        arg = by_key[(i, sign, tuple(premises))]
         rest_sup = [c for j, c in enumerate(sup) if j != pos] if sign > 0 else sup
         rest_att = [c for j, c in enumerate(att) if j != pos - len(sup)] if sign < 0 else att
         out.append(Contribution(
             relation="supports" if sign > 0 else "attacks",
             premises=[net.ids[p] for p in premises],
             undercutters=[net.ids[u] for u, _ in cutters],
-            weight=arg.weight,
+            weight=net.a_w[k],
             strength=parts[pos][1],
             shapley=phi[pos],
             removal=full - _value(agg, inf, taus[i], rest_sup, rest_att),

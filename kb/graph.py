@@ -31,10 +31,9 @@ import networkx as nx
 
 from kb.errors import UnknownId
 from kb.models import Node
+from kb.relations import ARGUMENT_RELATIONS, EDGE_RELATIONS
 from kb.store import KnowledgeBase
 from kb.suggest import closest
-
-from kb.relations import ARGUMENT_RELATIONS, EDGE_RELATIONS  # noqa: E402
 
 RELATIONS = EDGE_RELATIONS
 THESIS_TAG = "thesis"

@@ -346,16 +346,6 @@ class Network:
         # The whole graph as a plan (see :meth:`plan`): one step per component.
         self.plan_all = [-(c + 1) if cyclic[c] else order[bounds[c]] for c in range(self.n_components)]
 
-    @property
-    def arguments(self) -> list[Argument]:
-        """Every argument as an :class:`Argument`, target by target, supports first."""
-        out = []
-        for i in range(self.size):
-            for k in range(self.arg_ptr[i], self.arg_ptr[i + 1]):
-                premises, cutters = self.a_extra.get(k, ((self.a_src[k],), ()))
-                out.append(Argument(i, 1 if k < self.sup_end[i] else -1, self.a_w[k], premises, cutters))
-        return out
-
     # -- index helpers --
 
     def members(self, c: int) -> list[int]:

@@ -20,7 +20,7 @@ import networkx as nx
 from kb.errors import UnknownId
 from kb.graph import require_node
 from kb.models import KINDS
-from kb.semantics import DEFAULT_METHOD, NEUTRAL, Method, Network, base_scores, grounded, priors, strengths, verdict
+from kb.semantics import DEFAULT_METHOD, NEUTRAL, Method, Network, grounded, priors, strengths, verdict
 from kb.suggest import closest
 
 # How much a query word counts in each field when ranking search hits.

@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from kb import store
-from kb.cli import cli
 
-from conftest import assemble, kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
+from conftest import kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
 from test_authoring import ADD, COMMENTED, assert_clean, snapshot
 
 

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import pytest
-from click.testing import CliRunner
 
 from kb import coverage
-from kb.cli import cli
 
-from conftest import SOURCES, assemble, kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
+from conftest import SOURCES, kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
 
 
 
