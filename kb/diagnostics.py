@@ -11,7 +11,17 @@
   claims hold.
 * ``perspective-contradicts-stance``: a person's recorded credence on a node is
   on the other side of 0.5 from the strength computed from their own
-  perspective: the map does not model what they said.
+  perspective, *and stays there when the arguments they never addressed are
+  left out*: what they did engage with does not add up to what they said, so
+  the map misrepresents them (a wrong edge, a stance the text does not give).
+* ``unanswered`` (a note, not a warning: ``--strict`` leaves it alone): the
+  same contradiction, but only because of arguments the person never
+  addressed — a rebuttal they did not answer in these documents is a fact
+  about the debate, not a defect of the map. A node is *unaddressed* by a
+  person when they have no credence on it, recorded or implied (see
+  :func:`kb.semantics.priors`), and none on anything upstream of it; leaving
+  it out means a base score of 0, so that it and everything it feeds carries
+  no weight.
 * ``no-crux``: a thesis that no single claim moves by 0.05 or more, so its cruxes
   are noise.
 
@@ -20,14 +30,14 @@ Pure functions of a loaded knowledge base and its graph; nothing here does I/O.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from kb import cruxes as crux_mod
-from kb.explain import _value
+from kb.explain import _value, explain
 from kb.graph import theses
 from kb.network import method_codes
 from kb.report import Problem
-from kb.semantics import DEFAULT_METHOD, NEUTRAL, Network, base_scores, perspectives, verdict
+from kb.semantics import DEFAULT_METHOD, NEUTRAL, Network, Prior, base_scores, perspectives, priors, verdict
 from kb.store import KnowledgeBase, display_path
 
 if TYPE_CHECKING:
@@ -35,11 +45,32 @@ if TYPE_CHECKING:
 
 SATURATION = 0.01
 THESIS_SWING = 0.05
+NAMED = 3  # unanswered arguments named in a note
 
 
-def _problem(kb: KnowledgeBase, node_id: str, code: str, message: str, loc: tuple = ()) -> Problem:
+def unaddressed(G: nx.DiGraph, pri: Mapping[str, Prior]) -> set[str]:
+    """Nodes a person never engaged with: no credence of theirs on it, nor on anything upstream of it.
+
+    A credence implied by what they hold or dispute counts as engagement, as a
+    recorded one does. Restatements are one claim, so reaching one member reaches
+    the class.
+    """
+    todo = [n for n, p in pri.items() if p.origin != "default"]
+    reached = set(todo)
+    while todo:
+        u = todo.pop()
+        nbrs = list(G.succ[u]) + [w for w, d in G.pred[u].items() if d.get("relation") == "restates"]
+        for w in nbrs:
+            if w not in reached:
+                reached.add(w)
+                todo.append(w)
+    return set(G.nodes) - reached
+
+
+def _problem(kb: KnowledgeBase, node_id: str, code: str, message: str, loc: tuple = (),
+             severity: str = "warning") -> Problem:
     path = kb.paths.get(node_id)
-    return Problem(display_path(path) if path else node_id, 0, 0, code, message, "warning", loc)
+    return Problem(display_path(path) if path else node_id, 0, 0, code, message, severity, loc)  # type: ignore[arg-type]
 
 
 def _saturated(net: Network, values: list[float], tau: list[float], i: int, agg: int, inf: int) -> bool:
@@ -58,6 +89,11 @@ def _saturated(net: Network, values: list[float], tau: list[float], i: int, agg:
 
 def analysis_problems(kb: KnowledgeBase, G: nx.DiGraph, method: str = DEFAULT_METHOD) -> list[Problem]:
     """Every analysis warning on the map (see the module's docstring), unlocated (``loc`` set)."""
+    return [p for p in analysis_findings(kb, G, method) if p.severity == "warning"]
+
+
+def analysis_findings(kb: KnowledgeBase, G: nx.DiGraph, method: str = DEFAULT_METHOD) -> list[Problem]:
+    """The analysis warnings and the ``unanswered`` notes (severity ``note``), unlocated (``loc`` set)."""
     agg, inf = method_codes(method)
     net = Network(G)
     views = perspectives(G)
@@ -77,18 +113,8 @@ def analysis_problems(kb: KnowledgeBase, G: nx.DiGraph, method: str = DEFAULT_ME
         for u, v in mutual:
             if verdict(values[net.index[u]]) == verdict(values[net.index[v]]) == "accepted":
                 both.setdefault((u, v), []).append(view)
-        if view == NEUTRAL:
-            continue
-        for n, data in G.nodes(data=True):
-            credence = (data.get("stances") or {}).get(view)
-            if credence is None:
-                continue
-            said, computed = verdict(credence), verdict(values[net.index[n]])
-            if {said, computed} == {"accepted", "rejected"}:
-                out.append(_problem(kb, n, "perspective-contradicts-stance",
-                                    f"{view} records {credence:g} but the map, from {view}'s perspective, computes "
-                                    f"{values[net.index[n]]:.3f} ({computed}): what argues about it does not "
-                                    f"reflect their view", ("stances", view)))
+        if view != NEUTRAL:
+            out += _stance_findings(kb, G, net, view, values, method)
     for n, found in sorted(saturated.items()):
         out.append(_problem(kb, n, "saturated",
                             f"strength within {SATURATION} of {found[0][1]} only because many arguments add up "
@@ -106,6 +132,52 @@ def analysis_problems(kb: KnowledgeBase, G: nx.DiGraph, method: str = DEFAULT_ME
                                 f"no single claim moves this thesis by {THESIS_SWING} or more (largest swing "
                                 f"{best:.4f}): its cruxes would be noise", ("tags",)))
     return out
+
+
+def _stance_findings(kb: KnowledgeBase, G: nx.DiGraph, net: Network, view: str, values: list[float],
+                     method: str) -> list[Problem]:
+    """Contradicted stances of one person: warnings where what they engaged with contradicts them, else notes."""
+    found = [(n, credence) for n, credence in ((n, (d.get("stances") or {}).get(view)) for n, d in G.nodes(data=True))
+             if credence is not None and {verdict(credence), verdict(values[net.index[n]])} == {"accepted", "rejected"}]
+    if not found:
+        return []
+    pri = priors(G, view)
+    silent = unaddressed(G, pri)
+    engaged = net.solve(net.tau_list({n: 0.0 if n in silent else p.value for n, p in pri.items()}), method).values
+    out = []
+    for n, credence in found:
+        full, kept = values[net.index[n]], engaged[net.index[n]]
+        if {verdict(credence), verdict(kept)} == {"accepted", "rejected"}:
+            out.append(_problem(kb, n, "perspective-contradicts-stance",
+                                f"{view} records {credence:g} but the map, from {view}'s perspective, computes "
+                                f"{full:.3f} ({verdict(full)}), and still {kept:.3f} from what {view} engaged with "
+                                f"alone: what argues about it does not reflect their view", ("stances", view)))
+            continue
+        names = _unanswered_arguments(G, net, n, view, pri, silent, against=-1 if credence > 0.5 else 1, method=method)
+        out.append(_problem(kb, n, "unanswered",
+                            f"{view} records {credence:g}; the arguments {view} never answered bring it to {full:.3f} "
+                            f"({kept:.3f} without them){': ' + names if names else ''}", ("stances", view), "note"))
+    return out
+
+
+def _unanswered_arguments(G: nx.DiGraph, net: Network, n: str, view: str, pri: Mapping[str, Prior], silent: set[str],
+                          against: int, method: str) -> str:
+    """The unaddressed arguments into ``n`` that pull against the stance, largest contribution first."""
+    rep = explain(G, n, perspective=view, method=method, tau=pri, network=net)
+    ranked: list[tuple[float, str]] = []
+    for c in rep.contributions:
+        sign = 1 if c.relation == "supports" else -1
+        if sign == against:
+            ranked += [(abs(c.shapley), p) for p in c.premises if p in silent]
+        else:  # an argument for the stance, weakened by an undercut the person never answered: named last
+            ranked += [(0.0, f"{u} (undercutting {'+'.join(c.premises)})")
+                       for u in c.undercutters if u in silent]
+    seen: list[str] = []
+    for _, name in sorted(ranked, key=lambda x: -x[0]):
+        if name not in seen:
+            seen.append(name)
+    more = len(seen) - NAMED
+    return ", ".join(seen[:NAMED]) + (f" and {more} more" if more > 0 else "")
 
 
 def _views(views: list[str]) -> str:

@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Literal
 
-Severity = Literal["error", "warning"]
+# A note is information, never a defect: it does not fail a check, --strict included.
+Severity = Literal["error", "warning", "note"]
 
 # Characters that steer a terminal rather than show: C0 controls but tab and
 # newline (ESC starts every escape sequence, CR overwrites a line), DEL, C1
@@ -62,10 +63,11 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 def summary(problems: list[Problem], files: int) -> str:
     counts = Counter(p.severity for p in problems)
-    errors, warnings = counts["error"], counts["warning"]
-    if not problems:
-        return f"checked {files} files: no problems"
-    return f"checked {files} files: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    errors, warnings, notes = counts["error"], counts["warning"], counts["note"]
+    tail = f", {notes} note{'s' * (notes != 1)}" if notes else ""
+    if not errors and not warnings:
+        return f"checked {files} files: no problems{tail}"
+    return f"checked {files} files: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}{tail}"
 
 
 def format_text(problems: list[Problem], files: int) -> str:
@@ -82,6 +84,7 @@ def format_json(problems: list[Problem], files: int) -> str:
             "files": files,
             "errors": counts["error"],
             "warnings": counts["warning"],
+            "notes": counts["note"],
             "problems": [p.to_dict() for p in problems],
         },
         indent=2,

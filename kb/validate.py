@@ -280,10 +280,10 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
     found = problems_for(kb, problems, texts, strict)
     if analysis and not any(p.severity == "error" for p in found):
         from kb import graph
-        from kb.diagnostics import analysis_problems
+        from kb.diagnostics import analysis_findings
 
-        extra = analysis_problems(kb, graph.build(kb))
-        if strict:
-            extra = [p.as_error() for p in extra]
+        extra = analysis_findings(kb, graph.build(kb))
+        if strict:  # notes say something true about the debate, never a defect: --strict leaves them notes
+            extra = [p.as_error() if p.severity == "warning" else p for p in extra]
         found = sort_problems(found + store.locate(extra))
     return CheckResult(kb, found, notes)
