@@ -8,15 +8,17 @@
   more about how many nodes were written than about the debate.
 * ``mutual-attack-accepted``: two nodes that attack each other are both
   accepted under some perspective: the map says both of two incompatible
-  claims hold.
+  claims hold. From a person's perspective, only when they are still both
+  accepted with the arguments that person never addressed left out (see
+  ``unanswered``); otherwise it is an ``unanswered`` note.
 * ``perspective-contradicts-stance``: a person's recorded credence on a node is
   on the other side of 0.5 from the strength computed from their own
   perspective, *and stays there when the arguments they never addressed are
   left out*: what they did engage with does not add up to what they said, so
   the map misrepresents them (a wrong edge, a stance the text does not give).
 * ``unanswered`` (a note, not a warning: ``--strict`` leaves it alone): the
-  same contradiction, but only because of arguments the person never
-  addressed — a rebuttal they did not answer in these documents is a fact
+  same contradiction (or the same two incompatible claims both accepted), but
+  only because of arguments the person never addressed — a rebuttal they did not answer in these documents is a fact
   about the debate, not a defect of the map. A node is *unaddressed* by a
   person when they have no credence on it, recorded or implied (see
   :func:`kb.semantics.priors`), and none on anything upstream of it; leaving
@@ -110,11 +112,19 @@ def analysis_findings(kb: KnowledgeBase, G: nx.DiGraph, method: str = DEFAULT_ME
         for i in range(net.size):
             if net.root[i] == i and _saturated(net, values, tau, i, agg, inf):
                 saturated.setdefault(net.ids[i], []).append((view, "1" if values[i] > 0.5 else "0"))
+        engaged = _Engaged(G, net, view, method)
         for u, v in mutual:
             if verdict(values[net.index[u]]) == verdict(values[net.index[v]]) == "accepted":
-                both.setdefault((u, v), []).append(view)
+                if view == NEUTRAL or engaged.both_accepted(u, v):
+                    both.setdefault((u, v), []).append(view)
+                else:
+                    out.append(_problem(kb, u, "unanswered",
+                                        f"'{u}' and '{v}' attack each other and are both accepted from {view}'s "
+                                        f"perspective only through arguments {view} never addressed (from what "
+                                        f"{view} engaged with: {engaged.value(u):.3f} and {engaged.value(v):.3f})",
+                                        ("attacks",), "note"))
         if view != NEUTRAL:
-            out += _stance_findings(kb, G, net, view, values, method)
+            out += _stance_findings(kb, G, net, view, values, method, engaged)
     for n, found in sorted(saturated.items()):
         out.append(_problem(kb, n, "saturated",
                             f"strength within {SATURATION} of {found[0][1]} only because many arguments add up "
@@ -134,19 +144,37 @@ def analysis_findings(kb: KnowledgeBase, G: nx.DiGraph, method: str = DEFAULT_ME
     return out
 
 
+class _Engaged:
+    """One person's perspective with the arguments they never addressed left out, computed on first use."""
+
+    def __init__(self, G: nx.DiGraph, net: Network, view: str, method: str):
+        self.G, self.net, self.view, self.method = G, net, view, method
+        self._values: list[float] | None = None
+
+    def _solve(self) -> list[float]:
+        if self._values is None:
+            self.priors = priors(self.G, self.view)
+            self.silent = unaddressed(self.G, self.priors)
+            tau = {n: 0.0 if n in self.silent else p.value for n, p in self.priors.items()}
+            self._values = self.net.solve(self.net.tau_list(tau), self.method).values
+        return self._values
+
+    def value(self, n: str) -> float:
+        return self._solve()[self.net.index[n]]
+
+    def both_accepted(self, u: str, v: str) -> bool:
+        return verdict(self.value(u)) == verdict(self.value(v)) == "accepted"
+
+
 def _stance_findings(kb: KnowledgeBase, G: nx.DiGraph, net: Network, view: str, values: list[float],
-                     method: str) -> list[Problem]:
+                     method: str, engaged: _Engaged) -> list[Problem]:
     """Contradicted stances of one person: warnings where what they engaged with contradicts them, else notes."""
     found = [(n, credence) for n, credence in ((n, (d.get("stances") or {}).get(view)) for n, d in G.nodes(data=True))
              if credence is not None and {verdict(credence), verdict(values[net.index[n]])} == {"accepted", "rejected"}]
-    if not found:
-        return []
-    pri = priors(G, view)
-    silent = unaddressed(G, pri)
-    engaged = net.solve(net.tau_list({n: 0.0 if n in silent else p.value for n, p in pri.items()}), method).values
     out = []
     for n, credence in found:
-        full, kept = values[net.index[n]], engaged[net.index[n]]
+        full, kept = values[net.index[n]], engaged.value(n)
+        pri, silent = engaged.priors, engaged.silent
         if {verdict(credence), verdict(kept)} == {"accepted", "rejected"}:
             out.append(_problem(kb, n, "perspective-contradicts-stance",
                                 f"{view} records {credence:g} but the map, from {view}'s perspective, computes "

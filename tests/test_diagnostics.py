@@ -148,3 +148,48 @@ def test_strict_check_fails_on_the_warning_and_not_on_the_note(tmp_path):
     assert "unanswered" in [p.code for p in analysis_findings(kb, G)]
     assert "unanswered" not in [p.code for p in analysis_problems(kb, G)]
     assert not [p for p in validate.check(quiet, analysis=True, strict=True).problems if p.severity == "error"]
+
+
+def _fixed_point(step, x: tuple[float, float], rounds: int = 200) -> tuple[float, float]:
+    for _ in range(rounds):
+        x = step(x)
+    return x
+
+
+def test_two_rivals_both_accepted_only_through_unanswered_support_give_a_note(tmp_path):
+    # p and q (alice's) attack each other; bob records 0.7 on p and says nothing of q, nor of s1 and s2, on
+    # which q rests. (Were p bob's own, his holding it would make him dispute q, which it attacks.)
+    root = write_kb(tmp_path, {
+        "p": "attacks: [q]\nstances: {bob: 0.7}\n",
+        "q": "attacks: [p]\n",
+        "s1": "supports: [q]\n", "s2": "supports: [q]\n",
+    })
+
+    def signed(tau: float, alpha: float) -> float:
+        return tau + (1 - tau) * h(alpha) if alpha >= 0 else tau - tau * h(-alpha)
+
+    # bob's whole perspective: s1 = s2 = 0.5, so q's support side is 0.5 + 0.5/2 = 0.75
+    p, q = _fixed_point(lambda x: (signed(0.7, -x[1]), signed(0.5, 0.75 - x[0])), (0.7, 0.5))
+    assert p > 0.5 and q > 0.5  # ~0.551 and ~0.519: both accepted
+    # without s1 and s2 q has only p against it
+    p2, q2 = _fixed_point(lambda x: (signed(0.7, -x[1]), signed(0.5, -x[0])), (0.7, 0.5))
+    assert p2 > 0.5 > q2  # ~0.617 and ~0.362
+    got = [p_ for p_ in findings_all(root) if p_.code in ("mutual-attack-accepted", "unanswered")]
+    assert [(Path(x.path).name, x.code, x.severity) for x in got] == [("p.yaml", "unanswered", "note")]
+    assert f"from what bob engaged with: {p2:.3f} and {q2:.3f}" in got[0].message
+    # once bob grants s1 (0.7), q rests on something he engaged with and stays accepted without s2:
+    # both accepted is a warning again
+    full = _fixed_point(lambda x: (signed(0.7, -x[1]), signed(0.5, 0.7 + 0.5 / 2 - x[0])), (0.7, 0.5))
+    kept = _fixed_point(lambda x: (signed(0.7, -x[1]), signed(0.5, 0.7 - x[0])), (0.7, 0.5))
+    assert min(full) > 0.5 and min(kept) > 0.5  # ~(0.526, 0.576) and ~(0.556, 0.510)
+    root2 = write_kb(tmp_path / "b", {
+        "p": "attacks: [q]\nstances: {bob: 0.7}\n", "q": "attacks: [p]\n",
+        "s1": "supports: [q]\nstances: {bob: 0.7}\n", "s2": "supports: [q]\n",
+    })
+    codes = [(x.code, x.severity) for x in findings_all(root2) if x.code in ("mutual-attack-accepted", "unanswered")]
+    assert codes == [("mutual-attack-accepted", "warning")]
+
+
+def findings_all(root: Path) -> list:
+    kb, _ = store.load(root)
+    return analysis_findings(kb, graph.build(kb))
