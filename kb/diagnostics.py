@@ -189,8 +189,12 @@ def _stance_findings(kb: KnowledgeBase, G: nx.DiGraph, net: Network, view: str, 
 
 
 def _unanswered_arguments(G: nx.DiGraph, net: Network, n: str, view: str, pri: Mapping[str, Prior], silent: set[str],
-                          against: int, method: str) -> str:
-    """The unaddressed arguments into ``n`` that pull against the stance, largest contribution first."""
+                          against: int, method: str, depth: int = 0) -> str:
+    """The unaddressed arguments into ``n`` that pull against the stance, largest contribution first.
+
+    When every argument into ``n`` is one the person engaged with, the unaddressed ones are further up:
+    those that strengthen the engaged argument pulling hardest against the stance (two steps at most).
+    """
     rep = explain(G, n, perspective=view, method=method, tau=pri, network=net)
     ranked: list[tuple[float, str]] = []
     for c in rep.contributions:
@@ -204,6 +208,14 @@ def _unanswered_arguments(G: nx.DiGraph, net: Network, n: str, view: str, pri: M
     for _, name in sorted(ranked, key=lambda x: -x[0]):
         if name not in seen:
             seen.append(name)
+    if not seen and depth < 1:
+        for c in rep.contributions:
+            if (1 if c.relation == "supports" else -1) != against:
+                continue
+            for p in c.premises:
+                inner = _unanswered_arguments(G, net, p, view, pri, silent, 1, method, depth + 1)
+                if inner:
+                    return f"through {p}, {inner}"
     more = len(seen) - NAMED
     return ", ".join(seen[:NAMED]) + (f" and {more} more" if more > 0 else "")
 

@@ -193,3 +193,20 @@ def test_two_rivals_both_accepted_only_through_unanswered_support_give_a_note(tm
 def findings_all(root: Path) -> list:
     kb, _ = store.load(root)
     return analysis_findings(kb, graph.build(kb))
+
+
+def test_unanswered_arguments_further_up_are_named_through_the_engaged_one(tmp_path):
+    # bob grants r only 0.3, but r rests on x1 and x2, which he never addressed. Full: r = 0.3 + 0.7·h(0.75)
+    # = 0.552, t = 0.6 - 0.6·h(0.552) = 0.460, rejected. Without x1, x2: r = 0.3, t = 0.6 - 0.6·h(0.3) = 0.550.
+    root = write_kb(tmp_path, {"t": "speaker: bob\nstances: {bob: 0.6}\n", "r": "attacks: [t]\nstances: {bob: 0.3}\n",
+                               "x1": "supports: [r]\n", "x2": "supports: [r]\n"})
+    r = 0.3 + 0.7 * h(0.75)
+    full, kept = 0.6 - 0.6 * h(r), 0.6 - 0.6 * h(0.3)
+    got = findings(root)
+    # r's own stance is contradicted by x1 and x2 as well (0.552 against his 0.3): a note on r naming them
+    assert [(Path(p.path).name, p.code) for p in got] == [("r.yaml", "unanswered"), ("t.yaml", "unanswered")]
+    assert got[0].message.startswith(f"bob records 0.3; the arguments bob never answered bring it to {r:.3f} (0.300")
+    got = got[1:]
+    head = f"bob records 0.6; the arguments bob never answered bring it to {full:.3f} ({kept:.3f} without them): through r, "
+    assert got[0].message.startswith(head)
+    assert sorted(got[0].message[len(head):].split(", ")) == ["x1", "x2"]
