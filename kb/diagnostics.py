@@ -112,7 +112,7 @@ def analysis_findings(kb: KnowledgeBase, G: nx.DiGraph, method: str = DEFAULT_ME
         for i in range(net.size):
             if net.root[i] == i and _saturated(net, values, tau, i, agg, inf):
                 saturated.setdefault(net.ids[i], []).append((view, "1" if values[i] > 0.5 else "0"))
-        engaged = _Engaged(G, net, view, method)
+        engaged = Engaged(G, net, view, method)
         for u, v in mutual:
             if verdict(values[net.index[u]]) == verdict(values[net.index[v]]) == "accepted":
                 if view == NEUTRAL or engaged.both_accepted(u, v):
@@ -144,7 +144,7 @@ def analysis_findings(kb: KnowledgeBase, G: nx.DiGraph, method: str = DEFAULT_ME
     return out
 
 
-class _Engaged:
+class Engaged:
     """One person's perspective with the arguments they never addressed left out, computed on first use."""
 
     def __init__(self, G: nx.DiGraph, net: Network, view: str, method: str):
@@ -167,7 +167,7 @@ class _Engaged:
 
 
 def _stance_findings(kb: KnowledgeBase, G: nx.DiGraph, net: Network, view: str, values: list[float],
-                     method: str, engaged: _Engaged) -> list[Problem]:
+                     method: str, engaged: Engaged) -> list[Problem]:
     """Contradicted stances of one person: warnings where what they engaged with contradicts them, else notes."""
     found = [(n, credence) for n, credence in ((n, (d.get("stances") or {}).get(view)) for n, d in G.nodes(data=True))
              if credence is not None and {verdict(credence), verdict(values[net.index[n]])} == {"accepted", "rejected"}]
