@@ -18,8 +18,9 @@
   the map misrepresents them (a wrong edge, a stance the text does not give).
 * ``unanswered`` (a note, not a warning: ``--strict`` leaves it alone): the
   same contradiction (or the same two incompatible claims both accepted), but
-  only because of arguments the person never addressed — a rebuttal they did not answer in these documents is a fact
-  about the debate, not a defect of the map. A node is *unaddressed* by a
+  only because of arguments the person never addressed — a rebuttal they did
+  not answer in these documents is a fact about the debate, not a defect of
+  the map. A node is *unaddressed* by a
   person when they have no credence on it, recorded or implied (see
   :func:`kb.semantics.priors`), and none on anything upstream of it; leaving
   it out means a base score of 0, so that it and everything it feeds carries
@@ -150,11 +151,24 @@ class Engaged:
     def __init__(self, G: nx.DiGraph, net: Network, view: str, method: str):
         self.G, self.net, self.view, self.method = G, net, view, method
         self._values: list[float] | None = None
+        self._priors: dict[str, Prior] | None = None
+        self._silent: set[str] | None = None
+
+    @property
+    def priors(self) -> dict[str, Prior]:
+        if self._priors is None:
+            self._priors = priors(self.G, self.view)
+        return self._priors
+
+    @property
+    def silent(self) -> set[str]:
+        """The nodes this person never addressed (see :func:`unaddressed`)."""
+        if self._silent is None:
+            self._silent = unaddressed(self.G, self.priors)
+        return self._silent
 
     def _solve(self) -> list[float]:
         if self._values is None:
-            self.priors = priors(self.G, self.view)
-            self.silent = unaddressed(self.G, self.priors)
             tau = {n: 0.0 if n in self.silent else p.value for n, p in self.priors.items()}
             self._values = self.net.solve(self.net.tau_list(tau), self.method).values
         return self._values
