@@ -392,13 +392,15 @@ def _finish(state: _Plan, nodes: dict[str, Node], renamed: dict[str, str], creat
         changes.append(Change(path, None, text))
         after.nodes[node_id], after.paths[node_id] = node, path
         documents[shown + path.name] = text
-    too_large = [p for c in changes for p in store.size_problems(c.after, display_path(c.path))]
+    # A UTF-8 character is at most 4 bytes: only a text that long can be over the limit.
+    too_large = [p for c in changes if 4 * len(c.after) > store.MAX_FILE_BYTES
+                 for p in store.size_problems(c.after, display_path(c.path))]
     problems = too_large + validate.problems_for(after, documents=documents)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise KBError(f"{state.display}: importing would add {len(errors)} error{'s' * (len(errors) != 1)} "
                       "(shown above); nothing was written", errors)
-    new_paths = {display_path(c.path) for c in changes}
+    new_paths = set(documents) | {display_path(c.path) for c in changes if c.path.suffix != ".yaml" or c.path.stem not in nodes}
     warnings = [p for p in problems if p.path in new_paths]
     return ImportResult(changes, nodes, list(state.people), list(state.sources), renamed, state.notes, warnings)
 
