@@ -160,14 +160,16 @@ def _depth_fault(text: str, limit: int) -> int | None:
 
 def _too_deep(value, limit: int) -> bool:
     """Whether a parsed value nests deeper than limit (checked without recursion)."""
-    todo = [(value, 1)]
+    # json gives exact dicts and lists, so a type lookup suffices; a map holds hundreds of thousands.
+    containers = {dict, list}
+    todo = [(value, 1)] if type(value) in containers else []
     while todo:
         item, depth = todo.pop()
-        if isinstance(item, (dict, list)):
-            if depth > limit:
-                return True
-            todo.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)
-                        if isinstance(v, (dict, list)))
+        if depth > limit:
+            return True
+        for v in item.values() if type(item) is dict else item:
+            if type(v) in containers:
+                todo.append((v, depth + 1))
     return False
 
 

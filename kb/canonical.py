@@ -151,6 +151,7 @@ class _Emitter:
         self.safe = safe
         self.lines: list[str] = []
         self.paths: list[list[Path_]] = []
+        self.blocks: list[tuple[int, str]] = []  # (index of its first line, value) of each compact text block
 
     def add(self, line: str, *paths: Path_) -> None:
         self.lines.append(line)
@@ -161,6 +162,7 @@ class _Emitter:
             body = folded(value, indent + INDENT) if "\n" not in value else literal(value, indent + INDENT)
             if body is not None:
                 style = ">-" if "\n" not in value else ("|" if value.endswith("\n") else "|-")
+                self.blocks.append((len(self.lines), value))
                 self.add(f"{indent}{key}: {style}", path)
                 for line in body:
                     self.add(line)
@@ -282,6 +284,45 @@ def _reads_as(node: Node, text: str) -> bool:
 def node_body(node: Node) -> str:
     """The canonical YAML of a node, without the schema comment (whose path depends on the file's folder)."""
     return "\n".join(_emit(node).lines) + "\n"
+
+
+def node_bodies(nodes: list[Node]) -> list[str]:
+    """The canonical YAML of many nodes (as :func:`node_body` gives each), read back in one parse.
+
+    Only the compact form of a text (a folded or literal block) can fail to
+    read back: every other value is written the same way in the safe form. So
+    instead of parsing each file again, all compact blocks go into one YAML
+    list, parsed once, and only a node whose block reads back as something
+    else is rendered again, by :func:`node_body`. An import of thousands of
+    claims spends most of its time on the per-file read-back otherwise.
+    """
+    emitters = []
+    for node in nodes:
+        emitter = _Emitter(False)
+        emitter.node(node)
+        emitters.append(emitter)
+    check: list[str] = []
+    expected: list[tuple[int, str]] = []  # (node index, value) of each block in check, in order
+    for i, emitter in enumerate(emitters):
+        for start, value in emitter.blocks:
+            key_line = emitter.lines[start]
+            # The block's own lines sit one indent deeper than its key, as a list item's do.
+            indent = len(key_line) - len(key_line.lstrip(" "))
+            check.append("- " + key_line[key_line.index(":") + 2:])
+            end = start + 1
+            while end < len(emitter.lines) and (not emitter.lines[end] or emitter.lines[end].startswith(" " * (indent + 1))):
+                check.append(emitter.lines[end][indent:])
+                end += 1
+            expected.append((i, value))
+    try:
+        read = yaml.load("\n".join(check) + "\n", Loader=_Loader) if check else []
+    except yaml.YAMLError:
+        read = None
+    if not isinstance(read, list) or len(read) != len(expected):
+        wrong = {i for i, _ in expected}  # the list itself did not read back: check each node alone
+    else:
+        wrong = {i for (i, value), got in zip(expected, read) if got != value}
+    return [node_body(nodes[i]) if i in wrong else "\n".join(e.lines) + "\n" for i, e in enumerate(emitters)]
 
 
 def node_text(node: Node | dict, path: Path, root: Path, schema_dir: Path | None = None) -> str:

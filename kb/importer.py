@@ -15,17 +15,17 @@ written. Ids never collide: each new id is the one the map suggests (from
 added until it is free.
 
 Writes happen under the knowledge base's lock (the one the editing commands of
-:mod:`kb.authoring` take), each file atomically, after a journal
-(``.kb-pending.json``, in :mod:`kb.authoring`'s format) holding every file's
-new text, so that an import killed half-way is reported by ``kb check`` and
-finished by ``kb recover`` or the next editing command.
+:mod:`kb.authoring` take), after a journal (``.kb-pending.json``, in
+:mod:`kb.authoring`'s format) holding every file's new text, so that an import
+killed half-way is reported by ``kb check`` and finished by ``kb recover`` or
+the next editing command. An import that fails takes back what it wrote: all
+new files or none (:func:`kb.store.create_all`), and registries only after them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,7 +44,6 @@ from kb.suggest import closest
 MAX_FILE_BYTES = 50 << 20
 TITLE_LENGTH = 80
 UNATTRIBUTED = "unattributed"
-WRITERS = 32  # new files written at once
 
 
 @dataclass
@@ -381,19 +380,27 @@ def _finish(state: _Plan, nodes: dict[str, Node], renamed: dict[str, str], creat
                     sources={**kb.sources, **state.sources})
     documents = {}
     schema_dir = canonical.find_schema_dir(root)
-    for node_id, node in nodes.items():
-        path = root / node.source.document / f"{node_id}.yaml"
-        text = canonical.node_text(node, path, root, schema_dir)
+    heads: dict[str, tuple[str, str]] = {}  # per folder: the schema comment and the display path
+    for (node_id, node), body in zip(nodes.items(), canonical.node_bodies(list(nodes.values()))):
+        folder = node.source.document
+        path = root / folder / f"{node_id}.yaml"
+        if folder not in heads:
+            shown = display_path(path.parent)
+            heads[folder] = (canonical.schema_comment(path, schema_dir), "" if shown == "." else shown + os.sep)
+        head, shown = heads[folder]
+        text = f"{head}\n{body}"
         changes.append(Change(path, None, text))
         after.nodes[node_id], after.paths[node_id] = node, path
-        documents[display_path(path)] = text
-    too_large = [p for c in changes for p in store.size_problems(c.after, display_path(c.path))]
+        documents[shown + path.name] = text
+    # A UTF-8 character is at most 4 bytes: only a text that long can be over the limit.
+    too_large = [p for c in changes if 4 * len(c.after) > store.MAX_FILE_BYTES
+                 for p in store.size_problems(c.after, display_path(c.path))]
     problems = too_large + validate.problems_for(after, documents=documents)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise KBError(f"{state.display}: importing would add {len(errors)} error{'s' * (len(errors) != 1)} "
                       "(shown above); nothing was written", errors)
-    new_paths = {display_path(c.path) for c in changes}
+    new_paths = set(documents) | {display_path(c.path) for c in changes if c.path.suffix != ".yaml" or c.path.stem not in nodes}
     warnings = [p for p in problems if p.path in new_paths]
     return ImportResult(changes, nodes, list(state.people), list(state.sources), renamed, state.notes, warnings)
 
@@ -406,21 +413,47 @@ def _sha(text: str | None) -> str | None:
 
 
 def _write(root: Path, changes: list[Change], command: str) -> None:
+    """Write an import whole: a failure part-way removes what it wrote, a crash leaves the journal to finish it.
+
+    The new files go first and all together (:func:`kb.store.create_all`: one
+    flush of the disk, not one per file); the registries are appended to only
+    once they are all there.
+    """
     journal = {"version": 1, "command": command,
                "changes": [{"path": c.path.relative_to(root).as_posix(), "before": _sha(c.before), "after": c.after}
                            for c in changes]}
-    store.write_atomic(root / store.PENDING_FILE, json.dumps(journal, ensure_ascii=False, indent=1) + "\n", root)
-    for change in changes:
-        if change.before is not None:
-            store.write_atomic(change.path, change.after, root)
-    # New files are independent, and each waits for the disk (fsync): written side by side, their waits
-    # overlap, which makes a map of thousands of claims many times faster to import.
+    pending = root / store.PENDING_FILE
+    store.write_atomic(pending, json.dumps(journal, ensure_ascii=False, indent=1) + "\n", root)
     new = [c for c in changes if c.before is None]
-    for folder in sorted({c.path.parent for c in new}):
-        folder.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        list(pool.map(lambda c: store.create_exclusive(c.path, c.after, root), new))
-    store.remove_durable(root / store.PENDING_FILE, root)
+    try:
+        store.create_all(root, [(c.path, c.after) for c in new])
+    except FileExistsError as exc:
+        store.remove_durable(pending, root)
+        raise KBError(f"{display_path(Path(exc.filename))} appeared while kb was working; nothing was written") from None
+    except BaseException:
+        store.remove_durable(pending, root)
+        raise
+    done: list[Change] = []
+    try:
+        for change in changes:
+            if change.before is not None:
+                store.write_atomic(change.path, change.after, root)
+                done.append(change)
+    except BaseException:
+        _undo(root, new, done)
+        raise
+    store.remove_durable(pending, root)
+
+
+def _undo(root: Path, new: list[Change], done: list[Change]) -> None:
+    """Take back an import whose registries could not all be written; the journal stays if that fails too."""
+    try:
+        for change in done:
+            store.write_atomic(change.path, change.before, root)
+        store.remove_all(root, [c.path for c in new])
+        store.remove_durable(root / store.PENDING_FILE, root)
+    except OSError:
+        pass
 
 
 # A map's JSON comes from anywhere; a shape the reader did not foresee must be
@@ -488,8 +521,8 @@ def _import(root: Path, file: Path, data: aifread.AifMap, where: aifread.Locator
             with lock:
                 result = _planned(root, data, options)
                 for change in result.changes:
-                    current = authoring._read(change.path, root)
-                    if current != change.before:
+                    # New files are checked as they are created (store.create_all refuses a taken name).
+                    if change.before is not None and authoring._read(change.path, root) != change.before:
                         raise KBError(f"{display_path(change.path)} changed while kb was working; nothing was written")
                 _write(root, result.changes, f"kb import {command} {file.name}")
         except Timeout:
