@@ -39,6 +39,7 @@ from kb import cruxes as crux_mod
 from kb.explain import _value, explain
 from kb.graph import theses
 from kb.network import method_codes
+from kb.relations import sign as relation_sign
 from kb.report import Problem
 from kb.semantics import DEFAULT_METHOD, NEUTRAL, Network, Prior, base_scores, perspectives, priors, verdict
 from kb.store import KnowledgeBase, display_path
@@ -212,8 +213,7 @@ def _unanswered_arguments(G: nx.DiGraph, net: Network, n: str, view: str, pri: M
     rep = explain(G, n, perspective=view, method=method, tau=pri, network=net)
     ranked: list[tuple[float, str]] = []
     for c in rep.contributions:
-        sign = 1 if c.relation == "supports" else -1
-        if sign == against:
+        if relation_sign(c.relation) == against:
             ranked += [(abs(c.shapley), p) for p in c.premises if p in silent]
         else:  # an argument for the stance, weakened by an undercut the person never answered: named last
             ranked += [(0.0, f"{u} (undercutting {'+'.join(c.premises)})")
@@ -224,7 +224,7 @@ def _unanswered_arguments(G: nx.DiGraph, net: Network, n: str, view: str, pri: M
             seen.append(name)
     if not seen and depth < 1:
         for c in rep.contributions:
-            if (1 if c.relation == "supports" else -1) != against:
+            if relation_sign(c.relation) != against:
                 continue
             for p in c.premises:
                 inner = _unanswered_arguments(G, net, p, view, pri, silent, 1, method, depth + 1)
