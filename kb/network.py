@@ -534,6 +534,13 @@ class Network:
                 members = self.members(c)
                 if c == fixed_comp:
                     members = [m for m in members if m != fixed]
+                # A cycle can have several fixed points (two claims that fully back each
+                # other stand anywhere from 0 to 1 together), and which one an iteration
+                # reaches depends on where it starts. Starting every re-solve from the
+                # base scores, as :meth:`solve` does, makes an intervention's answer
+                # independent of the interventions tried before it.
+                for m in members:
+                    values[m] = tau[m]
                 if members and not self._iterate(members, values, tau, agg, inf, tol, max_iterations, solution):
                     failed.append(c)
                 continue
