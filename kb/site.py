@@ -37,6 +37,7 @@ import networkx as nx
 import yaml
 
 from kb import cruxes as crux_mod
+from kb import explain as explain_mod
 from kb import graph as kbgraph
 from kb import semantics, store, validate
 from kb.errors import KBError
@@ -69,6 +70,10 @@ class SiteAnalysis:
     double_cruxes: dict[tuple[str, str, str], crux_mod.DoubleCruxReport] = field(default_factory=dict)  # (thesis, a, b)
     double_skipped: frozenset[tuple[str, str, str]] = frozenset()  # (thesis, a, b) over the budget
     priors: dict[str, dict[str, semantics.Prior]] = field(default_factory=dict)  # perspective -> node -> base score
+    network: semantics.Network | None = None  # the compiled graph the strengths were solved on
+    # node -> premise -> that argument's Shapley contribution to the node's strength (neutral; see kb.explain);
+    # premises are named by their restatement class's representative.
+    contributions: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def expand_pairs(pairs: list[list[str]] | tuple, people: list[str]) -> list[tuple[str, str]]:
@@ -190,8 +195,43 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
     return SiteAnalysis(
         graph=G, method=method, perspectives=tuple(views), strengths=strengths, labels=labels, theses=theses,
         cruxes=node_cruxes, crux_skipped=frozenset(skipped), thesis_cruxes=thesis_cruxes, pairs=tuple(chosen),
-        double_cruxes=doubles, double_skipped=frozenset(double_skipped), priors=priors,
+        double_cruxes=doubles, double_skipped=frozenset(double_skipped), priors=priors, network=net,
+        contributions=contributions(net, strengths[semantics.NEUTRAL], taus[semantics.NEUTRAL], method),
     )
+
+
+# Orders sampled for a node with more arguments than kb.explain splits exactly: pages only rank the arguments
+# by their contributions, which a tenth of ``kb explain``'s samples already does for all but near-ties.
+CONTRIBUTION_PERMUTATIONS = 200
+
+
+def contributions(net: semantics.Network, solved: semantics.Strengths, tau: dict[str, float],
+                  method: str) -> dict[str, dict[str, float]]:
+    """Each argument's Shapley contribution to the strength of the node it argues about (kb.explain's split).
+
+    The split is :func:`kb.explain.shapley` on the solved values, one node's
+    update at a time, as ``kb explain`` takes it; the site uses it to rank a
+    claim's reasons and objections by how much each moves it. A linked argument's
+    contribution is listed under each of its premises.
+    """
+    agg, inf = semantics.method_codes(method)
+    values = [solved[n] for n in net.ids]
+    taus = net.tau_list(tau)
+    out: dict[str, dict[str, float]] = {}
+    for i in range(net.size):
+        a, m, b = net.arg_ptr[i], net.sup_end[i], net.arg_ptr[i + 1]
+        if a == b or net.root[i] != i:
+            continue
+        sup, att = net.contributions(i, values)
+        parts = [(1, c) for c in sup] + [(-1, c) for c in att]
+        phi, _ = explain_mod.shapley(agg, inf, taus[i], parts, permutations=CONTRIBUTION_PERMUTATIONS)
+        row: dict[str, float] = {}
+        for pos, k in enumerate(range(a, b)):
+            premises = net.a_extra.get(k, ((net.a_src[k],), ()))[0]
+            for p in premises:
+                row[net.ids[p]] = phi[pos]
+        out[net.ids[i]] = row
+    return out
 
 
 # --- files ------------------------------------------------------------------------------
@@ -319,7 +359,8 @@ def vis_network_files() -> dict[str, Path]:
 
 def asset_files() -> dict[str, Path]:
     """Every file the site's pages load, by its name in the asset folder: vis-network, the map script, the styles."""
-    return {**vis_network_files(), "kb-map.js": _HERE / "assets" / "kb-map.js", "kb.css": _HERE / "assets" / "kb.css"}
+    own = ("kb-map.js", "kb-semantics.js", "kb-stand.js", "kb.css")
+    return {**vis_network_files(), **{name: _HERE / "assets" / name for name in own}}
 
 
 def _inside(out_dir: Path, rel: str) -> Path:

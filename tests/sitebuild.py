@@ -38,6 +38,7 @@ nav:
   - Home: index.md
   - Theories of impact: theories/index.md
   - Cruxes: cruxes.md
+  - Where do you stand?: stand.md
   - All claims: claims/index.md
   - The whole map: map.md
   - Sources: sources/index.md

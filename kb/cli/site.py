@@ -37,7 +37,11 @@ def site_cmd(ctx: click.Context, out_dir: str, config_file: str, perspectives: t
     intro = site.read_intro(Path(config_file), settings) or pages.DEFAULT_INTRO
     chosen = list(perspectives) or settings.get("perspectives") or [pages.NEUTRAL]
     chosen_pairs = [list(p) for p in pairs] or settings.get("pairs") or []
-    generated = pages.generate(kb, chosen, chosen_pairs, pages.Options(intro=intro))
+    options = pages.Options(intro=intro)
+    analysis = site.analyse(kb, chosen, chosen_pairs)
+    generated = pages.render(kb, analysis, options)
     written = site.write_pages(generated, Path(out_dir))
+    if assets:
+        site.write_pages(pages.render_data(kb, analysis, options), Path(out_dir))
     copied = site.copy_assets(Path(out_dir)) if assets else []
     click.echo(f"wrote {len(written)} pages" + (f" and {len(copied)} assets" if copied else "") + f" to {out_dir}")
