@@ -1111,20 +1111,20 @@ def _stand_page(s: _Site) -> str:
     people = _names([s.person_name(p) for p in _participants(s)]) if _participants(s) else ""
     intro = (
         "<p>Set how strongly you accept the claims below, from 0 (you reject it) to 1 (you accept it); a claim you "
-        "leave alone stays at 0.5, undecided. Your verdict on each thesis is computed at once, in this page, by "
-        f"the same semantics as the rest of the site (<code>{h(semantics.DEFAULT_METHOD)}</code>: each claim's "
-        "strength from its base score and everything that argues for and against it). The claims the main "
-        "theses hinge on come first; every other claim is below, searchable. Your credences stay in this "
-        "browser (nothing is sent anywhere) and can be copied out as the <code>kb stance</code> commands that "
-        "would record them.</p>",
-        "<p><strong>What the page computes.</strong> <em>Your cruxes</em> of a thesis: each claim that can reach "
+        "leave alone stays at 0.5, undecided. Your verdict on each thesis follows at once, computed in this page "
+        f"by the site's own semantics (<code>{h(semantics.DEFAULT_METHOD)}</code>). The claims the main theses "
+        "hinge on come first, every other claim below. Your credences stay in this browser and can be copied "
+        "out as the <code>kb stance</code> commands that would record them.</p>",
+        '<details class="kb-stand__how"><summary>What this page computes</summary>'
+        "<p><em>Your verdict</em> on a thesis: its strength from your base scores, the same computation as every "
+        "strength on this site, repeated in your browser. <em>Your cruxes</em> of a thesis: each claim that can reach "
         "it forced to hold and then to fail, and how far that moves your strength for the thesis (as "
         "<code>kb cruxes</code> does). <em>Double cruxes</em> with a participant"
         + (f" ({h(people)})" if people else "") + ": the claims you and they score differently, each ranked by "
         "the smaller of two shares of the gap between your strengths for the thesis: the share you would close by "
         "adopting their score for it, and the share they would close by adopting yours (the rows of "
         "<code>kb cruxes THESIS --between</code>, without its split of the whole gap). Their scores are those the "
-        "site uses: what they recorded, else what they assert (0.8) or argue against (0.2), else 0.5.</p>",
+        "site uses: what they recorded, else what they assert (0.8) or argue against (0.2), else 0.5.</p></details>",
     )
     return "\n".join([
         "# Where do you stand?", "", _block(*intro), "",

@@ -311,7 +311,7 @@
           people.map(function (p) { return verdictCell(p.solved.values[t], p.solved.converged); }));
       });
       verdictHolder.textContent = "";
-      verdictHolder.appendChild(table(header, rows, "kb-stand__table"));
+      verdictHolder.appendChild(table(header, rows));
     }
 
     function cruxesNow() {
@@ -324,7 +324,7 @@
       } else {
         cruxHolder.appendChild(table(["Crux", "Thesis if it holds", "if it fails", "Swing"], mine.map(function (c) {
           return [link(c.index), fixed(c.high), fixed(c.low), (c.swing >= 0 ? "+" : "") + fixed(c.swing)];
-        }), "kb-stand__table kb-stand__cruxtable"));
+        })));
       }
       people.forEach(function (p) {
         var report = net.doubleCruxes(tau, solved.values, p.tau, p.solved.values, t, TOP_DOUBLE);
@@ -341,7 +341,7 @@
         cruxHolder.appendChild(table(["Claim", "You", p.name, "Gap closed if you adopt theirs", "if they adopt yours"],
           rows.map(function (i) {
             return [link(i.index), fixed(i.tauA), fixed(i.tauB), pct(i.closeA), pct(i.closeB)];
-          }), "kb-stand__table"));
+          })));
       });
     }
 
