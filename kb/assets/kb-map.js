@@ -247,7 +247,6 @@
     container.kbNodes = nodes;
     container.kbData = data;
     container.kbKinds = kinds;
-    if (perspectives) recolour(container);
     legend(container, data.legend);
 
     var frame = holder.querySelector(".vis-network") || holder;
@@ -428,6 +427,8 @@
       container.setAttribute("data-kb-drawn", String(nodes.length));
       // Milliseconds since the page started loading: how long a reader waited for the map.
       container.setAttribute("data-kb-drawn-ms", String(Math.round(performance.now())));
+      // Borders by verdict from the chosen perspective: after the first picture, which they must not delay.
+      if (perspectives) recolour(container);
       // The text version is written once the picture is up: on the whole map it is hundreds of list items.
       setTimeout(function () { outline(container, data, kinds, highlight, unlight); }, 0);
     });
