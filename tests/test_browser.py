@@ -304,8 +304,13 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(reader, xss_site):
         # Text only: the line break vis-network makes of "\n" is the one element allowed.
         assert tooltip.query_selector(":not(br)") is None
         reader.page.mouse.move(1, 1)
-    for page in ("", "people/mallory/", "sources/doc1/", "theories/img-title/", "cruxes/", "claims/"):
+    for page in ("", "people/mallory/", "sources/doc1/", "theories/img-title/", "cruxes/", "claims/", "stand/"):
         reader.open(f"{xss_site.url}{page}")
+    # The stand page builds its sliders and tables from the titles: as text.
+    reader.page.wait_for_selector("#kb-stand[data-kb-ready-ms] .kb-stand__row")
+    reader.page.click(".kb-stand__more > summary")
+    assert reader.page.locator("#kb-stand").get_by_text(kb.nodes["img-title"].title, exact=True).count() >= 1
+    assert reader.page.locator("article img, article svg, article iframe, article script:not([type])").count() == 0
     # Search results show the hostile title and text as they are, markup and all, as text.
     reader.open(xss_site.url)
     for query, shown in (("holds", kb.nodes["img-title"].title), ("ampersand", kb.nodes["href-title"].title)):
