@@ -1204,7 +1204,8 @@ def _home(s: _Site) -> str:
     out = [s.o.intro.strip(), "", "## The argument", "", _block(
         "<p>Each thesis, with the reasons for it and the objections against it, strongest first, and theirs "
         "in turn: open a line to see what argues about it, follow a title to its page. Numbers are "
-        "strengths from the neutral perspective (0.5 is undecided).</p>", _tree(s), search=False), "",
+        "strengths (0.5 is undecided), from the neutral perspective unless another is chosen above.</p>",
+        _tree(s), search=False), "",
         "## The map", "", _block(
         f"<p>{_counts(s)}. {s.link(MAP_PAGE, 'The whole map')} shows them all at once.</p>"), ""]
     theses = [t for t in s.a.theses if t in s.nodes]
