@@ -202,7 +202,8 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
 
 # Orders sampled for a node with more arguments than kb.explain splits exactly: pages only rank the arguments
 # by their contributions, which a tenth of ``kb explain``'s samples already does for all but near-ties.
-CONTRIBUTION_PERMUTATIONS = 200
+CONTRIBUTION_PERMUTATIONS = 100
+CONTRIBUTION_EXACT_LIMIT = 8
 
 
 def contributions(net: semantics.Network, solved: semantics.Strengths, tau: dict[str, float],
@@ -224,7 +225,8 @@ def contributions(net: semantics.Network, solved: semantics.Strengths, tau: dict
             continue
         sup, att = net.contributions(i, values)
         parts = [(1, c) for c in sup] + [(-1, c) for c in att]
-        phi, _ = explain_mod.shapley(agg, inf, taus[i], parts, permutations=CONTRIBUTION_PERMUTATIONS)
+        phi, _ = explain_mod.shapley(agg, inf, taus[i], parts, exact_limit=CONTRIBUTION_EXACT_LIMIT,
+                                     permutations=CONTRIBUTION_PERMUTATIONS)
         row: dict[str, float] = {}
         for pos, k in enumerate(range(a, b)):
             premises = net.a_extra.get(k, ((net.a_src[k],), ()))[0]

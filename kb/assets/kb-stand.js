@@ -77,6 +77,10 @@
 
   function build(box, data) {
     var K = window.KBSemantics;
+    if (data.method !== "drqe") {  // the one semantics kb-semantics.js implements
+      box.textContent = "This page computes with kb's drqe semantics only; this site was built with " + data.method + ".";
+      return;
+    }
     var net = new K.Net(data.network);
     var base = box.getAttribute("data-base") || "";
     var titles = data.titles;
