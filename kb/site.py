@@ -200,8 +200,9 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
     )
 
 
-# Orders sampled for a node with more arguments than kb.explain splits exactly: pages only rank the arguments
-# by their contributions, which a tenth of ``kb explain``'s samples already does for all but near-ties.
+# Pages only rank a claim's arguments by their contributions, which needs less than ``kb explain`` spends:
+# exact up to 8 arguments (kb explain: 12), beyond that 100 sampled orders (kb explain: 2,000), which keeps
+# the split of a 5,000-node map to seconds and ranks all but near-ties as kb explain does.
 CONTRIBUTION_PERMUTATIONS = 100
 CONTRIBUTION_EXACT_LIMIT = 8
 
