@@ -1267,11 +1267,14 @@ def render(kb: KnowledgeBase, analysis: SiteAnalysis, options: Options = Options
 
 def render_data(kb: KnowledgeBase, analysis: SiteAnalysis, options: Options = Options()) -> dict[str, str]:
     """The JSON the site's scripts read (see kb.clientdata): ``{path relative to the docs folder: text}``."""
-    s = _Site(kb, analysis, options)
-    names = {p: s.perspective_name(p) for p in analysis.perspectives}
+    # Not through _Site: its maps would be built for nothing.
+    names = {p: "Neutral" if p == NEUTRAL else (kb.people[p].name if p in kb.people else p)
+             for p in analysis.perspectives}
     net = analysis.network if analysis.network is not None else semantics.Network(analysis.graph)
-    titles = {n: node.title for n, node in s.nodes.items()}
-    stand = clientdata.stand_data(analysis, net, s.main_theses(), names,
+    titles = {n: node.title for n, node in kb.nodes.items() if n in analysis.graph}
+    rank = maps.thesis_rank(analysis.graph)
+    theses = sorted((t for t in analysis.theses if t in titles), key=lambda t: (rank.get(t, len(rank)), t))
+    stand = clientdata.stand_data(analysis, net, theses, names,
                                   page_url(node_page("{id}"), options.directory_urls), titles)
 
     def dump(value) -> str:

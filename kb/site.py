@@ -201,10 +201,13 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
 
 
 # Pages only rank a claim's arguments by their contributions, which needs less than ``kb explain`` spends:
-# exact up to 8 arguments (kb explain: 12), beyond that 100 sampled orders (kb explain: 2,000), which keeps
-# the split of a 5,000-node map to seconds and ranks all but near-ties as kb explain does.
+# exact up to 8 arguments (kb explain: 12), beyond that 100 sampled orders (kb explain: 2,000), which ranks
+# all but near-ties as kb explain does. Sampling is spent on the claims with the most arguments first, up to
+# a budget of marginals (orders x arguments) per build; the real map needs a fifth of it, and the claims of a
+# large map beyond it are ranked by strength.
 CONTRIBUTION_PERMUTATIONS = 100
 CONTRIBUTION_EXACT_LIMIT = 8
+CONTRIBUTION_SAMPLE_BUDGET = 100_000
 
 
 def contributions(net: semantics.Network, solved: semantics.Strengths, tau: dict[str, float],
@@ -214,15 +217,26 @@ def contributions(net: semantics.Network, solved: semantics.Strengths, tau: dict
     The split is :func:`kb.explain.shapley` on the solved values, one node's
     update at a time, as ``kb explain`` takes it; the site uses it to rank a
     claim's reasons and objections by how much each moves it. A linked argument's
-    contribution is listed under each of its premises.
+    contribution is listed under each of its premises. A claim whose split would
+    be sampled beyond :data:`CONTRIBUTION_SAMPLE_BUDGET` gets none (its page
+    ranks by strength).
     """
     agg, inf = semantics.method_codes(method)
     values = [solved[n] for n in net.ids]
     taus = net.tau_list(tau)
     out: dict[str, dict[str, float]] = {}
+    size = [net.arg_ptr[i + 1] - net.arg_ptr[i] if net.root[i] == i else 0 for i in range(net.size)]
+    sampled = sorted((i for i in range(net.size) if size[i] > CONTRIBUTION_EXACT_LIMIT),
+                     key=lambda i: (-size[i], net.ids[i]))
+    budget, chosen = CONTRIBUTION_SAMPLE_BUDGET, set()
+    for i in sampled:
+        if budget < CONTRIBUTION_PERMUTATIONS * size[i]:
+            break
+        budget -= CONTRIBUTION_PERMUTATIONS * size[i]
+        chosen.add(i)
     for i in range(net.size):
         a, m, b = net.arg_ptr[i], net.sup_end[i], net.arg_ptr[i + 1]
-        if a == b or net.root[i] != i:
+        if a == b or net.root[i] != i or (size[i] > CONTRIBUTION_EXACT_LIMIT and i not in chosen):
             continue
         sup, att = net.contributions(i, values)
         parts = [(1, c) for c in sup] + [(-1, c) for c in att]

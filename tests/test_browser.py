@@ -809,10 +809,14 @@ def test_stand_page_sliders_move_the_verdict_persist_and_copy_out(sized, real_si
     person.fill("Not An Id")
     assert reader.page.locator("#kb-stand-commands").input_value() == ""
     person.fill("segerie")
-    # Kept across a reload.
+    # Kept across a reload; a credence on a claim the map no longer has is dropped, not copied out.
+    reader.page.evaluate(
+        "() => { const s = JSON.parse(localStorage.getItem('kb-stand-v1'));"
+        " s.credences['no-such-claim'] = 0.3; localStorage.setItem('kb-stand-v1', JSON.stringify(s)); }")
     reader.page.reload()
     _stand_ready(reader)
     assert reader.page.locator(f".kb-stand__row[data-id='{crux}'] output").first.text_content() == "1.00"
+    assert reader.page.locator("#kb-stand-commands").input_value() == f"kb stance segerie {crux} 1.00"
     assert _your_strength(reader, THESIS) == f"{expected:.2f}"
     # Fits a phone: nothing scrolls the page sideways.
     assert reader.page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")

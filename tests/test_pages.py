@@ -451,3 +451,20 @@ def test_client_data_carries_the_librarys_numbers(base_pages):
     assert stand["theses"] and all(isinstance(t, int) for t in stand["theses"])
     # The stand page points at the data, relative to where it is published.
     assert 'data-src="../assets/kb/stand.json"' in pages.render(kb, a)["stand.md"]
+
+
+def test_contributions_are_exact_for_few_arguments_and_budgeted_beyond(monkeypatch):
+    kb = load(Path(__file__).resolve().parent.parent / "claims")
+    a = site.analyse(kb)
+    net = a.network
+    many = [n for n in net.ids if net.root[net.index[n]] == net.index[n]
+            and net.arg_ptr[net.index[n] + 1] - net.arg_ptr[net.index[n]] > site.CONTRIBUTION_EXACT_LIMIT]
+    assert many and all(n in a.contributions for n in many)
+    few = next(n for n in sorted(a.contributions) if n not in many and len(a.contributions[n]) >= 3)
+    # Up to the exact limit the split is kb explain's, exactly.
+    want = {p: c.shapley for c in explain.explain(a.graph, few).contributions for p in c.premises}
+    assert a.contributions[few] == pytest.approx(want, abs=1e-12)
+    monkeypatch.setattr(site, "CONTRIBUTION_SAMPLE_BUDGET", 0)
+    tau = {n: 0.5 for n in a.graph}
+    cheap = site.contributions(net, a.strengths["neutral"], tau, a.method)
+    assert not any(n in cheap for n in many) and cheap[few] == a.contributions[few]

@@ -86,6 +86,10 @@
     var titles = data.titles;
     var state = load();
     var n = net.size;
+    // A claim renamed or removed since the credences were set is forgotten: kb would refuse its command.
+    Object.keys(state.credences).forEach(function (id) {
+      if (net.index[id] === undefined || net.root[net.index[id]] !== net.index[id]) delete state.credences[id];
+    });
 
     function link(k) {
       var a = el("a", null, titles[k]);
