@@ -775,8 +775,15 @@ def _stand_ready(reader: Reader) -> None:
     reader.page.wait_for_selector("#kb-stand[data-kb-ready-ms] .kb-stand__row input[type=range]")
 
 
-def _your_strength(reader: Reader, thesis: str) -> str:
-    return reader.page.locator(f"[data-thesis='{thesis}']").text_content().split()[0]
+def _your_strength(reader: Reader, thesis: str) -> float:
+    return float(reader.page.locator(f"[data-thesis='{thesis}']").text_content().split()[0])
+
+
+def _shown(value: float) -> float:
+    """A strength as the stand page prints it: two decimals, three when two would read 0.50 off the middle."""
+    from kb import semantics
+
+    return round(value, 3 if f"{value:.2f}" == "0.50" and semantics.verdict(value) != "balanced" else 2)
 
 
 def test_stand_page_sliders_move_the_verdict_persist_and_copy_out(sized, real_site, real_graph):
@@ -786,7 +793,7 @@ def test_stand_page_sliders_move_the_verdict_persist_and_copy_out(sized, real_si
     reader.open(f"{real_site.url}stand/")
     _stand_ready(reader)
     neutral = _python_strengths(real_graph, "neutral")
-    assert _your_strength(reader, THESIS) == f"{neutral[THESIS]:.2f}"
+    assert _your_strength(reader, THESIS) == _shown(neutral[THESIS])
     # The first slider is a crux of the main thesis; set it to 1 and the thesis moves as kb computes it.
     row = reader.page.locator(".kb-stand__row").first
     crux = row.get_attribute("data-id")
@@ -796,8 +803,8 @@ def test_stand_page_sliders_move_the_verdict_persist_and_copy_out(sized, real_si
     expected = semantics.strengths(real_graph, {crux: 1.0})[THESIS]
     assert abs(expected - neutral[THESIS]) >= 0.01, "the first crux should move the thesis"
     reader.page.wait_for_function(
-        "([t, v]) => document.querySelector(`[data-thesis='${t}']`).textContent.startsWith(v)",
-        arg=[THESIS, f"{expected:.2f}"])
+        "([t, v]) => parseFloat(document.querySelector(`[data-thesis='${t}']`).textContent) === v",
+        arg=[THESIS, _shown(expected)])
     assert row.locator("output").text_content() == "1.00"
     assert semantics.verdict(expected) in reader.page.locator(f"[data-thesis='{THESIS}']").text_content()
     # The copy-out names the reader and the claim.
@@ -817,9 +824,11 @@ def test_stand_page_sliders_move_the_verdict_persist_and_copy_out(sized, real_si
     _stand_ready(reader)
     assert reader.page.locator(f".kb-stand__row[data-id='{crux}'] output").first.text_content() == "1.00"
     assert reader.page.locator("#kb-stand-commands").input_value() == f"kb stance segerie {crux} 1.00"
-    assert _your_strength(reader, THESIS) == f"{expected:.2f}"
+    assert _your_strength(reader, THESIS) == _shown(expected)
     # Fits a phone: nothing scrolls the page sideways.
     assert reader.page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
+    reader.page.locator(".kb-stand__row").nth(3).scroll_into_view_if_needed()
+    assert reader.page.locator(".kb-stand__sticky").is_visible()  # the main verdict stays in view
     _shot(reader, "stand-set", full_page=False)
     if reader.size == "desktop":
         # kb itself accepts the command the page wrote (a dry run writes nothing).
@@ -832,7 +841,7 @@ def test_stand_page_sliders_move_the_verdict_persist_and_copy_out(sized, real_si
         assert "1.0" in proc.stdout
     # Clearing forgets them.
     reader.page.get_by_role("button", name="Clear all my credences").click()
-    assert _your_strength(reader, THESIS) == f"{neutral[THESIS]:.2f}"
+    assert _your_strength(reader, THESIS) == _shown(neutral[THESIS])
     reader.assert_clean()
 
 

@@ -129,6 +129,10 @@
     var count = el("span", "kb-stand__count");
     tools.appendChild(count);
     sliderSection.appendChild(tools);
+    // The main thesis's verdict stays in view while the reader moves sliders far below the table.
+    var sticky = el("p", "kb-stand__sticky");
+    sticky.setAttribute("aria-live", "polite");
+    sliderSection.appendChild(sticky);
     sliderSection.appendChild(el("h3", null, "What the main theses hinge on"));
     var firstList = el("div", "kb-stand__list");
     sliderSection.appendChild(firstList);
@@ -305,7 +309,9 @@
     }
 
     function verdictCell(value, converged) {
-      var span = el("span", null, fixed(value) + " " + K.verdict(value) + (converged ? "" : " (provisional)"));
+      // A strength that rounds to 0.50 but falls on one side shows a third decimal: "0.50 rejected" would puzzle.
+      var shown = fixed(value) === "0.50" && K.verdict(value) !== "balanced" ? value.toFixed(3) : fixed(value);
+      var span = el("span", null, shown + " " + K.verdict(value) + (converged ? "" : " (provisional)"));
       span.className = "kb-stand__v kb-stand__v--" + K.verdict(value);
       return span;
     }
@@ -320,6 +326,12 @@
       });
       verdictHolder.textContent = "";
       verdictHolder.appendChild(table(header, rows));
+      var main = data.theses[0];
+      sticky.textContent = "";
+      if (main !== undefined) {
+        sticky.appendChild(document.createTextNode("Your verdict on \u201c" + titles[main] + "\u201d: "));
+        sticky.appendChild(verdictCell(solved.values[main], solved.converged));
+      }
     }
 
     function cruxesNow() {
