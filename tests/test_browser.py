@@ -759,6 +759,14 @@ def test_perspective_switcher_rewrites_numbers_recolours_maps_and_persists(sized
         "(id) => document.querySelector('.kb-map').kbNodes.get(id).color.border", THESIS)
     assert border == {"accepted": "#1a7f37", "rejected": "#b42318", "balanced": "#57606a"}[
         semantics.verdict(segerie[THESIS])]
+    # ... and so does the map's text alternative, and the facts a hovered node shows.
+    reader.page.wait_for_selector(".kb-map__outline")
+    listed = reader.page.evaluate(
+        "(id) => document.querySelector(`.kb-map__outline > ul > li > a[data-node='${id}']`).parentElement.textContent",
+        THESIS)
+    assert f"strength {segerie[THESIS]:.2f}, {semantics.verdict(segerie[THESIS])}" in listed
+    hover = reader.page.evaluate("(id) => document.querySelector('.kb-map').kbNodes.get(id).title", THESIS)
+    assert f"strength {segerie[THESIS]:.2f}, {semantics.verdict(segerie[THESIS])}" in hover
     _shot(reader, "claim-perspective", full_page=False)
     # The choice follows the reader to the next page, and back to neutral.
     reader.open(f"{real_site.url}claims/")

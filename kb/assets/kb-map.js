@@ -160,8 +160,14 @@
       link.href = nodeUrl(data, n.id);
       link.setAttribute("data-node", n.id);
       item.appendChild(link);
-      var facts = factsOf(n, kinds);
-      if (facts) item.appendChild(document.createTextNode(" (" + facts + ")"));
+      // The facts as the map shows them now (a perspective may have rewritten them since the data was written).
+      var current = container.kbNodes && container.kbNodes.get(n.id);
+      var facts = factsOf(current && current.about ? { group: n.group, about: current.about } : n, kinds);
+      if (facts) {
+        var text = document.createTextNode(" (" + facts + ")");
+        item.appendChild(text);
+        (container.kbFacts = container.kbFacts || {})[n.id] = text;
+      }
       var edges = out[n.id] || [];
       if (edges.length) {
         var sub = el("ul");
@@ -495,7 +501,10 @@
         parts[1] = strengthText(p, k);
         parts[2] = VERDICT_WORDS[code] || parts[2];
         update.about = parts.join("|");
-        update.title = (n.fullTitle || "") + "\n" + factsOf({ group: n.group, about: update.about }, container.kbKinds || {});
+        var facts = factsOf({ group: n.group, about: update.about }, container.kbKinds || {});
+        update.title = (n.fullTitle || "") + "\n" + facts;
+        var listed = container.kbFacts && container.kbFacts[n.id];
+        if (listed) listed.textContent = " (" + facts + ")";  // the map's text alternative says the same
       }
       updates.push(update);
     });
