@@ -847,9 +847,9 @@ def _reading_page(s: _Site, sid: str) -> str:
     body = reading.render(s.texts[sid], reading.anchors(spans), lambda n: s.url(node_page(n)),
                           lambda n: s.nodes[n].title)
     anchored = sum(1 for n, node in s.nodes.items() if node.source.document == sid and node.source.quote)
-    note = (f"<p>The text of {s.source_link(sid)} as it was when the site was built. The {len(spans)} passages "
-            "quoted by claims of the map are highlighted; each links to its claim (a passage several claims "
-            "quote is followed by a numbered link to each)"
+    note = (f"<p>The text of {s.source_link(sid)} as it was when the site was built, with the quotes of the "
+            f"{len(spans)} claims drawn from it highlighted where the document says them; each links to its claim "
+            "(a passage several claims quote is followed by a numbered link to each)"
             + (f"; {anchored - len(spans)} quotes could not be found in this text" if anchored > len(spans) else "")
             + ".</p>")
     url = _web_link(source.url)
