@@ -1,6 +1,7 @@
 """The MkDocs plugin that turns the knowledge base into the site's pages at build time.
 
-Pages are generated in memory on every build (:func:`kb.pages.render`) and
+Pages are generated in memory on every build (:func:`kb.pages.render`, with
+the JSON the site's scripts read from :func:`kb.pages.render_data`) and
 handed to MkDocs as generated files, so the repository holds no generated
 Markdown that could fall out of date, and ``mkdocs serve`` rebuilds the site
 when a claim file changes (``claims/`` is in ``watch``).

@@ -5,6 +5,8 @@
 written and nothing depends on MkDocs, so the same pages feed the MkDocs plugin
 (which hands them to MkDocs as generated files) and ``kb site DIR`` (which
 writes them out), and tests can look at every page without building a site.
+:func:`render_data` gives, the same way, the JSON the site's scripts read
+(see :mod:`kb.clientdata`).
 
 Headings are Markdown, so that MkDocs takes the page title from the first one
 and Material builds the table of contents and search sections from them; what

@@ -25,7 +25,7 @@ from kb.cli.common import kb_dir
 @click.option("--pair", "pairs", nargs=2, multiple=True, metavar="A B", shell_complete=complete.perspectives,
               help="List the double cruxes of A and B (B may be a pattern such as 'commenter-*'); repeatable.")
 @click.option("--assets/--no-assets", default=True, show_default=True,
-              help="Also copy the map script, the styles and vis-network into DIR/assets/kb.")
+              help="Also copy the scripts, the styles and vis-network into DIR/assets/kb, with the data they read.")
 @click.pass_context
 def site_cmd(ctx: click.Context, out_dir: str, config_file: str, perspectives: tuple[str, ...],
              pairs: tuple[tuple[str, str], ...], assets: bool) -> None:
