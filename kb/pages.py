@@ -158,11 +158,16 @@ def person_page(person_id: str) -> str:
     return f"{PEOPLE}/{person_id}.md"
 
 
-def table(header: Iterable[str], rows: Iterable[Iterable[str]], cls: str = "") -> str:
-    """An HTML table from cells that are already HTML (HTML rather than Markdown pipes: see the module's docstring)."""
+def table(header: Iterable[str], rows: Iterable[Iterable[str]], cls: str = "", live: int | None = None) -> str:
+    """An HTML table from cells that are already HTML (HTML rather than Markdown pipes: see the module's docstring).
+
+    ``live``: the column (from 0) that holds the neutral strength of the claim
+    each row's first link points to, for the perspective switcher to rewrite: on
+    a table of hundreds of claims, one attribute instead of a mark per cell.
+    """
     head = "".join(f"<th>{c}</th>" for c in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    attr = f' class="{cls}"' if cls else ""
+    attr = (f' class="{cls}"' if cls else "") + (f' data-kcol="{live}"' if live is not None else "")
     return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -892,8 +897,8 @@ def _person_page(s: _Site, pid: str) -> str:
         rest.append(f"<p>From {', '.join(s.source_link(d) for d in documents)}.</p>")
         rest.append(LABEL_KEY)
         rest.append(table(["Claim", "Kind", "Strength", "Label"],
-                          [[s.node_link(n), h(s.kind_label(n)), s.live(n), s.label(n, explained=False)]
-                           for n in asserts]))
+                          [[s.node_link(n), h(s.kind_label(n)), s.strength(n), s.label(n, explained=False)]
+                           for n in asserts], live=2))
     else:
         rest.append("<p>Nothing in the knowledge base is attributed to them.</p>")
     rest.append(_heading(f"Where they stand ({len(stances)})", "stances"))
@@ -938,10 +943,10 @@ def _claims_index(s: _Site) -> str:
         nids = sorted(by_kind.get(kind, []), key=lambda n: (s.nodes[n].title.lower(), n))
         if nids:
             # No source column: each claim's page names it, and on a phone five columns would not fit.
-            rows = [[s.node_link(n), s.person_link(s.nodes[n].speaker), s.live(n), s.label(n, explained=False)]
+            rows = [[s.node_link(n), s.person_link(s.nodes[n].speaker), s.strength(n), s.label(n, explained=False)]
                     for n in nids]
             out += [f"## {md(ks.label)} ({len(nids)})", "",
-                    _block(table(["Claim", "Speaker", "Strength", "Label"], rows), search=False), ""]
+                    _block(table(["Claim", "Speaker", "Strength", "Label"], rows, live=2), search=False), ""]
     out.append(s.footnote())
     return "\n".join(out)
 

@@ -772,7 +772,8 @@ def test_perspective_switcher_rewrites_numbers_recolours_maps_and_persists(sized
     reader.open(f"{real_site.url}claims/")
     reader.page.wait_for_selector("html[data-kb-perspective=segerie]")
     assert reader.page.get_by_label("Strengths from the perspective of").input_value() == "segerie"
-    cell = reader.page.locator(f"[data-k='{k}']").first
+    # The index marks its strength column once; the row of the thesis shows Segerie's strength.
+    cell = reader.page.locator(f"table[data-kcol='2'] tr:has(td:first-child a[href$='claims/{THESIS}/']) td:nth-child(3)")
     assert cell.text_content() == f"{segerie[THESIS]:.2f}"
     reader.page.get_by_label("Strengths from the perspective of").select_option("neutral")
     assert cell.text_content() == f"{neutral[THESIS]:.2f}"

@@ -532,6 +532,18 @@
     if (!p) return;
     var cells = document.querySelectorAll("[data-k]");
     for (var i = 0; i < cells.length; i++) cells[i].textContent = strengthText(p, +cells[i].getAttribute("data-k"));
+    // Long tables mark their strength column once (data-kcol); each row's claim is its first link.
+    var tables = document.querySelectorAll("table[data-kcol]");
+    for (i = 0; i < tables.length; i++) {
+      var col = +tables[i].getAttribute("data-kcol");
+      var rows = tables[i].querySelectorAll("tbody tr");
+      for (var r = 0; r < rows.length; r++) {
+        var link = rows[r].querySelector("a[href]");
+        var found = link && /claims\/([a-z0-9-]+)(?:\/|\.html)(?:#.*)?$/.exec(link.getAttribute("href"));
+        var k = found ? perspectives.position[found[1]] : undefined;
+        if (k !== undefined && rows[r].children[col]) rows[r].children[col].textContent = strengthText(p, k);
+      }
+    }
     var verdicts = document.querySelectorAll("[data-kv]");
     for (i = 0; i < verdicts.length; i++) {
       verdicts[i].textContent = VERDICT_WORDS[p.verdicts.charAt(+verdicts[i].getAttribute("data-kv"))] || "";
@@ -547,7 +559,7 @@
   function switcher() {
     var article = document.querySelector("article");
     if (!article || article.querySelector(".kb-perspective")) return;
-    if (!document.querySelector("[data-k], [data-kv], .kb-map")) return;
+    if (!document.querySelector("[data-k], [data-kv], table[data-kcol], .kb-map")) return;
     loadPerspectives().then(function (data) {
       if (article.querySelector(".kb-perspective") || !document.contains(article)) return;
       var bar = el("div", "kb-perspective");
