@@ -11,7 +11,9 @@ excepted), and, in Chromium when it is installed, the bytes each page type
 makes the browser load (HTML, scripts, styles, vis-network where there is a
 map; the search index, which Material fetches in the background, counted
 apart) and the time to the first map draw on the whole-map page and a claim
-page.
+page; for the "Where do you stand?" page, the bytes it loads (its scripts and
+the compiled map included) and the time to the reader's first verdict, which
+the browser computes itself; a source's reading page when the texts are there.
 
 Both builds run as whole ``mkdocs build`` processes, so start-up and imports
 are counted on both sides of the ratio; each is repeated, interleaved with the
@@ -65,6 +67,7 @@ def mkdocs_build(config: Path, site_dir: Path | None = None, repeats: int = 1) -
 
 
 NAV = ("nav:\n  - Home: index.md\n  - Theories of impact: theories/index.md\n  - Cruxes: cruxes.md\n"
+       "  - Where do you stand?: stand.md\n"
        "  - All claims: claims/index.md\n  - The whole map: map.md\n  - Sources: sources/index.md\n  - People: people/index.md\n"
        "not_in_nav: |\n  /claims/*\n  /theories/*\n  /sources/*\n  /people/*\n")
 
@@ -118,6 +121,7 @@ def largest_pages(site_dir: Path, n: int = 3) -> list[tuple[int, str]]:
 PAGE_TYPES: dict[str, str | None] = {
     "home": "", "whole map": "map/", "claim (busiest)": "claims/interp-is-among-best-bets/",
     "scorecard": None, "cruxes": "cruxes/", "all claims": "claims/", "person": "people/segerie/", "source": None,
+    "where do you stand?": "stand/", "source reader (largest)": None,
 }
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -132,15 +136,17 @@ def browser_figures(site_dir: Path) -> None:
     from sitebuild import Server
 
     print(f"{'page type (bytes the browser loads)':<44}{'KB':>9}{'search KB':>11}{'map ms':>8}")
+    verdict_ms = None
     with Server(site_dir) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
         for name, path in PAGE_TYPES.items():
             if path is None:  # the biggest page of its folder: the scorecard or source with the most in it
                 folder = "theories" if name == "scorecard" else "sources"
-                pages = sorted((site_dir / folder).glob("*/index.html"), key=lambda f: f.stat().st_size)
+                pattern = "*/text/index.html" if name.startswith("source reader") else "*/index.html"
+                pages = sorted((site_dir / folder).glob(pattern), key=lambda f: f.stat().st_size)
                 if not pages:
                     continue
-                path = f"{folder}/{pages[-1].parent.name}/"
+                path = str(pages[-1].parent.relative_to(site_dir)) + "/"
             if not (site_dir / path / "index.html").is_file():
                 continue
             sizes: dict[str, int] = {}
@@ -158,12 +164,17 @@ def browser_figures(site_dir: Path) -> None:
             if page.locator(".kb-map").count():
                 page.wait_for_selector(".kb-map[data-kb-drawn]", state="attached", timeout=30_000)
                 drawn = page.get_attribute(".kb-map", "data-kb-drawn-ms")
+            if page.locator("#kb-stand").count():
+                page.wait_for_selector("#kb-stand[data-kb-ready-ms]", state="attached", timeout=30_000)
+                verdict_ms = page.get_attribute("#kb-stand", "data-kb-ready-ms")
             page.wait_for_load_state("networkidle")
             search = sum(v for u, v in sizes.items() if "search" in u)
             total = sum(sizes.values()) - search
             print(f"{name:<44}{total / 1024:>9.0f}{search / 1024:>11.0f}{drawn:>8}")
             page.close()
         browser.close()
+    if verdict_ms is not None:
+        print(f"{'stand page: first verdict (ms after load start)':<44}{verdict_ms:>9}")
 
 
 def main(argv: list[str] | None = None) -> None:

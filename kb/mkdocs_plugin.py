@@ -1,6 +1,7 @@
 """The MkDocs plugin that turns the knowledge base into the site's pages at build time.
 
-Pages are generated in memory on every build (:func:`kb.pages.render`) and
+Pages are generated in memory on every build (:func:`kb.pages.render`, with
+the JSON the site's scripts read from :func:`kb.pages.render_data`) and
 handed to MkDocs as generated files, so the repository holds no generated
 Markdown that could fall out of date, and ``mkdocs serve`` rebuilds the site
 when a claim file changes (``claims/`` is in ``watch``).
@@ -50,7 +51,7 @@ TEMPLATES = HERE / "templates"
 # Loaded by every page. vis-network is not: the map script fetches it, without blocking the page, only
 # on a page that has a map (most of its 700 KB would be wasted on the rest).
 STYLESHEETS = ("kb.css",)
-SCRIPTS = ("kb-map.js",)
+SCRIPTS = ("kb-map.js",)  # it also loads kb-semantics.js and kb-stand.js, on the stand page only
 MAX_LISTED_PROBLEMS = 20
 _PLACEHOLDER = re.compile(r"<!--kb-block-(\d+)-->")
 _LATE = re.compile(r"<!--kb-late-(\d+)-->")
@@ -105,7 +106,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         )
         generated = pages.render(kb, analysis, options, self._positions(analysis.graph))
         self._generated = set(generated)
-        for path, text in generated.items():
+        for path, text in {**generated, **pages.render_data(kb, analysis, options)}.items():
             if files.get_file_from_path(path) is not None:
                 raise PluginError(f"kb: {config.docs_dir}/{path} would be replaced by a generated page; rename it")
             files.append(File.generated(config, path, content=text))
@@ -197,7 +198,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
                 missing.append(sid)
         if missing:
             log.info("kb: warning: source texts not found in %s for %s: their claims are listed in file order, "
-                     "not document order", ", ".join(str(f) for f in folders), ", ".join(missing))
+                     "not document order, and they get no reading page", ", ".join(str(f) for f in folders), ", ".join(missing))
         return texts
 
     def _positions(self, G) -> dict:

@@ -5,6 +5,8 @@
 written and nothing depends on MkDocs, so the same pages feed the MkDocs plugin
 (which hands them to MkDocs as generated files) and ``kb site DIR`` (which
 writes them out), and tests can look at every page without building a site.
+:func:`render_data` gives, the same way, the JSON the site's scripts read
+(see :mod:`kb.clientdata`).
 
 Headings are Markdown, so that MkDocs takes the page title from the first one
 and Material builds the table of contents and search sections from them; what
@@ -30,15 +32,16 @@ provisional, with the last iterate after "≈".
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from kb import maps, semantics, style
+from kb import clientdata, maps, reading, semantics, style
 from kb.models import Node
 from kb.quotes import fold
-from kb.site import SiteAnalysis, analyse
+from kb.site import ASSETS_DIR, SiteAnalysis, analyse
 from kb.store import KnowledgeBase
 
 NEUTRAL = semantics.NEUTRAL
@@ -49,6 +52,7 @@ DEFAULT_INTRO = "An argument map: every claim of the debate, what supports and a
 HOME = "index.md"
 CLAIMS, THEORIES, SOURCES, PEOPLE = "claims", "theories", "sources", "people"
 CRUXES_PAGE = "cruxes.md"
+STAND_PAGE = "stand.md"
 MAP_PAGE = "map.md"
 CLAIMS_INDEX, THEORIES_INDEX = f"{CLAIMS}/index.md", f"{THEORIES}/index.md"
 SOURCES_INDEX, PEOPLE_INDEX = f"{SOURCES}/index.md", f"{PEOPLE}/index.md"
@@ -146,15 +150,24 @@ def source_page(source_id: str) -> str:
     return f"{SOURCES}/{source_id}.md"
 
 
+def reading_page(source_id: str) -> str:
+    return f"{SOURCES}/{source_id}/text.md"
+
+
 def person_page(person_id: str) -> str:
     return f"{PEOPLE}/{person_id}.md"
 
 
-def table(header: Iterable[str], rows: Iterable[Iterable[str]], cls: str = "") -> str:
-    """An HTML table from cells that are already HTML (HTML rather than Markdown pipes: see the module's docstring)."""
+def table(header: Iterable[str], rows: Iterable[Iterable[str]], cls: str = "", live: int | None = None) -> str:
+    """An HTML table from cells that are already HTML (HTML rather than Markdown pipes: see the module's docstring).
+
+    ``live``: the column (from 0) that holds the neutral strength of the claim
+    each row's first link points to, for the perspective switcher to rewrite: on
+    a table of hundreds of claims, one attribute instead of a mark per cell.
+    """
     head = "".join(f"<th>{c}</th>" for c in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    attr = f' class="{cls}"' if cls else ""
+    attr = (f' class="{cls}"' if cls else "") + (f' data-kcol="{live}"' if live is not None else "")
     return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -201,6 +214,20 @@ class _Site:
         self._main: list[str] | None = None
         self.atlas = maps.Atlas(self.G, page_url(node_page("{id}"), options.directory_urls), self._about())
         self.sections = self._sections()
+        self.k = {n: i for i, n in enumerate(sorted(self.G.nodes))}  # a node's place in the client-side data
+        self.texts: dict[str, str] = {}  # source id -> its text, line ends normalised
+        self.spans: dict[str, dict[str, tuple[int, int]]] = {}  # source id -> node -> its quote in the text
+        self.located: dict[str, str] = {}  # node -> the source whose reading page highlights its quote
+        for sid, text in sorted(options.source_texts.items()):
+            if sid not in kb.sources:
+                continue
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            quotes = {nid: node.source.quote for nid, node in self.nodes.items()
+                      if node.source.document == sid and node.source.quote}
+            self.texts[sid] = text
+            self.spans[sid], _ = reading.locate(text, quotes)
+            for nid in self.spans[sid]:
+                self.located[nid] = sid
         self.page = HOME
         self.by_speaker: dict[str, list[str]] = defaultdict(list)
         self.by_stance: dict[str, list[str]] = defaultdict(list)
@@ -323,6 +350,13 @@ class _Site:
             return f'<span class="kb-provisional" title="did not converge">≈{s[nid]:.2f} (provisional)</span>'
         return f"{s[nid]:.2f}"
 
+    def live(self, nid: str) -> str:
+        """The neutral strength, marked so that the perspective switcher can rewrite it (see kb.clientdata)."""
+        return f'<span data-k="{self.k[nid]}">{self.strength(nid)}</span>'
+
+    def live_verdict(self, nid: str) -> str:
+        return f'<span data-kv="{self.k[nid]}">{h(self.verdict(nid))}</span>'
+
     def verdict(self, nid: str, perspective: str = NEUTRAL) -> str:
         s = self.a.strengths[perspective]
         return semantics.verdict(s[nid]) if s.final(nid) else "undecided (did not converge)"
@@ -391,7 +425,7 @@ def _edge_items(s: _Site, items: list[tuple[str, dict]], show_strength: bool) ->
             about.append(f"weight {weight:g}")
         line = f"{s.node_link(other)} ({h(', '.join(about))})"
         if show_strength:
-            line += f" · strength {s.strength(other)}, {s.label_text(other)}"
+            line += f" · strength {s.live(other)}, {s.label_text(other)}"
         if data.get("note"):
             line += f" · Note: {h(data['note'])}"
         lis.append(f"<li>{line}</li>")
@@ -414,14 +448,14 @@ def _relations_sections(s: _Site, nid: str) -> list[str]:
         if d["relation"] == "undercuts":
             for via in d.get("via") or ():
                 cut_here.append(f"<li>{s.node_link(cutter)} disputes that {s.node_link(via)} shows this "
-                                f"(strength {s.strength(cutter)})</li>")
+                                f"(strength {s.live(cutter)})</li>")
     cut_from = []  # inferences from this claim that something disputes
     for _, target, d in sorted(G.out_edges(nid, data=True)):
         if d["relation"] in ("supports", "attacks"):
             for cutter, _, cd in sorted(G.in_edges(target, data=True)):
                 if cd["relation"] == "undercuts" and nid in (cd.get("via") or ()):
                     cut_from.append(f"<li>{s.node_link(cutter)} disputes that this shows {s.node_link(target)} "
-                                    f"(strength {s.strength(cutter)})</li>")
+                                    f"(strength {s.live(cutter)})</li>")
     linked = []
     for _, target, d in sorted(G.out_edges(nid, data=True)):
         others = [p for p in d.get("linked") or () if p != nid]
@@ -484,20 +518,55 @@ TRAIL_THESES = 6  # theses a claim page traces its trail up to, the main ones fi
 
 
 def _by_strength(s: _Site, items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
-    """Strongest first: how much a neighbour moves a claim, until contributions can be computed, is its strength."""
+    """Strongest first: the neighbours' own strengths, then the weights of their edges."""
     st = s.a.strengths[NEUTRAL]
     return sorted(items, key=lambda item: (-st[item[0]], -float(item[1].get("weight", 1.0)), item[0]))
 
 
-def _procon(s: _Site, supporters: list[tuple[str, dict]], attackers: list[tuple[str, dict]]) -> str:
-    """The two columns that open a claim page: the strongest reasons for it and objections to it."""
+def _contribution(s: _Site, nid: str, other: str) -> float | None:
+    """How much the argument from ``other`` moves ``nid`` (its Shapley contribution, as ``kb explain`` splits it).
+
+    None when the analysis has none for it: an undercutter, whose effect is
+    folded into the argument it undercuts, or an analysis without contributions.
+    """
+    net = s.a.network
+    if net is None or other not in net.index:
+        return None
+    return s.a.contributions.get(net.ids[net.canon(nid)], {}).get(net.ids[net.canon(other)])
+
+
+def _by_contribution(s: _Site, nid: str, items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """Those that move the claim most first (``kb explain``'s contributions); the rest after, strongest first."""
+    st = s.a.strengths[NEUTRAL]
+
+    def key(item: tuple[str, dict]) -> tuple:
+        c = _contribution(s, nid, item[0]) if item[1].get("relation") != "undercuts" else None
+        return (c is None, -abs(c or 0.0), -st[item[0]], -float(item[1].get("weight", 1.0)), item[0])
+
+    return sorted(items, key=key)
+
+
+def _procon(s: _Site, nid: str, supporters: list[tuple[str, dict]], attackers: list[tuple[str, dict]]) -> str:
+    """The two columns that open a claim page: the reasons for it and objections to it that move it most.
+
+    Each is ranked by its Shapley contribution to the claim's strength (what
+    ``kb explain`` shows, from the neutral perspective) and shows its own
+    strength and that contribution; undercutters, whose effect is part of the
+    argument they undercut, come after, strongest first.
+    """
     if not supporters and not attackers:
         return "<p>Nothing in the map argues for or against it yet.</p>"
     sides = []
+
+    def item(other: str, data: dict) -> str:
+        c = _contribution(s, nid, other) if data.get("relation") != "undercuts" else None
+        moves = (f' <small class="kb-moves" title="moves this claim by {c:+.2f}: its share of the strength '
+                 f'(neutral perspective)">{c:+.2f}</small>') if c is not None else ""
+        return f"<li>{s.node_link(other)} <span class=\"kb-num\">{s.live(other)}</span>{moves}</li>"
+
     for key, title, items in (("pro", "For it", supporters), ("con", "Against it", attackers)):
-        ranked = _by_strength(s, items)
-        lis = "".join(f"<li>{s.node_link(other)} <span class=\"kb-num\">{s.strength(other)}</span></li>"
-                      for other, _ in ranked[:PROCON_TOP])
+        ranked = _by_contribution(s, nid, items)
+        lis = "".join(item(other, data) for other, data in ranked[:PROCON_TOP])
         body = f"<ol>{lis}</ol>" if lis else "<p>Nothing in the map.</p>"
         more = (f'<p><a href="#what-argues-about-it">All {len(items)}</a></p>' if len(items) > PROCON_TOP else "")
         sides.append(f'<section class="kb-procon__side kb-procon__side--{key}" aria-labelledby="{key}">'
@@ -545,7 +614,8 @@ def _node_page(s: _Site, nid: str) -> str:
     s.page = page = node_page(nid)
     node = s.nodes[nid]
     G = s.G
-    summary = [f"<strong>Verdict: {h(s.verdict(nid))}</strong>", f"strength <strong>{s.strength(nid)}</strong> (neutral)",
+    summary = [f"<strong>Verdict: {s.live_verdict(nid)}</strong>",
+               f'strength <strong>{s.live(nid)}</strong> (<span class="kb-pname">neutral</span>)',
                f"grounded label {s.label(nid)}", f"<strong>{h(s.kind_label(nid))}</strong>"]
     if style.THESIS_TAG in node.tags:
         summary.append("top-level thesis")
@@ -565,6 +635,9 @@ def _node_page(s: _Site, nid: str) -> str:
     if source.quote:
         own.append(f'<blockquote class="kb-quote"><p>“{h(source.quote)}”</p></blockquote>')
     about = [f'<p class="kb-provenance">{where} Id: <code>{h(nid)}</code>.</p>']
+    if nid in s.located:
+        about.append(f'<p class="kb-context">{s.link(reading_page(s.located[nid]), "Read the quote in context", reading.anchor_id(nid))}'
+                     f" in the text of {s.source_link(s.located[nid])}.</p>")
     if node.kind == THEORY:
         about.append(f'<p>{s.link(theory_page(nid), "Scorecard of this theory of impact")}</p>')
     if node.note:
@@ -611,8 +684,8 @@ def _node_page(s: _Site, nid: str) -> str:
                  _edges_section(s, [("Supports", supports, False), ("Attacks", attacks, False)])]
     if supporters or attackers:
         rest += [_heading("What argues about it", "what-argues-about-it"),
-                 _edges_section(s, [("Supported by", _by_strength(s, supporters), True),
-                                    ("Attacked by", _by_strength(s, attackers), True)])]
+                 _edges_section(s, [("Supported by", _by_contribution(s, nid, supporters), True),
+                                    ("Attacked by", _by_contribution(s, nid, attackers), True)])]
     rest += _relations_sections(s, nid)
 
     report = s.a.cruxes.get(nid)
@@ -630,7 +703,7 @@ def _node_page(s: _Site, nid: str) -> str:
              f"<p>Everything within {s.o.local_steps} steps of this claim. Click a node to open its page.</p>",
              s.atlas.local_map(nid, s.base, steps=s.o.local_steps, cap=s.o.local_cap), s.footnote()]
     undercutters = [(u, d) for u, _, d in incoming if d["relation"] == "undercuts"]
-    opening = [f'<p class="kb-summary">{" · ".join(summary)}</p>', _procon(s, supporters, attackers + undercutters),
+    opening = [f'<p class="kb-summary">{" · ".join(summary)}</p>', _procon(s, nid, supporters, attackers + undercutters),
                _trails(s, nid)]
     return "\n".join([f"# {md(node.title)}", "", _block(*opening, search=False),
                       "", _block(*own), "", _block(*rest, search=False), ""])
@@ -681,7 +754,7 @@ def _theory_page(s: _Site, nid: str) -> str:
         cnode = s.nodes[critic]
         weight = float(data.get("weight", 1.0))
         line = [s.node_link(critic), h(s.kind_label(critic)), f"by {s.person_link(cnode.speaker)}",
-                f"strength {s.strength(critic)} {s.label(critic)}"]
+                f"strength {s.live(critic)} {s.label(critic)}"]
         if weight != 1.0:
             line.append(f"weight {weight:g}")
         rest += [_heading(cnode.title, f"critique-{critic}", 3),
@@ -694,7 +767,7 @@ def _theory_page(s: _Site, nid: str) -> str:
                 verb = {"attacks": "answers it", "supports": "backs it", "undercuts": "disputes an inference to it",
                         "restates": "says it again"}.get(relation, relation)
                 item = (f"{s.node_link(reply)} ({verb}) by {s.person_link(s.nodes[reply].speaker)} · "
-                        f"strength {s.strength(reply)} {s.label(reply)}")
+                        f"strength {s.live(reply)} {s.label(reply)}")
                 if rdata.get("note"):
                     item += f" · Note: {h(rdata['note'])}"
                 items.append(f"<li>{item}</li>")
@@ -754,8 +827,9 @@ def _source_page(s: _Site, sid: str) -> str:
         rows.append(("Published at", _web_link(source.url) or h(source.url)))
     sections = s.sections.get(sid, [])
     rows.append(("Nodes", str(sum(len(n) for _, n in sections))))
-    if sid in s.o.source_texts:
-        rest = ["<p>The claims drawn from this document, in the order the document makes them.</p>"]
+    if sid in s.texts:
+        rest = [f"<p>{s.link(reading_page(sid), 'Read the document')} with every claim drawn from it highlighted "
+                "at its quote.</p>", "<p>The claims drawn from this document, in the order the document makes them.</p>"]
     else:
         rest = ["<p>The claims drawn from this document, by section. The document's text was not available "
                 "when the site was built, so they are listed in the order of the knowledge base's files, which "
@@ -766,10 +840,30 @@ def _source_page(s: _Site, sid: str) -> str:
             node = s.nodes[nid]
             quote = f'<br><span class="kb-quote-inline">“{h(node.source.quote)}”</span>' if node.source.quote else ""
             items.append(f"<li>{s.node_link(nid)} · {h(s.kind_label(nid))} by {s.person_link(node.speaker)} · "
-                         f"strength {s.strength(nid)}{quote}</li>")
+                         f"strength {s.live(nid)}{quote}</li>")
         rest += [_heading(section or "Without a section", f"section-{i + 1}"), "<ul>", *items, "</ul>"]
     rest.append(s.footnote())
     return "\n".join([f"# {md(source.title)}", "", _block(facts(rows)), "", _block(*rest, search=False), ""])
+
+
+def _reading_page(s: _Site, sid: str) -> str:
+    """The document's text, every located quote highlighted and linked to its claim (see kb.reading)."""
+    s.page = reading_page(sid)
+    source = s.kb.sources[sid]
+    spans = s.spans.get(sid, {})
+    body = reading.render(s.texts[sid], reading.anchors(spans), lambda n: s.url(node_page(n)),
+                          lambda n: s.nodes[n].title)
+    anchored = sum(1 for n, node in s.nodes.items() if node.source.document == sid and node.source.quote)
+    note = (f"<p>The text of {s.source_link(sid)} as it was when the site was built, with the quotes of the "
+            f"{len(spans)} claims drawn from it highlighted where the document says them; each links to its claim "
+            "(a passage several claims quote is followed by a numbered link to each)"
+            + (f"; {anchored - len(spans)} quotes could not be found in this text" if anchored > len(spans) else "")
+            + ".</p>")
+    url = _web_link(source.url)
+    if url:
+        note += f"<p>Published at {url}.</p>"
+    return "\n".join([f"# Reading: {md(source.title)}", "", _block(note), "",
+                      _block('<div class="kb-reader">', body, "</div>", search=False), ""])
 
 
 def _person_page(s: _Site, pid: str) -> str:
@@ -804,7 +898,7 @@ def _person_page(s: _Site, pid: str) -> str:
         rest.append(LABEL_KEY)
         rest.append(table(["Claim", "Kind", "Strength", "Label"],
                           [[s.node_link(n), h(s.kind_label(n)), s.strength(n), s.label(n, explained=False)]
-                           for n in asserts]))
+                           for n in asserts], live=2))
     else:
         rest.append("<p>Nothing in the knowledge base is attributed to them.</p>")
     rest.append(_heading(f"Where they stand ({len(stances)})", "stances"))
@@ -852,7 +946,7 @@ def _claims_index(s: _Site) -> str:
             rows = [[s.node_link(n), s.person_link(s.nodes[n].speaker), s.strength(n), s.label(n, explained=False)]
                     for n in nids]
             out += [f"## {md(ks.label)} ({len(nids)})", "",
-                    _block(table(["Claim", "Speaker", "Strength", "Label"], rows), search=False), ""]
+                    _block(table(["Claim", "Speaker", "Strength", "Label"], rows, live=2), search=False), ""]
     out.append(s.footnote())
     return "\n".join(out)
 
@@ -1015,6 +1109,38 @@ def _double_groups(s: _Site, theses: list[str]) -> list[tuple[str, list[str], li
     return out
 
 
+# --- where do you stand? ---------------------------------------------------------------------------
+
+
+def _stand_page(s: _Site) -> str:
+    """The reader's own credences, solved in their browser (kb/assets/kb-stand.js) as kb solves the map."""
+    s.page = STAND_PAGE
+    people = _names([s.person_name(p) for p in _participants(s)]) if _participants(s) else ""
+    intro = (
+        "<p>Set how strongly you accept the claims below, from 0 (you reject it) to 1 (you accept it); a claim you "
+        "leave alone stays at 0.5, undecided. Your verdict on each thesis follows at once, computed in this page "
+        f"by the site's own semantics (<code>{h(semantics.DEFAULT_METHOD)}</code>). The claims the main theses "
+        "hinge on come first, every other claim below. Your credences stay in this browser and can be copied "
+        "out as the <code>kb stance</code> commands that would record them.</p>",
+        '<details class="kb-stand__how"><summary>What this page computes</summary>'
+        "<p><em>Your verdict</em> on a thesis: its strength from your base scores, the same computation as every "
+        "strength on this site, repeated in your browser. <em>Your cruxes</em> of a thesis: each claim that can reach "
+        "it forced to hold and then to fail, and how far that moves your strength for the thesis (as "
+        "<code>kb cruxes</code> does). <em>Double cruxes</em> with a participant"
+        + (f" ({h(people)})" if people else "") + ": the claims you and they score differently, each ranked by "
+        "the smaller of two shares of the gap between your strengths for the thesis: the share you would close by "
+        "adopting their score for it, and the share they would close by adopting yours (the rows of "
+        "<code>kb cruxes THESIS --between</code>, without its split of the whole gap). Their scores are those the "
+        "site uses: what they recorded, else what they assert (0.8) or argue against (0.2), else 0.5.</p></details>",
+    )
+    return "\n".join([
+        "# Where do you stand?", "", _block(*intro), "",
+        _block(f'<div id="kb-stand" class="kb-stand" data-base="{s.base}" '
+               f'data-src="{s.base}{ASSETS_DIR}/{clientdata.STAND_FILE}">'
+               "<p>This page needs JavaScript: it computes your verdicts in your browser.</p></div>", search=False),
+        ""])
+
+
 # --- home -----------------------------------------------------------------------------------------
 
 
@@ -1060,7 +1186,7 @@ def _tree(s: _Site) -> str:
     def item(node: str, depth: int, relation: str | None) -> str:
         key, verb = _STEP.get(relation, ("", "")) if relation else ("", "")
         mark = f'<span class="kb-{key[0]}">{"for" if key == "pro" else "against"}</span> ' if key else ""
-        head = f"{mark}{s.node_link(node)} <small>{s.strength(node)}</small>"
+        head = f"{mark}{s.node_link(node)} <small>{s.live(node)}</small>"
         kids = children(node)
         if not kids:
             return f"<li>{head}</li>"
@@ -1085,7 +1211,8 @@ def _home(s: _Site) -> str:
     out = [s.o.intro.strip(), "", "## The argument", "", _block(
         "<p>Each thesis, with the reasons for it and the objections against it, strongest first, and theirs "
         "in turn: open a line to see what argues about it, follow a title to its page. Numbers are "
-        "strengths from the neutral perspective (0.5 is undecided).</p>", _tree(s), search=False), "",
+        "strengths (0.5 is undecided), from the neutral perspective unless another is chosen above.</p>",
+        _tree(s), search=False), "",
         "## The map", "", _block(
         f"<p>{_counts(s)}. {s.link(MAP_PAGE, 'The whole map')} shows them all at once.</p>"), ""]
     theses = [t for t in s.a.theses if t in s.nodes]
@@ -1102,6 +1229,8 @@ def _home(s: _Site) -> str:
         "every reply.</li>",
         f"<li>{s.link(CRUXES_PAGE, 'Cruxes')}: what each thesis hinges on, and where the participants part "
         "ways.</li>",
+        f"<li>{s.link(STAND_PAGE, 'Where do you stand?')}: set your own credences and see your verdicts, your "
+        "cruxes and where you part ways with each participant.</li>",
         f"<li>{s.link(CLAIMS_INDEX, 'All claims')}: every node, by kind.</li>",
         f"<li>{s.link(MAP_PAGE, 'The whole map')}: every node and link in one picture.</li>",
         f"<li>{s.link(SOURCES_INDEX, 'Sources')}: {sources}.</li>",
@@ -1132,12 +1261,34 @@ def render(kb: KnowledgeBase, analysis: SiteAnalysis, options: Options = Options
     pages[CLAIMS_INDEX] = _claims_index(s)
     for sid in sorted(kb.sources):
         pages[source_page(sid)] = _source_page(s, sid)
+        if sid in s.texts:
+            pages[reading_page(sid)] = _reading_page(s, sid)
     pages[SOURCES_INDEX] = _sources_index(s)
     for pid in sorted(kb.people):
         pages[person_page(pid)] = _person_page(s, pid)
     pages[PEOPLE_INDEX] = _people_index(s)
     pages[CRUXES_PAGE] = _cruxes_page(s)
+    pages[STAND_PAGE] = _stand_page(s)
     return pages
+
+
+def render_data(kb: KnowledgeBase, analysis: SiteAnalysis, options: Options = Options()) -> dict[str, str]:
+    """The JSON the site's scripts read (see kb.clientdata): ``{path relative to the docs folder: text}``."""
+    # Not through _Site: its maps would be built for nothing.
+    names = {p: "Neutral" if p == NEUTRAL else (kb.people[p].name if p in kb.people else p)
+             for p in analysis.perspectives}
+    net = analysis.network if analysis.network is not None else semantics.Network(analysis.graph)
+    titles = {n: node.title for n, node in kb.nodes.items() if n in analysis.graph}
+    rank = maps.thesis_rank(analysis.graph)
+    theses = sorted((t for t in analysis.theses if t in titles), key=lambda t: (rank.get(t, len(rank)), t))
+    stand = clientdata.stand_data(analysis, net, theses, names,
+                                  page_url(node_page("{id}"), options.directory_urls), titles)
+
+    def dump(value) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+    return {f"{ASSETS_DIR}/{clientdata.PERSPECTIVES_FILE}": dump(clientdata.perspective_data(analysis, names)),
+            f"{ASSETS_DIR}/{clientdata.STAND_FILE}": dump(stand)}
 
 
 def generate(kb: KnowledgeBase, perspectives: Iterable[str] = (NEUTRAL,), pairs: Iterable = (),

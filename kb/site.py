@@ -37,6 +37,7 @@ import networkx as nx
 import yaml
 
 from kb import cruxes as crux_mod
+from kb import explain as explain_mod
 from kb import graph as kbgraph
 from kb import semantics, store, validate
 from kb.errors import KBError
@@ -69,6 +70,10 @@ class SiteAnalysis:
     double_cruxes: dict[tuple[str, str, str], crux_mod.DoubleCruxReport] = field(default_factory=dict)  # (thesis, a, b)
     double_skipped: frozenset[tuple[str, str, str]] = frozenset()  # (thesis, a, b) over the budget
     priors: dict[str, dict[str, semantics.Prior]] = field(default_factory=dict)  # perspective -> node -> base score
+    network: semantics.Network | None = None  # the compiled graph the strengths were solved on
+    # node -> premise -> that argument's Shapley contribution to the node's strength (neutral; see kb.explain);
+    # premises are named by their restatement class's representative.
+    contributions: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def expand_pairs(pairs: list[list[str]] | tuple, people: list[str]) -> list[tuple[str, str]]:
@@ -190,8 +195,60 @@ def analyse(kb: KnowledgeBase, perspectives: list[str] | tuple = (semantics.NEUT
     return SiteAnalysis(
         graph=G, method=method, perspectives=tuple(views), strengths=strengths, labels=labels, theses=theses,
         cruxes=node_cruxes, crux_skipped=frozenset(skipped), thesis_cruxes=thesis_cruxes, pairs=tuple(chosen),
-        double_cruxes=doubles, double_skipped=frozenset(double_skipped), priors=priors,
+        double_cruxes=doubles, double_skipped=frozenset(double_skipped), priors=priors, network=net,
+        contributions=contributions(net, strengths[semantics.NEUTRAL], taus[semantics.NEUTRAL], method),
     )
+
+
+# Pages only rank a claim's arguments by their contributions, which needs less than ``kb explain`` spends:
+# exact up to 8 arguments (kb explain: 12), beyond that 100 sampled orders (kb explain: 2,000), which ranks
+# all but near-ties as kb explain does. Sampling is spent on the claims with the most arguments first, up to
+# a budget of marginals (orders x arguments) per build; the real map needs a fifth of it, and the claims of a
+# large map beyond it are ranked by strength.
+CONTRIBUTION_PERMUTATIONS = 100
+CONTRIBUTION_EXACT_LIMIT = 8
+CONTRIBUTION_SAMPLE_BUDGET = 100_000
+
+
+def contributions(net: semantics.Network, solved: semantics.Strengths, tau: dict[str, float],
+                  method: str) -> dict[str, dict[str, float]]:
+    """Each argument's Shapley contribution to the strength of the node it argues about (kb.explain's split).
+
+    The split is :func:`kb.explain.shapley` on the solved values, one node's
+    update at a time, as ``kb explain`` takes it; the site uses it to rank a
+    claim's reasons and objections by how much each moves it. A linked argument's
+    contribution is listed under each of its premises. A claim whose split would
+    be sampled beyond :data:`CONTRIBUTION_SAMPLE_BUDGET` gets none (its page
+    ranks by strength).
+    """
+    agg, inf = semantics.method_codes(method)
+    values = [solved[n] for n in net.ids]
+    taus = net.tau_list(tau)
+    out: dict[str, dict[str, float]] = {}
+    size = [net.arg_ptr[i + 1] - net.arg_ptr[i] if net.root[i] == i else 0 for i in range(net.size)]
+    sampled = sorted((i for i in range(net.size) if size[i] > CONTRIBUTION_EXACT_LIMIT),
+                     key=lambda i: (-size[i], net.ids[i]))
+    budget, chosen = CONTRIBUTION_SAMPLE_BUDGET, set()
+    for i in sampled:
+        if budget < CONTRIBUTION_PERMUTATIONS * size[i]:
+            break
+        budget -= CONTRIBUTION_PERMUTATIONS * size[i]
+        chosen.add(i)
+    for i in range(net.size):
+        a, m, b = net.arg_ptr[i], net.sup_end[i], net.arg_ptr[i + 1]
+        if a == b or net.root[i] != i or (size[i] > CONTRIBUTION_EXACT_LIMIT and i not in chosen):
+            continue
+        sup, att = net.contributions(i, values)
+        parts = [(1, c) for c in sup] + [(-1, c) for c in att]
+        phi, _ = explain_mod.shapley(agg, inf, taus[i], parts, exact_limit=CONTRIBUTION_EXACT_LIMIT,
+                                     permutations=CONTRIBUTION_PERMUTATIONS)
+        row: dict[str, float] = {}
+        for pos, k in enumerate(range(a, b)):
+            premises = net.a_extra.get(k, ((net.a_src[k],), ()))[0]
+            for p in premises:
+                row[net.ids[p]] = phi[pos]
+        out[net.ids[i]] = row
+    return out
 
 
 # --- files ------------------------------------------------------------------------------
@@ -319,7 +376,8 @@ def vis_network_files() -> dict[str, Path]:
 
 def asset_files() -> dict[str, Path]:
     """Every file the site's pages load, by its name in the asset folder: vis-network, the map script, the styles."""
-    return {**vis_network_files(), "kb-map.js": _HERE / "assets" / "kb-map.js", "kb.css": _HERE / "assets" / "kb.css"}
+    own = ("kb-map.js", "kb-semantics.js", "kb-stand.js", "kb.css")
+    return {**vis_network_files(), **{name: _HERE / "assets" / name for name in own}}
 
 
 def _inside(out_dir: Path, rel: str) -> Path:

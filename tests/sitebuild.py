@@ -38,6 +38,7 @@ nav:
   - Home: index.md
   - Theories of impact: theories/index.md
   - Cruxes: cruxes.md
+  - Where do you stand?: stand.md
   - All claims: claims/index.md
   - The whole map: map.md
   - Sources: sources/index.md
@@ -66,11 +67,15 @@ def build_real(out: Path) -> subprocess.CompletedProcess:
     return mkdocs(["build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(out)], REPO)
 
 
-def build_fixture(root: Path, kb_dir: Path, perspectives: str = "[neutral]", pairs: str = "[]") -> subprocess.CompletedProcess:
-    """A site of a fixture knowledge base, built strictly into ``root / 'out'``."""
+def build_fixture(root: Path, kb_dir: Path, perspectives: str = "[neutral]", pairs: str = "[]",
+                  sources_dir: Path | None = None) -> subprocess.CompletedProcess:
+    """A site of a fixture knowledge base, built strictly into ``root / 'out'`` (with source texts when given)."""
     (root / "docs").mkdir(parents=True, exist_ok=True)
     config = root / "mkdocs.yml"
-    config.write_text(FIXTURE_CONFIG.format(kb_dir=kb_dir, perspectives=perspectives, pairs=pairs), encoding="utf-8")
+    text = FIXTURE_CONFIG.format(kb_dir=kb_dir, perspectives=perspectives, pairs=pairs)
+    if sources_dir is not None:
+        text = text.replace(f"      pairs: {pairs}\n", f"      pairs: {pairs}\n      sources_dir: {sources_dir}\n")
+    config.write_text(text, encoding="utf-8")
     return mkdocs(["build", "--strict", "-f", str(config)], root)
 
 

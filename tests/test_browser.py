@@ -73,7 +73,7 @@ def real_kb():
 def xss_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("xss")
     proc = build_fixture(root, FIXTURES / "xss" / "claims", perspectives="[neutral, mallory]",
-                         pairs="[[mallory, alice]]")
+                         pairs="[[mallory, alice]]", sources_dir=FIXTURES / "xss" / "sources")
     assert proc.returncode == 0, proc.stderr[-4000:]
     with Server(root / "out") as server:
         yield server
@@ -304,8 +304,13 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(reader, xss_site):
         # Text only: the line break vis-network makes of "\n" is the one element allowed.
         assert tooltip.query_selector(":not(br)") is None
         reader.page.mouse.move(1, 1)
-    for page in ("", "people/mallory/", "sources/doc1/", "theories/img-title/", "cruxes/", "claims/"):
+    for page in ("", "people/mallory/", "sources/doc1/", "theories/img-title/", "cruxes/", "claims/", "stand/"):
         reader.open(f"{xss_site.url}{page}")
+    # The stand page builds its sliders and tables from the titles: as text.
+    reader.page.wait_for_selector("#kb-stand[data-kb-ready-ms] .kb-stand__row")
+    reader.page.click(".kb-stand__more > summary")
+    assert reader.page.locator("#kb-stand").get_by_text(kb.nodes["img-title"].title, exact=True).count() >= 1
+    assert reader.page.locator("article img, article svg, article iframe, article script:not([type])").count() == 0
     # Search results show the hostile title and text as they are, markup and all, as text.
     reader.open(xss_site.url)
     for query, shown in (("holds", kb.nodes["img-title"].title), ("ampersand", kb.nodes["href-title"].title)):
@@ -594,6 +599,7 @@ PAGE_TYPES = {
     "theories-index": "theories/",
     "person": "people/segerie/",
     "source": None,
+    "stand": "stand/",
 }
 
 
@@ -655,12 +661,15 @@ def test_badges_have_aa_contrast(reader, real_site):
         assert contrast(*rgb) >= 4.5, (fg, bg)
 
 
-@pytest.mark.parametrize("name", ["home", "claim", "scorecard", "cruxes"])
+@pytest.mark.parametrize("name", ["home", "claim", "scorecard", "cruxes", "stand"])
 def test_accessibility_scan_finds_nothing_serious(reader, real_site, real_kb, name):
     assert AXE.is_file(), "axe-core is missing: `cd tests/axe && npm ci` (make test-tools does it)"
     reader.open(f"{real_site.url}{_page_types(real_kb)[name]}")
     if reader.page.locator(".kb-map").count():
         reader.wait_for_map()
+    if name == "stand":  # the sliders and tables are built by the page's script: scan them too
+        reader.page.wait_for_selector("#kb-stand[data-kb-ready-ms] input[type=range]")
+        reader.page.click(".kb-stand__more > summary")
     reader.page.add_script_tag(path=str(AXE))
     violations = reader.page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
@@ -705,4 +714,221 @@ def test_claim_page_reaches_objections_within_a_few_tabs(reader, real_site, real
             break
     else:
         pytest.fail("the strongest objection is more than 14 Tab stops below the title")
+    reader.assert_clean()
+
+
+# --- perspectives, "Where do you stand?", the source reader ----------------------------------------------
+
+THESIS = "interp-is-among-best-bets"
+
+
+@pytest.fixture(scope="module")
+def real_graph(real_kb):
+    return kbgraph.build(real_kb)
+
+
+def _python_strengths(G, perspective: str) -> dict[str, float]:
+    from kb import semantics
+
+    return semantics.strengths(G, semantics.base_scores(G, perspective)).values
+
+
+def test_perspective_switcher_rewrites_numbers_recolours_maps_and_persists(sized, real_site, real_graph):
+    from kb import semantics
+
+    reader = sized
+    reader.open(f"{real_site.url}claims/{THESIS}/")
+    reader.wait_for_map()
+    select = reader.page.get_by_label("Strengths from the perspective of")
+    select.wait_for(state="visible")
+    k = sorted(real_graph.nodes).index(THESIS)
+    summary = reader.page.locator(f".kb-summary [data-k='{k}']")
+    neutral, segerie = _python_strengths(real_graph, "neutral"), _python_strengths(real_graph, "segerie")
+    assert summary.text_content() == f"{neutral[THESIS]:.2f}"
+    assert semantics.verdict(neutral[THESIS]) != semantics.verdict(segerie[THESIS]), "pick a thesis they differ on"
+    select.select_option("segerie")
+    assert summary.text_content() == f"{segerie[THESIS]:.2f}"
+    assert reader.page.locator(f".kb-summary [data-kv='{k}']").text_content() == semantics.verdict(segerie[THESIS])
+    assert reader.page.locator(".kb-summary .kb-pname").text_content() == "Charbel-Raphaël Segerie"
+    # Every strength the page marks follows, the pro/con columns' included.
+    for cell in reader.page.locator(".kb-procon [data-k]").all():
+        node = sorted(real_graph.nodes)[int(cell.get_attribute("data-k"))]
+        assert cell.text_content() == f"{segerie[node]:.2f}"
+    # The map's borders follow the verdicts from that perspective.
+    border = reader.page.evaluate(
+        "(id) => document.querySelector('.kb-map').kbNodes.get(id).color.border", THESIS)
+    assert border == {"accepted": "#1a7f37", "rejected": "#b42318", "balanced": "#57606a"}[
+        semantics.verdict(segerie[THESIS])]
+    # ... and so does the map's text alternative, and the facts a hovered node shows.
+    reader.page.wait_for_selector(".kb-map__outline")
+    listed = reader.page.evaluate(
+        "(id) => document.querySelector(`.kb-map__outline > ul > li > a[data-node='${id}']`).parentElement.textContent",
+        THESIS)
+    assert f"strength {segerie[THESIS]:.2f}, {semantics.verdict(segerie[THESIS])}" in listed
+    hover = reader.page.evaluate("(id) => document.querySelector('.kb-map').kbNodes.get(id).title", THESIS)
+    assert f"strength {segerie[THESIS]:.2f}, {semantics.verdict(segerie[THESIS])}" in hover
+    _shot(reader, "claim-perspective", full_page=False)
+    # The choice follows the reader to the next page, and back to neutral.
+    reader.open(f"{real_site.url}claims/")
+    reader.page.wait_for_selector("html[data-kb-perspective=segerie]")
+    assert reader.page.get_by_label("Strengths from the perspective of").input_value() == "segerie"
+    # The index marks its strength column once; the row of the thesis shows Segerie's strength.
+    cell = reader.page.locator(f"table[data-kcol='2'] tr:has(td:first-child a[href$='claims/{THESIS}/']) td:nth-child(3)")
+    assert cell.text_content() == f"{segerie[THESIS]:.2f}"
+    reader.page.get_by_label("Strengths from the perspective of").select_option("neutral")
+    assert cell.text_content() == f"{neutral[THESIS]:.2f}"
+    reader.assert_clean()
+
+
+def _stand_ready(reader: Reader) -> None:
+    reader.page.wait_for_selector("#kb-stand[data-kb-ready-ms] .kb-stand__row input[type=range]")
+
+
+def _your_strength(reader: Reader, thesis: str) -> float:
+    return float(reader.page.locator(f"[data-thesis='{thesis}']").text_content().split()[0])
+
+
+def _shown(value: float) -> float:
+    """A strength as the stand page prints it: two decimals, three when two would read 0.50 off the middle."""
+    from kb import semantics
+
+    return round(value, 3 if f"{value:.2f}" == "0.50" and semantics.verdict(value) != "balanced" else 2)
+
+
+def test_stand_page_sliders_move_the_verdict_persist_and_copy_out(sized, real_site, real_graph):
+    from kb import semantics
+
+    reader = sized
+    reader.open(f"{real_site.url}stand/")
+    _stand_ready(reader)
+    neutral = _python_strengths(real_graph, "neutral")
+    assert _your_strength(reader, THESIS) == _shown(neutral[THESIS])
+    # The first slider is a crux of the main thesis; set it to 1 and the thesis moves as kb computes it.
+    row = reader.page.locator(".kb-stand__row").first
+    crux = row.get_attribute("data-id")
+    slider = row.locator("input[type=range]")
+    slider.focus()
+    reader.page.keyboard.press("End")  # a slider moved by keyboard, as a reader without a mouse would
+    expected = semantics.strengths(real_graph, {crux: 1.0})[THESIS]
+    assert abs(expected - neutral[THESIS]) >= 0.01, "the first crux should move the thesis"
+    reader.page.wait_for_function(
+        "([t, v]) => parseFloat(document.querySelector(`[data-thesis='${t}']`).textContent) === v",
+        arg=[THESIS, _shown(expected)])
+    assert row.locator("output").text_content() == "1.00"
+    assert semantics.verdict(expected) in reader.page.locator(f"[data-thesis='{THESIS}']").text_content()
+    # The copy-out names the reader and the claim.
+    person = reader.page.get_by_label("Your id in people.yaml")
+    person.fill("segerie")
+    commands = reader.page.locator("#kb-stand-commands").input_value()
+    assert commands == f"kb stance segerie {crux} 1.00"
+    assert f"\n{crux}: 1.00" in reader.page.locator("#kb-stand-yaml").input_value()
+    person.fill("Not An Id")
+    assert reader.page.locator("#kb-stand-commands").input_value() == ""
+    person.fill("segerie")
+    # Kept across a reload; a credence on a claim the map no longer has is dropped, not copied out.
+    reader.page.evaluate(
+        "() => { const s = JSON.parse(localStorage.getItem('kb-stand-v1'));"
+        " s.credences['no-such-claim'] = 0.3; localStorage.setItem('kb-stand-v1', JSON.stringify(s)); }")
+    reader.page.reload()
+    _stand_ready(reader)
+    assert reader.page.locator(f".kb-stand__row[data-id='{crux}'] output").first.text_content() == "1.00"
+    assert reader.page.locator("#kb-stand-commands").input_value() == f"kb stance segerie {crux} 1.00"
+    assert _your_strength(reader, THESIS) == _shown(expected)
+    # Fits a phone: nothing scrolls the page sideways.
+    assert reader.page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
+    reader.page.locator(".kb-stand__row").nth(3).scroll_into_view_if_needed()
+    assert reader.page.locator(".kb-stand__sticky").is_visible()  # the main verdict stays in view
+    _shot(reader, "stand-set", full_page=False)
+    if reader.size == "desktop":
+        # kb itself accepts the command the page wrote (a dry run writes nothing).
+        import subprocess
+        import sys
+
+        proc = subprocess.run([sys.executable, "-m", "kb", "--kb", str(REPO / "claims"), *commands.split()[1:],
+                               "--dry-run"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert "1.0" in proc.stdout
+    # Clearing forgets them.
+    reader.page.get_by_role("button", name="Clear all my credences").click()
+    assert _your_strength(reader, THESIS) == _shown(neutral[THESIS])
+    reader.assert_clean()
+
+
+def test_javascript_semantics_equals_pythons_on_every_node(reader, real_site, real_graph):
+    import random
+
+    from kb import semantics
+
+    # Reached as a reader would, by the navigation (Material swaps the page in without reloading scripts).
+    reader.open(real_site.url)
+    reader.page.locator("nav a", has_text="Where do you stand?").first.click()
+    _stand_ready(reader)
+    rng = random.Random(12)
+    ids = sorted(real_graph.nodes)
+    vectors = [{n: rng.random() for n in ids} for _ in range(4)]
+    vectors.append({n: rng.choice([0.0, 0.2, 0.5, 0.8, 1.0]) for n in ids})
+    got = reader.page.evaluate(
+        """(vectors) => { const net = document.getElementById('kb-stand').kbNet;
+                          return vectors.map(v => { const r = net.solve(net.tauList(v)); return [r.values, r.converged]; }); }""",
+        vectors)
+    net = semantics.Network(real_graph)
+    assert any(net.cyclic), "the real map should exercise the cycle iteration"
+    for tau, (values, converged) in zip(vectors, got):
+        expected = semantics.strengths(real_graph, tau)
+        assert converged and expected.converged
+        worst = max(abs(values[i] - expected[n]) for i, n in enumerate(net.ids))
+        assert worst <= 1e-9, worst
+
+
+def test_javascript_cruxes_and_double_cruxes_equal_kb_cruxes_on_a_small_map(reader, real_site):
+    from kb import clientdata, cruxes, semantics
+
+    kb, _ = store.load(FIXTURES / "relations" / "claims")
+    G = kbgraph.build(kb)
+    people = sorted(kb.people)
+    target = kbgraph.theses(G)[0] if kbgraph.theses(G) else max(G, key=G.in_degree)
+    tau_a, tau_b = semantics.base_scores(G, people[0]), semantics.base_scores(G, people[1])
+    want_cruxes = cruxes.cruxes(G, target, tau_a)
+    want_double = cruxes.double_cruxes(G, target, tau_a, tau_b)
+    assert want_cruxes.cruxes and want_double.items, "the fixture should have cruxes and double cruxes"
+    reader.open(f"{real_site.url}stand/")
+    _stand_ready(reader)
+    got = reader.page.evaluate(
+        """([data, a, b, target]) => { const net = new KBSemantics.Net(data);
+             const ta = net.tauList(a), tb = net.tauList(b), t = net.index[target];
+             const sa = net.solve(ta).values, sb = net.solve(tb).values;
+             return [net.cruxes(ta, sa, t), net.doubleCruxes(ta, sa, tb, sb, t)]; }""",
+        [clientdata.network_data(semantics.Network(G)), tau_a, tau_b, target])
+    crux_rows, double = got
+    assert [c["id"] for c in crux_rows] == [c.id for c in want_cruxes.cruxes]
+    for c, w in zip(crux_rows, want_cruxes.cruxes):
+        assert abs(c["high"] - w.high) <= 1e-9 and abs(c["low"] - w.low) <= 1e-9
+    assert abs(double["gap"] - want_double.gap) <= 1e-9
+    assert [i["id"] for i in double["items"]] == [i.id for i in want_double.items]
+    for i, w in zip(double["items"], want_double.items):
+        assert abs(i["closeA"] - w.close_a) <= 1e-9 and abs(i["closeB"] - w.close_b) <= 1e-9
+
+
+def test_source_reader_highlights_quotes_and_links_both_ways(sized, xss_site):
+    reader = sized
+    kb, _ = store.load(FIXTURES / "xss" / "claims")
+    reader.open(f"{xss_site.url}sources/doc1/text/")
+    body = reader.page.locator(".kb-reader")
+    # The document's own hostile text is shown as text.
+    assert "<script>alert('document')</script>" in body.text_content()
+    assert reader.page.locator("article img, article script:not([type]), article svg").count() == 0
+    quoted = [n for n, node in sorted(kb.nodes.items()) if node.source.quote]
+    for nid in quoted:
+        anchor = reader.page.locator(f"mark.kb-anchor #q-{nid}, .kb-refs #q-{nid}").first
+        assert anchor.get_attribute("href").endswith(f"claims/{nid}/")
+    link = reader.page.locator("mark.kb-anchor a[id='q-img-title']")
+    assert link.text_content() == kb.nodes["img-title"].source.quote
+    _shot(reader, "source-reader", full_page=False)
+    link.click()
+    reader.page.wait_for_url(f"**/claims/img-title/")
+    back = reader.page.get_by_role("link", name="Read the quote in context")
+    assert back.get_attribute("href").endswith("sources/doc1/text/#q-img-title")
+    back.click()
+    reader.page.wait_for_url("**/sources/doc1/text/#q-img-title")
+    assert reader.page.evaluate("document.querySelector(':target').id") == "q-img-title"
     reader.assert_clean()

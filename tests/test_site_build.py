@@ -149,7 +149,12 @@ def test_kb_site_writes_the_pages_the_plugin_publishes(tmp_path):
     expected = pages.generate(kb, ["neutral", "alice"])
     written = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in out.rglob("*.md")}
     assert written == expected
-    assert sorted(p.name for p in (out / site.ASSETS_DIR).iterdir()) == sorted(site.asset_files())
+    # The scripts and styles, and the data the perspective switcher and the stand page compute with.
+    data = pages.render_data(kb, site.analyse(kb, ["neutral", "alice"]))
+    assert sorted(p.name for p in (out / site.ASSETS_DIR).iterdir()) == sorted(
+        [*site.asset_files(), *(path.rsplit("/", 1)[1] for path in data)])
+    for path, text in data.items():
+        assert (out / path).read_text(encoding="utf-8") == text
 
 
 def test_kb_site_reads_the_plugin_settings_from_mkdocs_yml(tmp_path):

@@ -18,6 +18,14 @@
  * and keyboards; focusing or hovering a node there or on the map highlights its
  * neighbours and shows its kind, speaker, strength and verdict.
  *
+ * A perspective switcher (a labelled select above the content of every page that shows strengths) rewrites
+ * the page's numbers and verdicts, and recolours each map's node borders by verdict, from
+ * assets/kb/perspectives.json, which kb writes at build time with the library's own strengths; the choice
+ * is kept in localStorage, so it follows the reader from page to page.
+ *
+ * On the "Where do you stand?" page it also loads kb-semantics.js and kb-stand.js, which solve the map in
+ * the browser for the reader's own credences.
+ *
  * Material's instant navigation swaps page content without reloading scripts,
  * so maps are drawn whenever Material announces a new document (document$),
  * and once on load for themes without it.
@@ -37,6 +45,11 @@
 
   var here = document.currentScript && document.currentScript.src;
   var visLoading = null;
+  var PERSPECTIVE_KEY = "kb-perspective";
+  var VERDICT_COLOURS = { a: "#1a7f37", r: "#b42318", b: "#57606a" };
+  var VERDICT_WORDS = { a: "accepted", r: "rejected", b: "balanced" };
+  var perspectives = null;  // the parsed perspectives.json, once fetched
+  var perspectivesLoading = null;
 
   function assetUrl(name) {
     return here ? new URL(name, here).href : name;
@@ -147,8 +160,14 @@
       link.href = nodeUrl(data, n.id);
       link.setAttribute("data-node", n.id);
       item.appendChild(link);
-      var facts = factsOf(n, kinds);
-      if (facts) item.appendChild(document.createTextNode(" (" + facts + ")"));
+      // The facts as the map shows them now (a perspective may have rewritten them since the data was written).
+      var current = container.kbNodes && container.kbNodes.get(n.id);
+      var facts = factsOf(current && current.about ? { group: n.group, about: current.about } : n, kinds);
+      if (facts) {
+        var text = document.createTextNode(" (" + facts + ")");
+        item.appendChild(text);
+        (container.kbFacts = container.kbFacts || {})[n.id] = text;
+      }
       var edges = out[n.id] || [];
       if (edges.length) {
         var sub = el("ul");
@@ -231,6 +250,9 @@
     var edges = new window.vis.DataSet(data.edges);
     var network = new window.vis.Network(holder, { nodes: nodes, edges: edges }, data.options || {});
     container.kbNetwork = network;
+    container.kbNodes = nodes;
+    container.kbData = data;
+    container.kbKinds = kinds;
     legend(container, data.legend);
 
     var frame = holder.querySelector(".vis-network") || holder;
@@ -411,10 +433,177 @@
       container.setAttribute("data-kb-drawn", String(nodes.length));
       // Milliseconds since the page started loading: how long a reader waited for the map.
       container.setAttribute("data-kb-drawn-ms", String(Math.round(performance.now())));
+      // Borders by verdict from the chosen perspective: after the first picture, which they must not delay.
+      if (perspectives) recolour(container);
       // The text version is written once the picture is up: on the whole map it is hundreds of list items.
       setTimeout(function () { outline(container, data, kinds, highlight, unlight); }, 0);
     });
     open();
+  }
+
+  // -- perspectives --
+
+  function storedPerspective() {
+    try { return window.localStorage.getItem(PERSPECTIVE_KEY) || "neutral"; } catch (e) { return "neutral"; }
+  }
+
+  function currentPerspective() {
+    if (!perspectives) return null;
+    var wanted = storedPerspective();
+    for (var i = 0; i < perspectives.perspectives.length; i++) {
+      if (perspectives.perspectives[i].id === wanted) return perspectives.perspectives[i];
+    }
+    return perspectives.perspectives[0];
+  }
+
+  function loadPerspectives() {
+    if (perspectives) return Promise.resolve(perspectives);
+    if (!perspectivesLoading) {
+      perspectivesLoading = fetch(assetUrl("perspectives.json")).then(function (r) {
+        if (!r.ok) throw new Error("perspectives.json: " + r.status);
+        return r.json();
+      }).then(function (data) {
+        perspectives = data;
+        perspectives.position = {};
+        data.ids.forEach(function (id, k) { perspectives.position[id] = k; });
+        return data;
+      });
+    }
+    return perspectivesLoading;
+  }
+
+  function strengthText(p, k) {
+    var value = p.strengths[k].toFixed(2);
+    return p.provisional.indexOf(k) >= 0 ? "\u2248" + value + " (provisional)" : value;
+  }
+
+  // The node's hover facts and border, from the chosen perspective.
+  function recolour(container) {
+    var p = currentPerspective();
+    var nodes = container.kbNodes, data = container.kbData;
+    if (!p || !nodes || !data) return;
+    var groups = (data.options && data.options.groups) || {};
+    var updates = [];
+    nodes.forEach(function (n) {
+      var k = perspectives.position[n.id];
+      if (k === undefined) return;
+      var code = p.verdicts.charAt(k);
+      var colour = VERDICT_COLOURS[code] || VERDICT_COLOURS.b;
+      var fill = (n.color && n.color.background) || (groups[n.group] && groups[n.group].color.background) || "#ffffff";
+      if (n.baseBorderWidth === undefined) n.baseBorderWidth = n.borderWidth || 0;
+      var update = {
+        id: n.id, baseBorderWidth: n.baseBorderWidth, borderWidth: Math.max(n.baseBorderWidth, 2.5),
+        color: { background: fill, border: colour, highlight: { background: fill, border: colour },
+                 hover: { background: fill, border: colour } },
+      };
+      if (n.about) {
+        var parts = String(n.about).split("|");
+        parts[1] = strengthText(p, k);
+        parts[2] = VERDICT_WORDS[code] || parts[2];
+        update.about = parts.join("|");
+        var facts = factsOf({ group: n.group, about: update.about }, container.kbKinds || {});
+        update.title = (n.fullTitle || "") + "\n" + facts;
+        var listed = container.kbFacts && container.kbFacts[n.id];
+        if (listed) listed.textContent = " (" + facts + ")";  // the map's text alternative says the same
+      }
+      updates.push(update);
+    });
+    nodes.update(updates);
+    var key = container.querySelector(".kb-map__legend");
+    if (key) {
+      var item = key.querySelector(".kb-map__verdicts");
+      if (!item) {
+        item = el("li", "kb-map__verdicts");
+        key.appendChild(item);
+      }
+      item.textContent = "";
+      item.appendChild(document.createTextNode("Border, from the " + (p.id === "neutral" ? "neutral" : p.name + "\u2019s") + " perspective: "));
+      ["a", "r", "b"].forEach(function (code, i) {
+        var word = el("span", "kb-verdict-key", VERDICT_WORDS[code]);
+        word.style.borderColor = VERDICT_COLOURS[code];
+        item.appendChild(word);
+        if (i < 2) item.appendChild(document.createTextNode(" "));
+      });
+    }
+  }
+
+  function applyPerspective() {
+    var p = currentPerspective();
+    if (!p) return;
+    var cells = document.querySelectorAll("[data-k]");
+    for (var i = 0; i < cells.length; i++) cells[i].textContent = strengthText(p, +cells[i].getAttribute("data-k"));
+    // Long tables mark their strength column once (data-kcol); each row's claim is its first link.
+    var tables = document.querySelectorAll("table[data-kcol]");
+    for (i = 0; i < tables.length; i++) {
+      var col = +tables[i].getAttribute("data-kcol");
+      var rows = tables[i].querySelectorAll("tbody tr");
+      for (var r = 0; r < rows.length; r++) {
+        var link = rows[r].querySelector("a[href]");
+        var found = link && /claims\/([a-z0-9-]+)(?:\/|\.html)(?:#.*)?$/.exec(link.getAttribute("href"));
+        var k = found ? perspectives.position[found[1]] : undefined;
+        if (k !== undefined && rows[r].children[col]) rows[r].children[col].textContent = strengthText(p, k);
+      }
+    }
+    var verdicts = document.querySelectorAll("[data-kv]");
+    for (i = 0; i < verdicts.length; i++) {
+      verdicts[i].textContent = VERDICT_WORDS[p.verdicts.charAt(+verdicts[i].getAttribute("data-kv"))] || "";
+    }
+    var names = document.querySelectorAll(".kb-pname");
+    for (i = 0; i < names.length; i++) names[i].textContent = p.id === "neutral" ? "neutral" : p.name;
+    var maps = document.querySelectorAll(".kb-map");
+    for (i = 0; i < maps.length; i++) recolour(maps[i]);
+    document.documentElement.setAttribute("data-kb-perspective", p.id);
+  }
+
+  // The switcher, at the top of a page that shows strengths: a labelled select, usable by keyboard.
+  function switcher() {
+    var article = document.querySelector("article");
+    if (!article || article.querySelector(".kb-perspective")) return;
+    if (!document.querySelector("[data-k], [data-kv], table[data-kcol], .kb-map")) return;
+    loadPerspectives().then(function (data) {
+      if (article.querySelector(".kb-perspective") || !document.contains(article)) return;
+      var bar = el("div", "kb-perspective");
+      var label = el("label", null, "Strengths from the perspective of");
+      label.setAttribute("for", "kb-perspective-select");
+      var select = el("select");
+      select.id = "kb-perspective-select";
+      data.perspectives.forEach(function (p) {
+        var option = el("option", null, p.id === "neutral" ? "Neutral (no prior either way)" : p.name);
+        option.value = p.id;
+        select.appendChild(option);
+      });
+      select.value = currentPerspective().id;
+      select.addEventListener("change", function () {
+        try { window.localStorage.setItem(PERSPECTIVE_KEY, select.value); } catch (e) { /* private mode */ }
+        applyPerspective();
+      });
+      bar.appendChild(label);
+      bar.appendChild(select);
+      var heading = article.querySelector("h1");
+      if (heading && heading.parentNode === article) article.insertBefore(bar, heading.nextSibling);
+      else article.insertBefore(bar, article.firstChild);
+      applyPerspective();
+    }, function () { /* no data: the page keeps its neutral numbers */ });
+  }
+
+  // The stand page's scripts, in order, only where there is a stand page.
+  var standLoading = null;
+  function loadScript(name) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = assetUrl(name);
+      script.onload = function () { resolve(); };
+      script.onerror = function () { reject(new Error(name + " did not load")); };
+      document.head.appendChild(script);
+    });
+  }
+  function stand() {
+    var box = document.getElementById("kb-stand");
+    if (!box) return;
+    if (!standLoading) {
+      standLoading = loadScript("kb-semantics.js").then(function () { return loadScript("kb-stand.js"); });
+    }
+    standLoading.then(function () { if (window.KBStand) window.KBStand.start(box); });
   }
 
   // A phone stacks each table row as lines (kb.css); every cell is given its column's name to show beside it.
@@ -438,6 +627,8 @@
 
   function drawAll() {
     labelCells();
+    switcher();
+    stand();
     // Material's search is a dialog without a name; screen readers announce it as "dialog" otherwise.
     var search = document.querySelector(".md-search[role=dialog]");
     if (search && !search.getAttribute("aria-label")) search.setAttribute("aria-label", "Search");

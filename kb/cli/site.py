@@ -25,7 +25,7 @@ from kb.cli.common import kb_dir
 @click.option("--pair", "pairs", nargs=2, multiple=True, metavar="A B", shell_complete=complete.perspectives,
               help="List the double cruxes of A and B (B may be a pattern such as 'commenter-*'); repeatable.")
 @click.option("--assets/--no-assets", default=True, show_default=True,
-              help="Also copy the map script, the styles and vis-network into DIR/assets/kb.")
+              help="Also copy the scripts, the styles and vis-network into DIR/assets/kb, with the data they read.")
 @click.pass_context
 def site_cmd(ctx: click.Context, out_dir: str, config_file: str, perspectives: tuple[str, ...],
              pairs: tuple[tuple[str, str], ...], assets: bool) -> None:
@@ -37,7 +37,11 @@ def site_cmd(ctx: click.Context, out_dir: str, config_file: str, perspectives: t
     intro = site.read_intro(Path(config_file), settings) or pages.DEFAULT_INTRO
     chosen = list(perspectives) or settings.get("perspectives") or [pages.NEUTRAL]
     chosen_pairs = [list(p) for p in pairs] or settings.get("pairs") or []
-    generated = pages.generate(kb, chosen, chosen_pairs, pages.Options(intro=intro))
+    options = pages.Options(intro=intro)
+    analysis = site.analyse(kb, chosen, chosen_pairs)
+    generated = pages.render(kb, analysis, options)
     written = site.write_pages(generated, Path(out_dir))
+    if assets:
+        site.write_pages(pages.render_data(kb, analysis, options), Path(out_dir))
     copied = site.copy_assets(Path(out_dir)) if assets else []
     click.echo(f"wrote {len(written)} pages" + (f" and {len(copied)} assets" if copied else "") + f" to {out_dir}")
