@@ -473,10 +473,12 @@ def _parse_all(items: list[tuple[Path, str, Path]], parallel: bool) -> list[tupl
         return list(pool.map(_parse_item, items, chunksize=max(1, len(items) // (workers * 4))))
 
 
-def load(root: Path, parallel: bool = False) -> tuple[KnowledgeBase, list[Problem]]:
+def load(root: Path, parallel: bool = False, cache=None) -> tuple[KnowledgeBase, list[Problem]]:
     """Load a knowledge base, returning it with every problem found while reading.
 
     Problems carry ``loc`` paths; call :func:`locate` to fill in lines and columns.
+    With ``cache`` (a :class:`kb.cache.Cache`), only files changed since it was
+    last updated are parsed; the result is the same.
     """
     root = Path(root)
     kb = KnowledgeBase(root=root)
@@ -518,7 +520,9 @@ def load(root: Path, parallel: bool = False) -> tuple[KnowledgeBase, list[Proble
             continue
         kb.paths[node_id] = path
         pending.append((path, display, root))
-    for (path, display, _), (data, errs) in zip(pending, _parse_all(pending, parallel)):
+    parsed = (cache.parse(pending, lambda todo: _parse_all(todo, parallel)) if cache is not None
+              else _parse_all(pending, parallel))
+    for (path, display, _), (data, errs) in zip(pending, parsed):
         node_id = path.stem
         if not errs and not isinstance(data, dict):
             errs = [Problem(display, 1, 1, "not-a-mapping", f"a node file must be a mapping of fields, got {_describe(data)}")]

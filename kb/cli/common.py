@@ -89,3 +89,8 @@ def run_main(group: click.Group) -> None:
 
 def kb_dir(ctx: click.Context) -> str:
     return ctx.find_root().obj["kb_dir"]
+
+
+def use_cache(ctx: click.Context) -> bool:
+    """Whether the command may read and update the knowledge base's cache (off with --no-cache)."""
+    return ctx.find_root().obj.get("cache", True)

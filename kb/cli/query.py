@@ -20,7 +20,7 @@ import click
 
 from kb import report, semantics, validate
 from kb.cli import cli, complete
-from kb.cli.common import kb_dir
+from kb.cli.common import kb_dir, use_cache
 from kb.errors import KBError
 from kb.models import KINDS
 
@@ -85,7 +85,7 @@ def _friendly(fn: Callable) -> Callable:
 
 def _load(ctx: click.Context) -> nx.DiGraph:
     """The checked knowledge base as a graph; analysing a broken one would mislead, so errors stop here."""
-    result = validate.check(Path(kb_dir(ctx)), parallel=True)
+    result = validate.check(Path(kb_dir(ctx)), parallel=True, cache=use_cache(ctx), warnings=False)
     if not result.ok:
         for problem in result.errors:
             click.echo(problem.format(), err=True)
