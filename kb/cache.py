@@ -216,7 +216,7 @@ class Cache:
         results are stored for the next command, and entries of files that are
         gone are dropped.
         """
-        prefix = len(str(self.root)) + 1
+        from kb.store import relative_to
         try:
             rows = {row[0]: row[1:] for row in self._conn.execute(
                 "SELECT path, size, mtime_ns, ctime_ns, ino, sha, racy, value FROM files")}
@@ -228,7 +228,7 @@ class Cache:
         keys: dict[int, tuple] = {}
         refreshed: list[tuple] = []
         for index, item in enumerate(items):
-            relative = str(item[0])[prefix:]
+            relative = relative_to(item[0], self.root)
             key = _key(item[0])
             row = rows.get(relative)
             if row is not None and key is not None and tuple(row[:4]) == key:
@@ -261,8 +261,8 @@ class Cache:
             value = _encode(result)
             if value is not None:
                 racy = int(now - key[1] < RACY_NS or key[1] > now)
-                writes.append((str(items[i][0])[prefix:], *key, sha, racy, value))
-        current = {str(item[0])[prefix:] for item in items}
+                writes.append((relative_to(items[i][0], self.root), *key, sha, racy, value))
+        current = {relative_to(item[0], self.root) for item in items}
         gone = [(path,) for path in rows if path not in current]
         if writes or gone or refreshed:
             self._write(writes, gone, refreshed)

@@ -424,6 +424,13 @@ def scan(root: Path) -> tuple[list[Path], list[Problem]]:
     return found, problems
 
 
+def relative_to(path: Path, root: Path) -> str:
+    """A scanned file's path inside root, without the cost of os.path.relpath for each of thousands."""
+    text, head = str(path), str(root).rstrip(os.sep) + os.sep
+    # pathlib drops a leading "./", so files under root "." do not start with it
+    return text[len(head):] if text.startswith(head) else os.path.relpath(text, root)
+
+
 def _load_registry(path: Path, model, kb_items: dict, code: str, problems: list[Problem]) -> None:
     display = display_path(path)
     if not os.path.lexists(path):
@@ -499,13 +506,13 @@ def load(root: Path, parallel: bool = False, cache=None) -> tuple[KnowledgeBase,
     _load_registry(root / SOURCES_FILE, SourcesFile, kb.sources, "duplicate-source", problems)
     kb.files = 2
     allowed = list(Node.model_fields)
-    root_display, prefix = display_path(root), len(str(root)) + 1
+    root_display = display_path(root)
     pending: list[tuple[Path, str, Path]] = []
     files, walk_problems = scan(root)
     problems.extend(walk_problems)
     for path in files:
         kb.files += 1
-        display = os.path.join(root_display, str(path)[prefix:])  # relpath per file is costly
+        display = os.path.join(root_display, relative_to(path, root))
         node_id = path.stem
         if not is_valid_id(node_id):
             problems.append(
