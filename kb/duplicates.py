@@ -85,12 +85,15 @@ def _similar(values: dict[str, str], cutoff: float, among: Iterable[str]) -> set
     """Pairs with at least one end in among whose values score at least cutoff."""
     from rapidfuzz import fuzz, process
 
+    from kb.progress import track
+
+    among = list(among)
     keys = list(values)
     if len(keys) < 2:
         return set()
     pool = [values[k] for k in keys]
     out = set()
-    for a in among:
+    for a in track(among, "looking for duplicates", len(among)):
         # extract, one query at a time: C inside, and no numpy to import (cdist returns an array).
         for _, score, ki in process.extract(values[a], pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None):
             b = keys[ki]

@@ -470,14 +470,17 @@ def _parse_all(items: list[tuple[Path, str, Path]], parallel: bool) -> list[tupl
     Parsing dominates `kb check` on large knowledge bases. Workers are forked, so
     callers that run threads (a dev server) must leave ``parallel`` off.
     """
+    from kb.progress import track
+
     workers = min(os.cpu_count() or 1, 8)
     if not parallel or workers < 2 or len(items) < PARALLEL_MIN_FILES or not hasattr(os, "fork"):
-        return [_parse_item(item) for item in items]
+        return [_parse_item(item) for item in track(items, "reading files", len(items))]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_parse_item, items, chunksize=max(1, len(items) // (workers * 4))))
+        results = pool.map(_parse_item, items, chunksize=max(1, len(items) // (workers * 16)))
+        return list(track(results, "reading files", len(items)))
 
 
 def load(root: Path, parallel: bool = False, cache=None) -> tuple[KnowledgeBase, list[Problem]]:
