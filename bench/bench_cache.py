@@ -13,7 +13,7 @@ Targets (issue 15), warm: show, search, list, stats ≤ 0.5 s at 10,000 nodes
 and ≤ 1.5 s at 100,000; check with one changed file ≤ 1 s at 10,000; list at
 10,000 ≤ 1 s. Cold check ≤ 1.5× the parse floor.
 
-Usage: ``python bench/bench_cache.py [--sizes real,10000,100000] [--repeats N] [--timeout S]``
+Usage: ``python bench/bench_cache.py [--sizes real,10000,100000] [--repeats N] [--timeout S] [--commands show,list]``
 """
 
 from __future__ import annotations
@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="real,10000,100000")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--commands", default=None, help="comma-separated subset, e.g. show,list")
     args = parser.parse_args()
     folder = Path(os.environ.get("KB_BENCH_DIR", "/tmp/kb-bench"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -123,6 +124,8 @@ def main() -> None:
         print(f"python -c pass {python:.3f} s; YAML-parse floor {floor:.3f} s")
         print(f"{'command':<14}{'cold s':>9}{'warm s':>9}{'cold/floor':>11}{'warm/floor':>11}{'peak MiB':>10}  target")
         for label, argv in commands(thesis, word).items():
+            if args.commands and label not in args.commands.split(","):
+                continue
             colds, warms, peak = [], [], 0
             for turn in range(args.repeats):
                 subprocess.run([*KB, "--kb", str(root), "cache", "clear"], cwd=cwd, capture_output=True)
