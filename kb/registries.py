@@ -13,7 +13,7 @@ from typing import Sequence
 
 from pydantic import ValidationError
 
-from kb import authoring, canonical, settings, store
+from kb import authoring, cache, canonical, settings, store
 from kb.authoring import FileChange, Outcome, check_id
 from kb.errors import KBError
 from kb.models import Person, Source
@@ -175,6 +175,8 @@ def init(root: Path, sources_dir: str | None = None) -> list[Path]:
         store.SOURCES_FILE: canonical.schema_comment(root / store.SOURCES_FILE, schema_dir, "sources.schema.json")
         + "\n" + SOURCES_HEADER + "[]\n",
         "README.md": README.format(title="An argument map"),
+        # kb's own files beside the map: the writers' lock and the cache of parsed files (kb.cache)
+        ".gitignore": f"{store.LOCK_FILE}\n{cache.CACHE_FILE}*\n",
         settings.SETTINGS_FILE: settings.TEMPLATE if sources_dir is None else settings.TEMPLATE.replace(
             '# sources_dir = "../sources"', f"sources_dir = {_toml_string(sources_dir)}"),
     }

@@ -6,7 +6,6 @@ jump straight to it; the same records feed the text and JSON outputs.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -78,7 +77,9 @@ def format_text(problems: list[Problem], files: int) -> str:
 
 def format_json(problems: list[Problem], files: int) -> str:
     counts = Counter(p.severity for p in problems)
-    return json.dumps(
+    from kb import jsonout
+
+    return jsonout.dumps(
         {
             "version": 1,
             "files": files,
@@ -87,6 +88,4 @@ def format_json(problems: list[Problem], files: int) -> str:
             "notes": counts["note"],
             "problems": [p.to_dict() for p in problems],
         },
-        indent=2,
-        ensure_ascii=False,
     )

@@ -424,6 +424,13 @@ def scan(root: Path) -> tuple[list[Path], list[Problem]]:
     return found, problems
 
 
+def relative_to(path: Path, root: Path) -> str:
+    """A scanned file's path inside root, without the cost of os.path.relpath for each of thousands."""
+    text, head = str(path), str(root).rstrip(os.sep) + os.sep
+    # pathlib drops a leading "./", so files under root "." do not start with it
+    return text[len(head):] if text.startswith(head) else os.path.relpath(text, root)
+
+
 def _load_registry(path: Path, model, kb_items: dict, code: str, problems: list[Problem]) -> None:
     display = display_path(path)
     if not os.path.lexists(path):
@@ -463,20 +470,25 @@ def _parse_all(items: list[tuple[Path, str, Path]], parallel: bool) -> list[tupl
     Parsing dominates `kb check` on large knowledge bases. Workers are forked, so
     callers that run threads (a dev server) must leave ``parallel`` off.
     """
+    from kb.progress import track
+
     workers = min(os.cpu_count() or 1, 8)
     if not parallel or workers < 2 or len(items) < PARALLEL_MIN_FILES or not hasattr(os, "fork"):
-        return [_parse_item(item) for item in items]
+        return [_parse_item(item) for item in track(items, "reading files", len(items))]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_parse_item, items, chunksize=max(1, len(items) // (workers * 4))))
+        results = pool.map(_parse_item, items, chunksize=max(1, len(items) // (workers * 16)))
+        return list(track(results, "reading files", len(items)))
 
 
-def load(root: Path, parallel: bool = False) -> tuple[KnowledgeBase, list[Problem]]:
+def load(root: Path, parallel: bool = False, cache=None) -> tuple[KnowledgeBase, list[Problem]]:
     """Load a knowledge base, returning it with every problem found while reading.
 
     Problems carry ``loc`` paths; call :func:`locate` to fill in lines and columns.
+    With ``cache`` (a :class:`kb.cache.Cache`), only files changed since it was
+    last updated are parsed; the result is the same.
     """
     root = Path(root)
     kb = KnowledgeBase(root=root)
@@ -497,13 +509,13 @@ def load(root: Path, parallel: bool = False) -> tuple[KnowledgeBase, list[Proble
     _load_registry(root / SOURCES_FILE, SourcesFile, kb.sources, "duplicate-source", problems)
     kb.files = 2
     allowed = list(Node.model_fields)
-    root_display, prefix = display_path(root), len(str(root)) + 1
+    root_display = display_path(root)
     pending: list[tuple[Path, str, Path]] = []
     files, walk_problems = scan(root)
     problems.extend(walk_problems)
     for path in files:
         kb.files += 1
-        display = os.path.join(root_display, str(path)[prefix:])  # relpath per file is costly
+        display = os.path.join(root_display, relative_to(path, root))
         node_id = path.stem
         if not is_valid_id(node_id):
             problems.append(
@@ -518,7 +530,9 @@ def load(root: Path, parallel: bool = False) -> tuple[KnowledgeBase, list[Proble
             continue
         kb.paths[node_id] = path
         pending.append((path, display, root))
-    for (path, display, _), (data, errs) in zip(pending, _parse_all(pending, parallel)):
+    parsed = (cache.parse(pending, lambda todo: _parse_all(todo, parallel)) if cache is not None
+              else _parse_all(pending, parallel))
+    for (path, display, _), (data, errs) in zip(pending, parsed):
         node_id = path.stem
         if not errs and not isinstance(data, dict):
             errs = [Problem(display, 1, 1, "not-a-mapping", f"a node file must be a mapping of fields, got {_describe(data)}")]

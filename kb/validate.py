@@ -154,12 +154,22 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     return out
 
 
-def duplicate_problems(kb: KnowledgeBase, among=None) -> list[Problem]:
-    """Warnings for nodes whose title or quote nearly repeats another's (see kb.duplicates)."""
+def duplicate_problems(kb: KnowledgeBase, among=None, cache=None) -> list[Problem]:
+    """Warnings for nodes whose title or quote nearly repeats another's (see kb.duplicates).
+
+    Comparing every pair grows with the square of the map, so with ``cache``
+    (a :class:`kb.cache.Cache`) the similar pairs found last time are kept and
+    only changed nodes are compared again.
+    """
     from kb import duplicates  # rapidfuzz: paid only by the commands that look for duplicates
 
+    known = None
+    if cache is not None:
+        previous = duplicates.Index.from_json(cache.get_blob("duplicates"))
+        known = duplicates.index(kb.nodes, previous)
+        cache.put_blob("duplicates", known.to_json())
     out = []
-    for dup in duplicates.find(kb.nodes, among):
+    for dup in duplicates.find(kb.nodes, among, known):
         other = kb.nodes[dup.other]
         shown = other.title if dup.field == "title" else other.source.quote
         loc = ("title",) if dup.field == "title" else ("source", "quote")
@@ -253,7 +263,8 @@ def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: di
 
 
 def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: bool = False,
-          parallel: bool = False, configured: bool = False, analysis: bool = False) -> CheckResult:
+          parallel: bool = False, configured: bool = False, analysis: bool = False,
+          cache: bool = False, warnings: bool = True) -> CheckResult:
     """Load and check a knowledge base: the library behind ``kb check``.
 
     With ``configured``, the source folders come from the knowledge base's
@@ -263,20 +274,33 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
     With ``analysis``, a map without errors is also analysed for warnings about
     what its computed answers would tell a reader (:mod:`kb.diagnostics`); the
     analysis modules are imported only then, so a plain check stays light.
+
+    With ``cache``, files unchanged since the last cached run are not parsed
+    again (:mod:`kb.cache`); the result is the same. Without ``warnings``, the
+    look for near-duplicates (the one rule that compares nodes pairwise) is
+    skipped: callers that only need to know whether the map has errors.
     """
-    kb, problems = store.load(Path(root), parallel=parallel)
-    texts = None
-    notes = []
-    if configured and not sources_dir:
-        found = settings.source_folders(root)
-        sources_dir = found.folders or None
-        # A clone without the texts is normal: say so, but do not fail a strict check over it.
-        notes += [f"sources folder {display_path(m)} (sources_dir in {display_path(Path(root) / settings.SETTINGS_FILE)}) "
-                  "not found; quotes were not checked" for m in found.missing]
-    if sources_dir:
-        texts, source_problems = load_source_texts(kb, sources_dir)
-        problems += source_problems
-    problems += duplicate_problems(kb)
+    from kb import cache as kbcache
+
+    opened = kbcache.open_cache(Path(root), cache)
+    try:
+        kb, problems = store.load(Path(root), parallel=parallel, cache=opened)
+        texts = None
+        notes = []
+        if configured and not sources_dir:
+            found = settings.source_folders(root)
+            sources_dir = found.folders or None
+            # A clone without the texts is normal: say so, but do not fail a strict check over it.
+            notes += [f"sources folder {display_path(m)} (sources_dir in {display_path(Path(root) / settings.SETTINGS_FILE)}) "
+                      "not found; quotes were not checked" for m in found.missing]
+        if sources_dir:
+            texts, source_problems = load_source_texts(kb, sources_dir)
+            problems += source_problems
+        if warnings:
+            problems += duplicate_problems(kb, cache=opened)
+    finally:
+        if opened is not None:
+            opened.close()
     found = problems_for(kb, problems, texts, strict)
     if analysis and not any(p.severity == "error" for p in found):
         from kb import graph

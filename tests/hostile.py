@@ -28,7 +28,9 @@ def disk(folder: Path) -> dict[str, str]:
     """A fingerprint of everything under folder: content and mode of files, targets of links, kinds of the rest.
 
     kb's lock file is left out (every writer creates it, empty, and it is
-    kb's own); anything else that appears, changes or goes shows.
+    kb's own), and so is its cache of parsed files (every reader may update
+    it; a real SQLite file named as kb names it, nothing else); anything else
+    that appears, changes or goes shows.
     """
     out = {}
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -40,6 +42,9 @@ def disk(folder: Path) -> dict[str, str]:
                 out[rel] = "link:" + os.readlink(path)
             elif stat.S_ISREG(info.st_mode):
                 if name == ".kb.lock" and info.st_size == 0:
+                    continue
+                if name.startswith(".kb-cache.sqlite") and (name.endswith(("-wal", "-shm")) or path.read_bytes()
+                                                            .startswith(b"SQLite format 3\0")):
                     continue
                 out[rel] = f"file:{oct(info.st_mode)}:" + hashlib.sha256(path.read_bytes()).hexdigest()
             elif stat.S_ISDIR(info.st_mode):

@@ -29,9 +29,11 @@ def fresh(tmp_path, monkeypatch) -> Path:
 
 
 def test_init_makes_an_empty_valid_knowledge_base(fresh):
-    assert sorted(p.name for p in fresh.iterdir()) == ["README.md", "kb.toml", "people.yaml", "sources.yaml"]
+    assert sorted(p.name for p in fresh.iterdir()) == [".gitignore", "README.md", "kb.toml", "people.yaml",
+                                                       "sources.yaml"]
     assert (fresh / "people.yaml").read_text().startswith("# yaml-language-server: $schema=../schema/people.schema.json\n")
     assert Path("schema/node.schema.json").is_file()
+    assert ".kb-cache.sqlite*" in (fresh / ".gitignore").read_text().splitlines()
     assert 'sources_dir = "../texts"' in (fresh / "kb.toml").read_text()
     result = kb("check", "--strict")
     assert result.exit_code == 0 and "no problems" in result.stdout, result.output

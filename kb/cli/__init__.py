@@ -21,6 +21,7 @@ COMMAND_MODULES = {
     "site": "site",
     "diff": "diff", "coverage": "coverage",
     "init": "registry", "source": "registry", "person": "registry",
+    "cache": "cache",
 }
 
 
@@ -52,10 +53,12 @@ class LazyGroup(click.Group):
     type=click.Path(file_okay=False),
     help="The knowledge-base folder (also $KB_DIR).",
 )
+@click.option("--no-cache", "no_cache", is_flag=True, envvar="KB_NO_CACHE",
+              help="Read and check every file, neither using nor updating the cache (also $KB_NO_CACHE=1).")
 @click.pass_context
-def cli(ctx: click.Context, kb_dir: str) -> None:
+def cli(ctx: click.Context, kb_dir: str, no_cache: bool) -> None:
     """kb: a git-native argument-mapping knowledge base."""
-    ctx.obj = {"kb_dir": kb_dir}
+    ctx.obj = {"kb_dir": kb_dir, "cache": not no_cache}
 
 
 def main() -> None:

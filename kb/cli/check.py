@@ -8,7 +8,7 @@ import click
 
 from kb import report, schema, validate
 from kb.cli import cli
-from kb.cli.common import kb_dir
+from kb.cli.common import kb_dir, use_cache
 from kb.errors import KBError
 
 
@@ -25,7 +25,7 @@ def check(ctx: click.Context, sources_dirs: tuple[str, ...], strict: bool, analy
     """Validate every file and the graph; report every problem in one run."""
     try:
         result = validate.check(Path(kb_dir(ctx)), [Path(d) for d in sources_dirs], strict, parallel=True,
-                                configured=True, analysis=analysis)
+                                configured=True, analysis=analysis, cache=use_cache(ctx))
     except KBError as exc:
         for problem in exc.problems:
             click.echo(problem.format(), err=True)

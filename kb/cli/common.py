@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
+import time
 
 import click
 
@@ -22,8 +24,12 @@ class _Printable(io.TextIOBase):
 
     def __init__(self, stream):
         self._stream = stream
+        self.before_write = None  # called once, before the first write (a progress bar clears itself)
 
     def write(self, text: str) -> int:
+        if self.before_write is not None:
+            hook, self.before_write = self.before_write, None
+            hook()
         self._stream.write(printable(text))
         return len(text)
 
@@ -64,9 +70,86 @@ def guard_terminal() -> None:
             setattr(sys, name, _Printable(stream))
 
 
+# Seconds of work before a progress bar appears ($KB_PROGRESS_AFTER changes it, for tests).
+PROGRESS_AFTER = 1.0
+
+
+class _Bar:
+    """Draws the library's progress reports as a rich bar on the terminal, once work has taken a while.
+
+    Only when both standard output and error are terminals, and never for
+    ``--format json``: a script reading the output must see nothing else. rich
+    is imported only when a bar is actually drawn.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._start = time.monotonic()
+        try:
+            self._after = float(os.environ.get("KB_PROGRESS_AFTER", PROGRESS_AFTER))
+        except ValueError:
+            self._after = PROGRESS_AFTER
+        self._progress = None
+        self._tasks: dict[str, object] = {}
+        self._off = False
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if self._off:
+            return
+        if self._progress is None:
+            if time.monotonic() - self._start < self._after:
+                return
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None and ctx.params.get("fmt") == "json":
+                self._off = True
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                      TimeElapsedColumn(), console=Console(file=self._stream), transient=True,
+                                      redirect_stdout=False, redirect_stderr=False)
+            self._progress.start()
+        task = self._tasks.get(what)
+        if task is None:
+            task = self._tasks[what] = self._progress.add_task(what, total=total)
+        self._progress.update(task, completed=done, total=total)
+
+    def close(self) -> None:
+        """Clear the bar for good: called before the command's first line of output."""
+        self._off = True
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def _terminal(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def run_main(group: click.Group) -> None:
     """Run the CLI so that expected failures print a message and exit 1, never a traceback."""
+    from kb import progress
+
+    bar = _Bar(sys.stderr) if _terminal(sys.stdout) and _terminal(sys.stderr) else None
+    progress.listen(bar)
     guard_terminal()
+    if bar is not None:
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, _Printable):
+                stream.before_write = bar.close
+    try:
+        _run(group)
+    finally:
+        if bar is not None:
+            bar.close()
+        progress.listen(None)
+
+
+def _run(group: click.Group) -> None:
     try:
         code = group.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -89,3 +172,8 @@ def run_main(group: click.Group) -> None:
 
 def kb_dir(ctx: click.Context) -> str:
     return ctx.find_root().obj["kb_dir"]
+
+
+def use_cache(ctx: click.Context) -> bool:
+    """Whether the command may read and update the knowledge base's cache (off with --no-cache)."""
+    return ctx.find_root().obj.get("cache", True)

@@ -8,7 +8,7 @@ import click
 
 from kb import importer, store, validate
 from kb.cli import cli, complete
-from kb.cli.common import kb_dir
+from kb.cli.common import kb_dir, use_cache
 from kb.errors import KBError
 from kb.export import core, iccma
 from kb.store import display_path
@@ -24,7 +24,7 @@ from kb.store import display_path
 @click.pass_context
 def export_cmd(ctx: click.Context, fmt: str, output: str | None, query: str | None, supports: str) -> None:
     """Export the map as json, graphml, dot, aif, argdown or iccma."""
-    result = validate.check(Path(kb_dir(ctx)))
+    result = validate.check(Path(kb_dir(ctx)), parallel=True, cache=use_cache(ctx), warnings=False)
     if not result.ok:
         raise KBError("the knowledge base has errors (see kb check); fix them before exporting", result.errors)
     options = {"supports": supports} if fmt == "iccma" else {}

@@ -11,16 +11,15 @@ import functools
 import gc
 import math
 import io
-import json
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import click
 
-from kb import report, semantics, validate
+from kb import jsonout, report, semantics, validate
 from kb.cli import cli, complete
-from kb.cli.common import kb_dir
+from kb.cli.common import kb_dir, use_cache
 from kb.errors import KBError
 from kb.models import KINDS
 
@@ -85,7 +84,7 @@ def _friendly(fn: Callable) -> Callable:
 
 def _load(ctx: click.Context) -> nx.DiGraph:
     """The checked knowledge base as a graph; analysing a broken one would mislead, so errors stop here."""
-    result = validate.check(Path(kb_dir(ctx)), parallel=True)
+    result = validate.check(Path(kb_dir(ctx)), parallel=True, cache=use_cache(ctx), warnings=False)
     if not result.ok:
         for problem in result.errors:
             click.echo(problem.format(), err=True)
@@ -101,11 +100,59 @@ def _load(ctx: click.Context) -> nx.DiGraph:
 
 
 def _json(data: dict) -> None:
-    click.echo(json.dumps({"version": JSON_VERSION, **data}, indent=2, ensure_ascii=False))
+    click.echo(jsonout.dumps({"version": JSON_VERSION, **data}))
+
+
+# Tables longer than this are written by a plain writer, one line per row, instead of by rich:
+# rich lays out every cell (wrapping titles to the width), which cost seconds per ten thousand rows.
+RICH_ROWS = 200
+
+
+class _Rows:
+    """A table's columns and rows, drawn by rich when short and by :meth:`plain` when long."""
+
+    def __init__(self, *columns: str):
+        self.columns = columns
+        self.rows: list[tuple[str, ...]] = []
+        self.caption: str | None = None
+        self.caption_justify = "left"
+
+    def add_row(self, *cells: str) -> None:
+        self.rows.append(cells)
+
+    def rich(self) -> Table:
+        from rich import box
+        from rich.table import Table
+
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, caption=self.caption,
+                      caption_justify=self.caption_justify)
+        for name in self.columns:
+            # Only prose wraps; ids (to be copied into the next command) and numbers stay whole.
+            prose = name in PROSE_COLUMNS
+            table.add_column(name, justify="left" if name in TEXT_COLUMNS else "right", no_wrap=not prose,
+                             overflow="fold" if prose else "ellipsis")
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def plain(self) -> str:
+        """Aligned columns, a rule under the header, every row on one line (fit for grep and diff)."""
+        rows = [tuple(" ".join(cell.split("\n")) for cell in row) for row in self.rows]
+        widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(self.columns)]
+        left = [name in TEXT_COLUMNS for name in self.columns]
+
+        def line(cells) -> str:
+            return "  ".join(c.ljust(w) if l else c.rjust(w) for c, w, l in zip(cells, widths, left)).rstrip()
+
+        out = [line(self.columns), "─" * (sum(widths) + 2 * (len(widths) - 1))]
+        out += [line(row) for row in rows]
+        if self.caption:
+            out.append(self.caption)
+        return "\n".join(out)
 
 
 def _render(*items) -> None:
-    """Print strings and rich tables through click (so that tests and pipes capture them), without colour."""
+    """Print strings and tables through click (so that tests and pipes capture them), without colour."""
     from rich.console import Console
     from rich.text import Text
 
@@ -114,7 +161,10 @@ def _render(*items) -> None:
     console = Console(file=io.StringIO(), width=width, markup=False, highlight=False,
                       emoji=False, color_system=None, soft_wrap=False)
     for item in items:
-        console.print(Text(item) if isinstance(item, str) else item)
+        if isinstance(item, _Rows) and len(item.rows) > RICH_ROWS:
+            console.file.write(item.plain() + "\n")
+        else:
+            console.print(Text(item) if isinstance(item, str) else item.rich() if isinstance(item, _Rows) else item)
     # Tables pad every cell to the column width; trailing blanks only get in the way of diffs and greps.
     click.echo("\n".join(line.rstrip() for line in console.file.getvalue().splitlines()).strip("\n"))
 
@@ -132,17 +182,8 @@ TEXT_COLUMNS = {"crux", "claim", "id", "speaker", "title", "kind", "source", "si
                 "name", "stances"}
 
 
-def _table(*columns: str) -> Table:
-    from rich import box
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for name in columns:
-        # Only prose wraps; ids (to be copied into the next command) and numbers stay whole.
-        prose = name in PROSE_COLUMNS
-        table.add_column(name, justify="left" if name in TEXT_COLUMNS else "right", no_wrap=not prose,
-                         overflow="fold" if prose else "ellipsis")
-    return table
+def _table(*columns: str) -> _Rows:
+    return _Rows(*columns)
 
 
 def _footnote(any_provisional: bool) -> list:
@@ -516,20 +557,26 @@ def _step(step: dict) -> str:
 @click.argument("start", metavar="A", shell_complete=complete.ids)
 @click.argument("end", metavar="B", shell_complete=complete.ids)
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--max-length", type=click.IntRange(min=1), default=12, show_default=True,
+              help="Follow chains of at most this many steps.")
 @format_option
 @click.pass_context
 @_friendly
-def path_cmd(ctx: click.Context, start: str, end: str, limit: int, fmt: str) -> None:
+def path_cmd(ctx: click.Context, start: str, end: str, limit: int, max_length: int, fmt: str) -> None:
     """The argument chains from A to B, shortest first: pro when they argue for B, con against."""
     from kb import queries
 
     G = _load(ctx)
-    data = queries.paths(G, start, end, limit)
+    data = queries.paths(G, start, end, limit, max_length)
     if fmt == "json":
         _json(data)
         return
     if not data["paths"]:
-        _render(f"no argument chain leads from {start} to {end}")
+        if data["stopped"] == "length":
+            _render(f"no argument chain of at most {max_length} steps leads from {start} to {end}, but a longer one "
+                    "does (--max-length N follows longer chains)")
+        else:
+            _render(f"no argument chain leads from {start} to {end}")
         return
     table = _table("#", "sign", "len", "chain")
     for rank, p in enumerate(data["paths"], 1):
@@ -539,6 +586,8 @@ def path_cmd(ctx: click.Context, start: str, end: str, limit: int, fmt: str) -> 
     if data["stopped"] == "time":
         items.append(f"the search stopped after {queries.PATH_SECONDS:g} s; showing the {len(data['paths'])} "
                      "shortest chains found, and longer ones may exist")
+    elif data["stopped"] == "length":
+        items.append(f"longer chains than {max_length} steps were not followed (--max-length)")
     elif data["truncated"]:
         items.append(f"more chains exist; showing the {len(data['paths'])} shortest (--limit)")
     _render(*items)

@@ -11,12 +11,11 @@ same map are byte-identical and a diff shows only what changed.
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kb import __version__
+from kb import __version__, jsonout
 from kb.export.attrs import vias
 from kb.models import Id, Kind, Person, Relation, Source, SourceRef, Stance
 
@@ -129,4 +128,4 @@ def export(bundle):
     from kb.export.core import Output
 
     data = build(bundle).model_dump(mode="json", exclude_none=True)
-    return Output(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return Output(jsonout.dumps(data) + "\n")

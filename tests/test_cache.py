@@ -1,0 +1,306 @@
+"""The cache beside the knowledge base (kb/cache.py): it must never change an answer.
+
+Every test compares what a command says with the cache against what it says
+without it, after edits the cache must notice (including a same-size edit in
+the same timestamp tick), and with caches that are corrupt, foreign, locked,
+unwritable or links.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from kb import cache, duplicates, validate
+from kb.cli import cli
+
+_spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
+synth = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(synth)
+
+
+def check(root: Path, use: bool):
+    result = validate.check(root, cache=use)
+    return result.problems, {k: v.model_dump() for k, v in result.kb.nodes.items()}, result.kb.files
+
+
+def same_with_and_without(root: Path) -> None:
+    assert check(root, True) == check(root, False)
+
+
+def hits(root: Path) -> tuple[int, int]:
+    opened = cache.Cache.open(root)
+    assert opened is not None
+    try:
+        from kb import store
+
+        store.load(root, cache=opened)
+        return opened.hits, opened.misses
+    finally:
+        opened.close()
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("synth") / "claims"
+    synth.generate(root, 120, seed=7)
+    return root
+
+
+@pytest.fixture
+def kb(synthetic: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "claims"
+    shutil.copytree(synthetic, root)
+    return root
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_real_map_gives_the_same_answers(tmp_path):
+    root = tmp_path / "claims"
+    shutil.copytree(REPO / "claims", root, ignore=shutil.ignore_patterns(".kb-cache*", ".kb.lock"))
+    commands = [["check", "--format", "json"], ["show", "interp-is-among-best-bets", "--format", "json"],
+                ["list", "--format", "json"], ["stats", "--format", "json"], ["search", "probe", "--format", "json"]]
+    without = [run("--kb", str(root), "--no-cache", *command) for command in commands]
+    assert not (root / cache.CACHE_FILE).exists(), "--no-cache must not write a cache"
+    cold = [run("--kb", str(root), *command) for command in commands]
+    warm = [run("--kb", str(root), *command) for command in commands]
+    assert without == cold == warm
+    assert all(code == 0 for code, _ in without)
+    assert hits(root) == (len(list(root.rglob("*.yaml"))) - 2, 0)
+
+
+def _edit(rng: random.Random, root: Path) -> str:
+    files = sorted(p for p in root.rglob("*.yaml") if p.name not in ("people.yaml", "sources.yaml"))
+    path = rng.choice(files)
+    op = rng.choice(["same-size", "title", "break", "rename", "delete", "add", "interrupted", "unlink-target"])
+    text = path.read_text()
+    if op == "same-size":
+        # One character for another, written in place with the old modification time put back.
+        info = os.stat(path)
+        at = text.index("title: ") + 8
+        with open(path, "r+", encoding="utf-8") as handle:
+            handle.write(text[:at] + ("Q" if text[at] != "Q" else "R") + text[at + 1:])
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    elif op == "title":
+        path.write_text(text.replace("title: ", "title: Edited ", 1))
+    elif op == "break":
+        path.write_text(text.replace("kind: ", "kind: [", 1))
+    elif op == "rename":
+        path.rename(path.with_name("renamed-" + path.name))
+    elif op == "delete":
+        path.unlink()
+    elif op == "add":
+        (path.parent / f"extra-{rng.randrange(10**6)}.yaml").write_text(text.replace("title: ", "title: Copy ", 1))
+    elif op == "interrupted":
+        # A writer killed half-way: its temporary file left beside a truncated node file.
+        (path.parent / f".{path.name}.kbtmp-abcdefgh.tmp").write_text(text)
+        path.write_text(text[: len(text) // 2])
+    elif op == "unlink-target":
+        path.write_text(text.replace("supports:\n", "supports:\n- no-such-node\n", 1) if "supports:\n" in text
+                        else text + "restates: [no-such-node]\n")
+    return op
+
+
+def test_random_edits_renames_deletions_and_interrupted_writes(kb):
+    rng = random.Random(11)
+    same_with_and_without(kb)
+    seen = set()
+    for _ in range(8):
+        for _ in range(rng.randint(1, 3)):
+            seen.add(_edit(rng, kb))
+        same_with_and_without(kb)
+    assert len(seen) >= 6
+    with_cache = validate.check(kb, cache=True)
+    assert any(p.severity == "error" and p.line > 1 for p in with_cache.problems), "errors keep their line"
+
+
+def test_same_size_edit_in_the_same_tick_is_seen_without_ctime(kb, monkeypatch):
+    """On a file system whose change time and inode say nothing, the content hash still catches it."""
+    real = cache._key
+    monkeypatch.setattr(cache, "_key", lambda path: None if real(path) is None else (*real(path)[:2], 0, 0))
+    path = next(kb.rglob("n000005.yaml"))
+    text = path.read_text()
+    path.write_text(text)  # just saved: its modification time is within the racy window
+    validate.check(kb, cache=True)
+    info = os.stat(path)
+    with open(path, "r+", encoding="utf-8") as handle:
+        handle.write(text.replace("kind: ", "kind: X", 1)[: len(text)])
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert os.stat(path).st_size == info.st_size
+    problems = validate.check(kb, cache=True).problems
+    assert [p.code for p in problems if p.path.endswith("n000005.yaml")] == ["invalid-value"]
+    assert problems == validate.check(kb, cache=False).problems
+
+
+def test_unchanged_files_are_not_parsed_again(kb):
+    validate.check(kb, cache=True)
+    files = len(list(kb.rglob("*.yaml"))) - 2
+    assert hits(kb) == (files, 0)
+    next(kb.rglob("n000003.yaml")).write_text(next(kb.rglob("n000003.yaml")).read_text() + "note: changed\n")
+    assert hits(kb) == (files - 1, 1)
+
+
+def test_display_paths_follow_the_working_folder(kb, monkeypatch):
+    broken = next(kb.rglob("n000001.yaml"))
+    broken.write_text("kind: [\n")
+    validate.check(kb, cache=True)
+    monkeypatch.chdir(kb)
+    here = validate.check(Path("."), cache=True).problems
+    assert here == validate.check(Path("."), cache=False).problems
+    assert Path(here[0].path).resolve() == broken.resolve() and here[0].line == 2
+
+
+def test_corrupt_cache_is_rebuilt(kb):
+    (kb / cache.CACHE_FILE).write_bytes(b"not a database at all" * 100)
+    same_with_and_without(kb)
+    assert (kb / cache.CACHE_FILE).read_bytes().startswith(b"SQLite format 3")
+    assert hits(kb)[1] == 0
+
+
+def test_damaged_rows_are_misses(kb):
+    validate.check(kb, cache=True)
+    with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
+        conn.execute("UPDATE files SET value = '{not json'")
+        conn.execute("UPDATE blobs SET value = '[1, 2]'")
+    same_with_and_without(kb)
+
+
+def test_foreign_version_is_rebuilt(kb):
+    validate.check(kb, cache=True)
+    with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
+        conn.execute("UPDATE meta SET value = 'kb-cache 999' WHERE key = 'header'")
+        conn.execute("UPDATE files SET value = '{\"data\": {\"kind\": \"forged\"}}'")
+    same_with_and_without(kb)
+    files = len(list(kb.rglob("*.yaml"))) - 2
+    assert hits(kb) == (files, 0)
+
+
+def test_locked_cache_is_bypassed(kb):
+    validate.check(kb, cache=True)
+    next(kb.rglob("n000002.yaml")).write_text("kind: [\n")
+    holder = sqlite3.connect(kb / cache.CACHE_FILE, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing
+    try:
+        same_with_and_without(kb)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    same_with_and_without(kb)
+
+
+def test_unopenable_cache_is_bypassed(kb, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(cache.sqlite3, "connect", refuse)
+    assert cache.Cache.open(kb) is None
+    same_with_and_without(kb)
+    assert not (kb / cache.CACHE_FILE).exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_folder_is_bypassed(kb):
+    os.chmod(kb, 0o555)
+    try:
+        same_with_and_without(kb)
+    finally:
+        os.chmod(kb, 0o755)
+
+
+def test_cache_that_is_a_link_is_neither_used_nor_written(kb, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("keep")
+    os.symlink(elsewhere, kb / cache.CACHE_FILE)
+    same_with_and_without(kb)
+    assert elsewhere.read_text() == "keep"
+
+
+def test_clear_and_no_cache(kb):
+    assert run("--kb", str(kb), "--no-cache", "check")[0] == 0
+    assert not (kb / cache.CACHE_FILE).exists()
+    assert run("--kb", str(kb), "check")[0] == 0
+    assert (kb / cache.CACHE_FILE).exists()
+    code, out = run("--kb", str(kb), "cache", "clear")
+    assert code == 0 and "removed" in out
+    assert not any(p.name.startswith(cache.CACHE_FILE) for p in kb.iterdir())
+    assert run("--kb", str(kb), "cache", "clear")[1].startswith("no cache")
+
+
+def test_editing_commands_keep_answers_current(kb):
+    run("--kb", str(kb), "check")
+    code, out = run("--kb", str(kb), "set", "n000004", "--title", "A title set by kb set")
+    assert code == 0, out
+    assert json.loads(run("--kb", str(kb), "show", "n000004", "--format", "json")[1])["title"] == "A title set by kb set"
+    same_with_and_without(kb)
+
+
+WORKER = """
+import sys
+from pathlib import Path
+from kb import validate
+root = Path(sys.argv[1])
+for _ in range(8):
+    result = validate.check(root, cache=True)
+    assert result.kb.files > 100
+print("ok")
+"""
+
+
+def test_concurrent_readers_and_writers(kb):
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(kb)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    rng = random.Random(5)
+    for _ in range(6):
+        path = rng.choice(sorted(kb.rglob("n0000*.yaml")))
+        path.write_text(path.read_text().replace("title: ", "title: Again ", 1))
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and out.strip() == "ok", err
+    same_with_and_without(kb)
+
+
+def test_duplicate_index_kept_between_runs_finds_what_a_full_comparison_finds():
+    rng = random.Random(3)
+    words = "alpha beta gamma delta epsilon zeta eta theta".split()
+
+    class Node:
+        def __init__(self, title, quote, targets=()):
+            self.title, self._targets = title, list(targets)
+            self.source = type("S", (), {"quote": quote})()
+
+        def targets(self):
+            return self._targets
+
+    def title():
+        return " ".join(rng.choice(words) for _ in range(4))
+
+    nodes = {f"n{i}": Node(title(), title() * 2) for i in range(40)}
+    index = None
+    for _ in range(25):
+        index = duplicates.index(nodes, index)
+        assert duplicates.find(nodes, known=index) == duplicates.find(nodes)
+        assert duplicates.find(nodes, ["n3"], known=index) == duplicates.find(nodes, ["n3"])
+        victim = rng.choice(sorted(nodes))
+        action = rng.random()
+        if action < 0.2:
+            del nodes[victim]
+        elif action < 0.5:
+            nodes[f"m{rng.randrange(1000)}"] = Node(title(), None, [victim])
+        else:
+            nodes[victim] = Node(title(), title() * 2, [rng.choice(sorted(nodes))])
+    assert any(duplicates.find(nodes)), "the test needs duplicates to compare"
