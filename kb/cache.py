@@ -41,7 +41,7 @@ from kb.report import Problem
 CACHE_FILE = ".kb-cache.sqlite"
 # SQLite's companions of the cache file in WAL mode.
 CACHE_FILES = (CACHE_FILE, CACHE_FILE + "-wal", CACHE_FILE + "-shm", CACHE_FILE + "-journal")
-FORMAT = 1
+FORMAT = 2
 # Modification times closer than this to the moment a file was read are not
 # trusted alone: coarse file systems keep 1 to 2 s ticks.
 RACY_NS = 3_000_000_000
@@ -163,7 +163,7 @@ class Cache:
             conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             conn.execute("CREATE TABLE blobs (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             conn.execute("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
-                         "ctime_ns INTEGER, ino INTEGER, sha TEXT, racy INTEGER, value TEXT)")
+                         "ctime_ns INTEGER, ino INTEGER, sha TEXT, racy INTEGER, value TEXT, vhash TEXT)")
             conn.execute("INSERT INTO meta VALUES ('header', ?)", (header,))
             conn.execute("COMMIT")
         except BaseException:
@@ -183,15 +183,20 @@ class Cache:
         """What :meth:`put_blob` stored under key (plain JSON data), or None."""
         try:
             row = self._conn.execute("SELECT value FROM blobs WHERE key = ?", (key,)).fetchone()
-            return None if row is None else json.loads(row[0])
+            return None if row is None else _loads(row[0])
         except (sqlite3.Error, ValueError, RecursionError):
             return None
 
-    def put_blob(self, key: str, value: Any) -> None:
-        """Keep plain JSON data for the next command; nothing happens when another process is writing."""
+    def put_blob(self, key: str, value: Any, replace: str | None = None, keep: str | None = None) -> None:
+        """Keep plain JSON data for the next command; nothing happens when another process is writing.
+
+        ``replace``: a key prefix whose other entries are dropped, except those
+        starting with ``keep`` (results for an earlier state of the knowledge
+        base, which no command will ask for again).
+        """
         try:
-            text = json.dumps(value, ensure_ascii=False)
-        except (TypeError, ValueError):
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError, RecursionError):
             return
         conn = self._conn
         try:
@@ -199,6 +204,10 @@ class Cache:
         except sqlite3.Error:
             return
         try:
+            if replace is not None:
+                keep = keep or key
+                conn.execute("DELETE FROM blobs WHERE substr(key, 1, ?) = ? AND substr(key, 1, ?) != ?",
+                             (len(replace), replace, len(keep), keep))
             conn.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (key, text))
             conn.execute("COMMIT")
         except sqlite3.Error:
@@ -216,33 +225,54 @@ class Cache:
         results are stored for the next command, and entries of files that are
         gone are dropped.
         """
+        return self._refresh(items, parse, True)[0]  # type: ignore[return-value]
+
+    def hashes(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]]) -> list[str] | None:
+        """A hash of each file's parse result, parsing only the changed files and decoding none.
+
+        Two versions of a file that parse to the same data (a comment edited, a
+        key's quoting changed) have the same hash, so a digest over these says
+        whether the knowledge base's content changed. None when some file's
+        result cannot be kept (not a plain file, or data JSON cannot hold).
+        """
+        hashes = self._refresh(items, parse, False)[1]
+        return None if any(h is None for h in hashes) else hashes  # type: ignore[return-value]
+
+    def _refresh(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]],
+                 decode: bool) -> tuple[list[Parsed | None], list[str | None]]:
         from kb.store import relative_to
         try:
             rows = {row[0]: row[1:] for row in self._conn.execute(
-                "SELECT path, size, mtime_ns, ctime_ns, ino, sha, racy, value FROM files")}
+                "SELECT path, size, mtime_ns, ctime_ns, ino, sha, racy, vhash" + (", value" if decode else "")
+                + " FROM files")}
         except sqlite3.Error:
             rows = {}
         now = time.time_ns()
         results: list[Parsed | None] = [None] * len(items)
+        hashes: list[str | None] = [None] * len(items)
         todo: list[int] = []
         keys: dict[int, tuple] = {}
         refreshed: list[tuple] = []
+        relatives = [relative_to(item[0], self.root) for item in items]
         for index, item in enumerate(items):
-            relative = relative_to(item[0], self.root)
+            relative = relatives[index]
             key = _key(item[0])
             row = rows.get(relative)
             if row is not None and key is not None and tuple(row[:4]) == key:
-                sha, racy, value = row[4], row[5], row[6]
+                sha, racy = row[4], row[5]
                 if racy:
                     current = _sha(item[0])
                     if current is None or current != sha:
                         row = None
                     elif now - key[1] >= RACY_NS:
                         refreshed.append((relative,))  # old enough now: the stat alone will do
-                if row is not None:
-                    decoded = _decode(value, item[1])
+                if row is not None and row[6]:
+                    if not decode:
+                        hashes[index] = row[6]
+                        continue
+                    decoded = _decode(row[7], item[1])
                     if decoded is not None:
-                        results[index] = decoded
+                        results[index], hashes[index] = decoded, row[6]
                         continue
             todo.append(index)
             if key is not None:
@@ -250,23 +280,24 @@ class Cache:
         self.hits, self.misses = len(items) - len(todo), len(todo)
         # Hash before parsing: if the file changes in between, the stored hash is the old
         # content's and the next command sees the difference.
-        hashes = {i: _sha(items[i][0]) for i in todo if i in keys}
+        shas = {i: _sha(items[i][0]) for i in todo if i in keys}
         parsed = parse([items[i] for i in todo]) if todo else []
         writes = []
         for i, result in zip(todo, parsed):
             results[i] = result
-            key, sha = keys.get(i), hashes.get(i)
+            key, sha = keys.get(i), shas.get(i)
             if key is None or sha is None or _key(items[i][0]) != key:
                 continue  # not a plain file, or it changed while being read: parse it again next time
             value = _encode(result)
             if value is not None:
+                hashes[i] = vhash = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
                 racy = int(now - key[1] < RACY_NS or key[1] > now)
-                writes.append((relative_to(items[i][0], self.root), *key, sha, racy, value))
-        current = {relative_to(item[0], self.root) for item in items}
+                writes.append((relatives[i], *key, sha, racy, value, vhash))
+        current = set(relatives)
         gone = [(path,) for path in rows if path not in current]
         if writes or gone or refreshed:
             self._write(writes, gone, refreshed)
-        return results  # type: ignore[return-value]
+        return results, hashes
 
     def _write(self, writes: list[tuple], gone: list[tuple], refreshed: list[tuple]) -> None:
         conn = self._conn
@@ -275,7 +306,7 @@ class Cache:
         except sqlite3.Error:
             return  # another command is writing it: leave the update to a later one
         try:
-            conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", writes)
+            conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", writes)
             conn.executemany("DELETE FROM files WHERE path = ?", gone)
             conn.executemany("UPDATE files SET racy = 0 WHERE path = ?", refreshed)
             conn.execute("COMMIT")
@@ -289,6 +320,18 @@ class Cache:
 def open_cache(root: Path, enabled: bool = True) -> Cache | None:
     """The cache of a knowledge base when ``enabled`` and usable, else None (commands then read every file)."""
     return Cache.open(root) if enabled else None
+
+
+def _loads(text: str) -> Any:
+    """JSON read back, by orjson when it is installed (several times faster on a big map's graph)."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _uri(path: Path) -> str:

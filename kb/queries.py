@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 
 import unicodedata
+from dataclasses import dataclass
+from typing import Callable
 from collections import Counter
 from itertools import islice
 
@@ -20,7 +22,8 @@ import networkx as nx
 from kb.errors import UnknownId
 from kb.graph import require_node
 from kb.models import KINDS
-from kb.semantics import DEFAULT_METHOD, NEUTRAL, Method, Network, grounded, priors, strengths, verdict
+from kb.semantics import (DEFAULT_METHOD, NEUTRAL, Label, Method, Network, Prior, Strengths, grounded, priors,
+                          strengths, verdict)
 from kb.suggest import closest
 
 # How much a query word counts in each field when ranking search hits.
@@ -43,19 +46,68 @@ def _summary(G: nx.DiGraph, node_id: str) -> dict:
     }
 
 
+@dataclass
+class Analysis:
+    """Every node's base score, strength and grounded label from one perspective under one semantics.
+
+    Plain enough to keep between commands (:mod:`kb.compiled` caches it by the
+    knowledge base's digest): a float survives JSON exactly.
+    """
+
+    priors: dict[str, Prior]
+    strengths: Strengths
+    labels: dict[str, Label]
+
+    def to_json(self) -> dict:
+        s = self.strengths
+        return {
+            "priors": {n: [p.value, p.origin] for n, p in self.priors.items()},
+            "strengths": {"values": s.values, "method": s.method, "converged": s.converged,
+                          "iterations": s.iterations, "cyclic_components": s.cyclic_components,
+                          "residual": s.residual, "unconverged": sorted(s.unconverged)},
+            "labels": {n: label.value for n, label in self.labels.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> "Analysis | None":
+        """The analysis :meth:`to_json` wrote, or None when data is not one."""
+        try:
+            s = data["strengths"]  # type: ignore[index]
+            values = {str(n): float(v) for n, v in s["values"].items()}
+            strengths = Strengths(values, str(s["method"]), bool(s["converged"]), int(s["iterations"]),
+                                  int(s["cyclic_components"]), float(s["residual"]),
+                                  frozenset(str(n) for n in s["unconverged"]))
+            pri = {str(n): Prior(float(v), o) for n, (v, o) in data["priors"].items()}  # type: ignore[index]
+            labels = {str(n): Label(v) for n, v in data["labels"].items()}  # type: ignore[index]
+        except (TypeError, KeyError, ValueError, AttributeError):
+            return None
+        if set(values) != set(pri) or set(labels) != set(pri):
+            return None
+        return cls(pri, strengths, labels)
+
+
+def analyse(G: nx.DiGraph, perspective: str = NEUTRAL, method: Method = DEFAULT_METHOD,
+            implied: bool = True) -> Analysis:
+    """Base scores, strengths and grounded labels of every node (one compilation of the network for both)."""
+    net = Network(G)
+    pri = priors(G, perspective, implied)
+    result = strengths(net, {n: p.value for n, p in pri.items()}, method)
+    return Analysis(pri, result, grounded(net))
+
+
 def show(G: nx.DiGraph, node_id: str, *, perspective: str = NEUTRAL, method: Method = DEFAULT_METHOD,
-         implied: bool = True) -> dict:
+         implied: bool = True, analysis: Callable[[], Analysis] | None = None) -> dict:
     """One node with its neighbours both ways, its strength and its grounded label.
 
     ``supporters`` and ``attackers`` argue about this node; ``supports`` and
     ``attacks`` are what this node argues about. Every neighbour carries the
-    edge's weight and note and its own strength and label.
+    edge's weight and note and its own strength and label. ``analysis`` gives
+    the graph's :func:`analyse` from this perspective, when the caller keeps
+    it (asked only once the id is known to exist).
     """
     require_node(G, node_id)
-    net = Network(G)
-    pri = priors(G, perspective, implied)
-    result = strengths(net, {n: p.value for n, p in pri.items()}, method)
-    labels = grounded(net)
+    found = analysis() if analysis is not None else analyse(G, perspective, method, implied)
+    pri, result, labels = found.priors, found.strengths, found.labels
     data = G.nodes[node_id]
     people = G.graph.get("people", {})
     sources = G.graph.get("sources", {})

@@ -457,6 +457,11 @@ def _load_registry(path: Path, model, kb_items: dict, code: str, problems: list[
         kb_items[item.id] = item
 
 
+def load_sources(root: Path, kb: KnowledgeBase) -> None:
+    """Fill in ``kb.sources`` from the registry alone (problems are left to a full load)."""
+    _load_registry(Path(root) / SOURCES_FILE, SourcesFile, kb.sources, "duplicate-source", [])
+
+
 PARALLEL_MIN_FILES = 2000
 
 
@@ -481,6 +486,36 @@ def _parse_all(items: list[tuple[Path, str, Path]], parallel: bool) -> list[tupl
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         results = pool.map(_parse_item, items, chunksize=max(1, len(items) // (workers * 16)))
         return list(track(results, "reading files", len(items)))
+
+
+def node_items(root: Path, files: list[Path], paths: dict[str, Path] | None = None
+               ) -> tuple[list[tuple[Path, str, Path]], list[Problem]]:
+    """The scanned files that are read as nodes, as (file, display path, root), and the problems of the rest.
+
+    A file whose name is not a valid id, or repeats an earlier file's id, is
+    not read. ``paths`` (id -> file) is filled in as a side effect.
+    """
+    paths = {} if paths is None else paths
+    root_display = display_path(root)
+    pending: list[tuple[Path, str, Path]] = []
+    problems: list[Problem] = []
+    for path in files:
+        display = os.path.join(root_display, relative_to(path, root))
+        node_id = path.stem
+        if not is_valid_id(node_id):
+            problems.append(
+                Problem(display, 1, 1, "bad-id", f"file name '{path.name}' is not a valid id "
+                        "(lowercase letters, digits and single hyphens, at most 80 characters)")
+            )
+            continue
+        if node_id in paths:
+            problems.append(
+                Problem(display, 1, 1, "duplicate-id", f"id '{node_id}' is also used by {display_path(paths[node_id])}")
+            )
+            continue
+        paths[node_id] = path
+        pending.append((path, display, root))
+    return pending, problems
 
 
 def load(root: Path, parallel: bool = False, cache=None) -> tuple[KnowledgeBase, list[Problem]]:
@@ -509,27 +544,11 @@ def load(root: Path, parallel: bool = False, cache=None) -> tuple[KnowledgeBase,
     _load_registry(root / SOURCES_FILE, SourcesFile, kb.sources, "duplicate-source", problems)
     kb.files = 2
     allowed = list(Node.model_fields)
-    root_display = display_path(root)
-    pending: list[tuple[Path, str, Path]] = []
     files, walk_problems = scan(root)
     problems.extend(walk_problems)
-    for path in files:
-        kb.files += 1
-        display = os.path.join(root_display, relative_to(path, root))
-        node_id = path.stem
-        if not is_valid_id(node_id):
-            problems.append(
-                Problem(display, 1, 1, "bad-id", f"file name '{path.name}' is not a valid id "
-                        "(lowercase letters, digits and single hyphens, at most 80 characters)")
-            )
-            continue
-        if node_id in kb.paths:
-            problems.append(
-                Problem(display, 1, 1, "duplicate-id", f"id '{node_id}' is also used by {display_path(kb.paths[node_id])}")
-            )
-            continue
-        kb.paths[node_id] = path
-        pending.append((path, display, root))
+    kb.files += len(files)
+    pending, id_problems = node_items(root, files, kb.paths)
+    problems.extend(id_problems)
     parsed = (cache.parse(pending, lambda todo: _parse_all(todo, parallel)) if cache is not None
               else _parse_all(pending, parallel))
     for (path, display, _), (data, errs) in zip(pending, parsed):

@@ -262,14 +262,73 @@ def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: di
     return sort_problems(store.locate(problems, documents))
 
 
+def source_folders(root: Path, sources_dir: Path | Sequence[Path] | None, configured: bool
+                   ) -> tuple[Path | Sequence[Path] | None, list[str]]:
+    """The folders whose texts quotes are checked against, and notes about configured ones that are missing.
+
+    With ``configured``, they come from the knowledge base's kb.toml when none
+    are given; a configured folder that is missing gives a note (a clone
+    without the texts) rather than an error on every source.
+    """
+    notes: list[str] = []
+    if configured and not sources_dir:
+        found = settings.source_folders(root)
+        sources_dir = found.folders or None
+        # A clone without the texts is normal: say so, but do not fail a strict check over it.
+        notes += [f"sources folder {display_path(m)} (sources_dir in {display_path(Path(root) / settings.SETTINGS_FILE)}) "
+                  "not found; quotes were not checked" for m in found.missing]
+    return sources_dir, notes
+
+
+def gather(root: Path, sources_dir: Path | Sequence[Path] | None = None, parallel: bool = False,
+           warnings: bool = True, cache=None) -> tuple[KnowledgeBase, list[Problem]]:
+    """The loaded knowledge base and every problem of it, not yet located (see :func:`finish`)."""
+    kb, problems = store.load(Path(root), parallel=parallel, cache=cache)
+    texts = None
+    if sources_dir:
+        texts, source_problems = load_source_texts(kb, sources_dir)
+        problems += source_problems
+    if warnings:
+        problems += duplicate_problems(kb, cache=cache)
+    problems += graph_problems(kb) + lint_problems(kb)
+    if texts is not None:
+        problems += quote_problems(kb, texts)
+    return kb, problems
+
+
+def finish(problems: list[Problem], strict: bool = False) -> list[Problem]:
+    """Problems located and sorted, warnings made errors under ``strict``."""
+    if strict:
+        problems = [p.as_error() for p in problems]
+    return sort_problems(store.locate(problems))
+
+
+def with_findings(found: list[Problem], extra: Sequence[Problem], strict: bool = False) -> list[Problem]:
+    """Finished problems with the analysis findings (:mod:`kb.diagnostics`) added.
+
+    Under ``strict`` their warnings become errors, but notes stay notes: they
+    say something true about the debate, never a defect.
+    """
+    if strict:
+        extra = [p.as_error() if p.severity == "warning" else p for p in extra]
+    return sort_problems(found + store.locate(list(extra)))
+
+
+def analysis_extra(kb: KnowledgeBase) -> list[Problem]:
+    """The analysis findings of a map without errors, not yet located."""
+    from kb import graph
+    from kb.diagnostics import analysis_findings
+
+    return analysis_findings(kb, graph.build(kb))
+
+
 def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: bool = False,
           parallel: bool = False, configured: bool = False, analysis: bool = False,
           cache: bool = False, warnings: bool = True) -> CheckResult:
     """Load and check a knowledge base: the library behind ``kb check``.
 
     With ``configured``, the source folders come from the knowledge base's
-    kb.toml when none are given, and a configured folder that is missing gives
-    a note (a clone without the texts) rather than an error on every source.
+    kb.toml when none are given (see :func:`source_folders`).
 
     With ``analysis``, a map without errors is also analysed for warnings about
     what its computed answers would tell a reader (:mod:`kb.diagnostics`); the
@@ -284,30 +343,12 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
 
     opened = kbcache.open_cache(Path(root), cache)
     try:
-        kb, problems = store.load(Path(root), parallel=parallel, cache=opened)
-        texts = None
-        notes = []
-        if configured and not sources_dir:
-            found = settings.source_folders(root)
-            sources_dir = found.folders or None
-            # A clone without the texts is normal: say so, but do not fail a strict check over it.
-            notes += [f"sources folder {display_path(m)} (sources_dir in {display_path(Path(root) / settings.SETTINGS_FILE)}) "
-                      "not found; quotes were not checked" for m in found.missing]
-        if sources_dir:
-            texts, source_problems = load_source_texts(kb, sources_dir)
-            problems += source_problems
-        if warnings:
-            problems += duplicate_problems(kb, cache=opened)
+        sources_dir, notes = source_folders(root, sources_dir, configured)
+        kb, problems = gather(root, sources_dir, parallel, warnings, opened)
     finally:
         if opened is not None:
             opened.close()
-    found = problems_for(kb, problems, texts, strict)
+    found = finish(problems, strict)
     if analysis and not any(p.severity == "error" for p in found):
-        from kb import graph
-        from kb.diagnostics import analysis_findings
-
-        extra = analysis_findings(kb, graph.build(kb))
-        if strict:  # notes say something true about the debate, never a defect: --strict leaves them notes
-            extra = [p.as_error() if p.severity == "warning" else p for p in extra]
-        found = sort_problems(found + store.locate(extra))
+        found = with_findings(found, analysis_extra(kb), strict)
     return CheckResult(kb, found, notes)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kb import report, schema, validate
+from kb import compiled, report, schema
 from kb.cli import cli
 from kb.cli.common import kb_dir, use_cache
 from kb.errors import KBError
@@ -24,7 +24,7 @@ from kb.errors import KBError
 def check(ctx: click.Context, sources_dirs: tuple[str, ...], strict: bool, analysis: bool, fmt: str) -> None:
     """Validate every file and the graph; report every problem in one run."""
     try:
-        result = validate.check(Path(kb_dir(ctx)), [Path(d) for d in sources_dirs], strict, parallel=True,
+        result = compiled.check(Path(kb_dir(ctx)), [Path(d) for d in sources_dirs], strict, parallel=True,
                                 configured=True, analysis=analysis, cache=use_cache(ctx))
     except KBError as exc:
         for problem in exc.problems:
@@ -34,7 +34,7 @@ def check(ctx: click.Context, sources_dirs: tuple[str, ...], strict: bool, analy
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     formatter = report.format_json if fmt == "json" else report.format_text
-    click.echo(formatter(result.problems, result.kb.files))
+    click.echo(formatter(result.problems, result.files))
     ctx.exit(0 if result.ok else 1)
 
 

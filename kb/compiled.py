@@ -1,0 +1,419 @@
+"""The checked and compiled map and its analyses, kept in the cache by a digest of the whole knowledge base.
+
+The first level of the cache (:mod:`kb.cache`) spares a command the parsing of
+unchanged files; everything after parsing (validation, the cross-file checks,
+the graph, strengths and labels) still grows with the map. This second level
+keeps those results under a digest of everything they depend on:
+
+* kb's own code (every module of the package) and the cache's header;
+* the knowledge-base folder as given and as displayed (paths in problems and
+  in the graph depend on both);
+* every scanned file's path and a hash of its parse result, so that an edit
+  which leaves the data as it was (a comment, quoting, layout) keeps the
+  digest, and one that changes it does not;
+* what the walk reported, and the raw bytes of the registries and of an
+  interrupted change's journal;
+* for ``kb check``, the source texts and the command's options.
+
+A command whose digest matches reads its answer instead of recomputing it, and
+the answer is the one it would compute: the tests compare every command with
+and without the cache. When the files change while a result is being
+computed, it is not stored (the digest is taken again before storing).
+
+Nothing here prints; the values stored are plain JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import deque
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from kb import cache as kbcache
+from kb import store
+from kb.report import Problem
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from kb.queries import Analysis
+
+# Edge attributes that the graph holds as tuples (JSON gives lists back).
+_TUPLE_ATTRS = ("linked", "via")
+
+
+@lru_cache(maxsize=1)
+def code_hash() -> str:
+    """A hash of kb's own code: any change to how answers are computed makes every digest new."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for path in sorted(here.rglob("*.py")):
+        try:
+            digest.update(str(path.relative_to(here)).encode())
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"?")
+    return digest.hexdigest()
+
+
+def _raw(path: Path, root: Path) -> bytes:
+    """A file's bytes as a reader of it would see them, or what stops it being read."""
+    if not os.path.lexists(path):
+        return b"missing"
+    try:
+        return b"ok" + store.read_regular(path, root=root)
+    except Exception as exc:  # noqa: BLE001 - any refusal is part of the state: it becomes a problem
+        return f"refused {type(exc).__name__} {exc}".encode("utf-8", "replace")
+
+
+def digest(root: Path, opened: kbcache.Cache, parallel: bool = False) -> str | None:
+    """The digest of the knowledge base's content (see the module's docstring), or None when it cannot be taken.
+
+    Files that changed since the last command are parsed (and cached) on the way.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return None
+    files, walk_problems = store.scan(root)
+    items, id_problems = store.node_items(root, files)
+    hashes = opened.hashes(items, lambda todo: store._parse_all(todo, parallel))
+    if hashes is None:
+        return None
+    h = hashlib.sha256()
+
+    def add(*parts: object) -> None:
+        for part in parts:
+            h.update(str(part).encode("utf-8", "surrogatepass"))
+            h.update(b"\0")
+
+    add(code_hash(), kbcache._header(), str(root), store.display_path(root), len(files))
+    h.update("\0".join(store.relative_to(path, root) for path in files).encode("utf-8", "surrogatepass"))
+    h.update(b"\0\0")
+    # the display path names the file; the parse result's hash is its content
+    h.update("\0".join(f"{display}\0{value}" for (_, display, _), value in zip(items, hashes))
+             .encode("utf-8", "surrogatepass"))
+    h.update(b"\0\0")
+    for problem in (*walk_problems, *id_problems):
+        add(repr(problem), problem.loc)
+    for name in (store.PEOPLE_FILE, store.SOURCES_FILE, store.PENDING_FILE):
+        h.update(_raw(root / name, root))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+# --- the graph --------------------------------------------------------------------------------
+
+
+def _edge_order(G: nx.DiGraph) -> list[tuple[str, str]]:
+    """An order of the edges that, added to an empty graph, gives every node's successors and predecessors in G's order.
+
+    networkx keeps both orders but not the order the edges were added in; any
+    order consistent with both rebuilds the same graph, and the one they were
+    added in shows that one exists.
+    """
+    edges = list(G.edges)
+    position = {edge: i for i, edge in enumerate(edges)}
+    after: list[list[int]] = [[] for _ in edges]
+    waiting = [0] * len(edges)
+    for listing in ((G.succ, lambda u, w: (u, w)), (G.pred, lambda v, w: (w, v))):
+        adjacency, edge_of = listing
+        for node, others in adjacency.items():
+            previous = None
+            for other in others:
+                current = position[edge_of(node, other)]
+                if previous is not None:
+                    after[previous].append(current)
+                    waiting[current] += 1
+                previous = current
+    ready = deque(i for i in range(len(edges)) if not waiting[i])
+    order = []
+    while ready:
+        i = ready.popleft()
+        order.append(edges[i])
+        for j in after[i]:
+            waiting[j] -= 1
+            if not waiting[j]:
+                ready.append(j)
+    return order if len(order) == len(edges) else edges
+
+
+def _plain(value: Any) -> bool:
+    kind = type(value)
+    if kind in (str, int, float, bool) or value is None:
+        return True
+    if kind is list:
+        return all(_plain(v) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False
+
+
+def _columns(rows: list[dict]) -> tuple[list[list[str]], list[int], list[list]] | None:
+    """Attribute dicts as (key lists, each row's key list, each row's values): a compact form JSON reads fast."""
+    shapes: dict[tuple, int] = {}
+    which, values = [], []
+    for attrs in rows:
+        keys = tuple(attrs)
+        if keys not in shapes:
+            shapes[keys] = len(shapes)
+        which.append(shapes[keys])
+        values.append(list(attrs.values()))
+    return [list(k) for k in shapes], which, values
+
+
+def graph_to_json(G: nx.DiGraph) -> dict | None:
+    """The graph as plain data that :func:`graph_from_json` turns back into an equal graph; None if it cannot.
+
+    Equal down to the order of every node's successors and predecessors, so
+    that nothing computed from it can differ.
+    """
+    order = _edge_order(G)
+    edge_attrs = []
+    for u, v in order:
+        attrs = dict(G.edges[u, v])
+        for key in _TUPLE_ATTRS:
+            if key in attrs:
+                if type(attrs[key]) is not tuple:
+                    return None
+                attrs[key] = list(attrs[key])
+        edge_attrs.append(attrs)
+    nodes = list(G.nodes)
+    node_keys, node_shape, node_values = _columns([G.nodes[n] for n in nodes])  # type: ignore[misc]
+    edge_keys, edge_shape, edge_values = _columns(edge_attrs)  # type: ignore[misc]
+    data = {"graph": dict(G.graph), "nodes": nodes, "node_keys": node_keys, "node_shape": node_shape,
+            "node_values": node_values, "edges": [[u, v] for u, v in order], "edge_keys": edge_keys,
+            "edge_shape": edge_shape, "edge_values": edge_values}
+    return data if _plain(data) else None
+
+
+def graph_from_json(data: Any) -> nx.DiGraph | None:
+    import networkx as nx
+
+    try:
+        G = nx.DiGraph()
+        G.graph.update(data["graph"])
+        node_keys, edge_keys = data["node_keys"], data["edge_keys"]
+        nodes = [(n, dict(zip(node_keys[shape], values)))
+                 for n, shape, values in zip(data["nodes"], data["node_shape"], data["node_values"], strict=True)]
+        tuples = [[i for i, key in enumerate(keys) if key in _TUPLE_ATTRS] for keys in edge_keys]
+        edges = []
+        for (u, v), shape, values in zip(data["edges"], data["edge_shape"], data["edge_values"], strict=True):
+            for i in tuples[shape]:
+                values[i] = tuple(values[i])
+            edges.append((u, v, dict(zip(edge_keys[shape], values, strict=True))))
+        _assemble(G, nodes, edges)
+        return G
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError):
+        return None
+
+
+def _assemble(G: nx.DiGraph, nodes: list[tuple[str, dict]], edges: list[tuple[str, str, dict]]) -> None:
+    """Fill an empty graph, straight into networkx's adjacency dicts when they are the plain ones.
+
+    ``add_nodes_from`` and ``add_edges_from`` check every item one at a time,
+    which is most of the cost of rebuilding a map of 10^4 nodes; the result is
+    the same graph.
+    """
+    import networkx as nx
+
+    plain = (type(G) is nx.DiGraph and type(G._node) is dict and type(G._succ) is dict
+             and type(G._pred) is dict and G._adj is G._succ and not G._node)
+    if not plain or len({n for n, _ in nodes}) != len(nodes):
+        G.add_nodes_from(nodes)
+        G.add_edges_from(edges)
+        return
+    node, succ, pred = G._node, G._succ, G._pred
+    for n, attrs in nodes:
+        node[n] = attrs
+        succ[n] = {}
+        pred[n] = {}
+    for u, v, attrs in edges:
+        if u not in node or v not in node or v in succ[u]:
+            raise ValueError("an edge the graph cannot hold")
+        succ[u][v] = attrs
+        pred[v][u] = attrs
+    clear = getattr(nx, "_clear_cache", None)
+    if clear is not None:
+        clear(G)
+
+
+@dataclass
+class Compiled:
+    """A checked knowledge base: its graph when it has no errors, else the problems that stop analysis."""
+
+    root: Path
+    files: int
+    graph: nx.DiGraph | None = None
+    problems: list[Problem] = field(default_factory=list)
+    digest: str | None = None
+    cache: bool = True
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return self.graph is not None
+
+    def analysis(self, perspective: str, method: str, implied: bool = True) -> Analysis:
+        """Priors, strengths and grounded labels from a perspective (see :func:`kb.queries.analyse`), cached by digest."""
+        from kb.queries import Analysis, analyse
+
+        assert self.graph is not None
+        key = f"analysis:{self.digest}:{method}:{int(implied)}:{perspective}"
+        opened = kbcache.open_cache(self.root, self.cache and self.digest is not None)
+        try:
+            if opened is not None:
+                found = Analysis.from_json(opened.get_blob(key))
+                if found is not None and set(found.priors) == set(self.graph):
+                    return found
+            result = analyse(self.graph, perspective, method, implied)
+            if opened is not None and _current(self.root, opened, self.digest):
+                opened.put_blob(key, result.to_json(), replace="analysis:", keep=f"analysis:{self.digest}:")
+            return result
+        finally:
+            if opened is not None:
+                opened.close()
+
+
+def _current(root: Path, opened: kbcache.Cache, expected: str | None) -> bool:
+    """Whether the knowledge base still has the digest a result was computed for (else it is not stored)."""
+    return expected is not None and digest(root, opened) == expected
+
+
+def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
+    """The knowledge base checked for errors (no warnings) and, when it has none, compiled into its graph.
+
+    The library behind every analysing command: what ``validate.check(...,
+    warnings=False)`` and :func:`kb.graph.build` give, read from the cache when
+    the knowledge base's digest has not changed since they were stored.
+    """
+    from kb import graph, validate
+
+    root = Path(root)
+    opened = kbcache.open_cache(root, cache)
+    try:
+        found = digest(root, opened, parallel) if opened is not None else None
+        key = f"graph:{found}"
+        if found is not None:
+            blob = opened.get_blob(key)  # type: ignore[union-attr]
+            if isinstance(blob, dict) and isinstance(blob.get("files"), int):
+                G = graph_from_json(blob.get("graph"))
+                if G is not None:
+                    return Compiled(root, blob["files"], G, [], found, cache)
+        kb, raw = validate.gather(root, None, parallel, False, opened)
+        problems = validate.finish(raw)
+        if any(p.severity == "error" for p in problems):
+            return Compiled(root, kb.files, None, problems, found, cache)
+        G = graph.build(kb)
+        if found is not None and _current(root, opened, found):  # type: ignore[arg-type]
+            data = graph_to_json(G)
+            if data is not None:
+                opened.put_blob(key, {"files": kb.files, "graph": data}, replace="graph:")  # type: ignore[union-attr]
+        return Compiled(root, kb.files, G, problems, found, cache)
+    finally:
+        if opened is not None:
+            opened.close()
+
+
+# --- kb check ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Checked:
+    """What ``kb check`` reports: every problem, located, and notes for the reader."""
+
+    problems: list[Problem]
+    files: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _problems_to_json(problems: Sequence[Problem]) -> list | None:
+    out = [[p.path, p.line, p.col, p.code, p.message, p.severity, list(p.loc)] for p in problems]
+    return out if _plain(out) else None
+
+
+def _problems_from_json(data: Any) -> list[Problem] | None:
+    try:
+        return [Problem(path, line, col, code, message, severity, tuple(loc))
+                for path, line, col, code, message, severity, loc in data]
+    except (TypeError, ValueError):
+        return None
+
+
+def _texts_signature(root: Path, sources_dir) -> str:
+    """A hash of the source texts quotes are checked against, and of the problems reading them gave."""
+    from kb import validate
+
+    kb = store.KnowledgeBase(root=root)
+    store.load_sources(root, kb)
+    texts, problems = validate.load_source_texts(kb, sources_dir)
+    h = hashlib.sha256()
+    for name in sorted(texts):
+        h.update(f"{name}\0{texts[name]}\0".encode("utf-8", "surrogatepass"))
+    for p in problems:
+        h.update(f"{p!r}{p.loc}\0".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: bool = False,
+          parallel: bool = False, configured: bool = False, analysis: bool = False,
+          cache: bool = True) -> Checked:
+    """What :func:`kb.validate.check` reports, read from the cache when the digest has not changed.
+
+    Problems are kept before they are located, and located again in the files
+    as they are, so a problem's line follows an edit that moved it without
+    changing any data.
+    """
+    from kb import validate
+
+    root = Path(root)
+    opened = kbcache.open_cache(root, cache)
+    try:
+        sources_dir, notes = validate.source_folders(root, sources_dir, configured)
+        found = digest(root, opened, parallel) if opened is not None else None
+        key = None
+        if found is not None:
+            texts = _texts_signature(root, sources_dir) if sources_dir else "-"
+            key = f"check:{found}:{int(analysis)}:{texts}"
+            blob = opened.get_blob(key)  # type: ignore[union-attr]
+            if isinstance(blob, dict) and isinstance(blob.get("files"), int):
+                raw = _problems_from_json(blob.get("problems"))
+                extra = _problems_from_json(blob.get("extra"))
+                if raw is not None and extra is not None:
+                    return Checked(_finish(raw, extra, strict, analysis), blob["files"], notes)
+        kb, raw = validate.gather(root, sources_dir, parallel, True, opened)
+        extra: list[Problem] = []
+        if analysis and not any(p.severity == "error" for p in raw):
+            extra = validate.analysis_extra(kb)
+        if key is not None and _current(root, opened, found):  # type: ignore[arg-type]
+            stored_raw, stored_extra = _problems_to_json(raw), _problems_to_json(extra)
+            if stored_raw is not None and stored_extra is not None:
+                opened.put_blob(key, {"files": kb.files, "problems": stored_raw, "extra": stored_extra},  # type: ignore[union-attr]
+                                replace="check:")
+        return Checked(_finish(raw, extra, strict, analysis), kb.files, notes)
+    finally:
+        if opened is not None:
+            opened.close()
+
+
+def _finish(raw: list[Problem], extra: list[Problem], strict: bool, analysis: bool) -> list[Problem]:
+    from kb import validate
+
+    found = validate.finish(raw, strict)
+    if analysis and not any(p.severity == "error" for p in found):
+        found = validate.with_findings(found, extra, strict)
+    return found
