@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
-from kb import cache, duplicates, validate
+from kb import cache, compiled, duplicates, validate
 from kb.cli import cli
 
 _spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
@@ -304,3 +304,113 @@ def test_duplicate_index_kept_between_runs_finds_what_a_full_comparison_finds():
         else:
             nodes[victim] = Node(title(), title() * 2, [rng.choice(sorted(nodes))])
     assert any(duplicates.find(nodes)), "the test needs duplicates to compare"
+
+
+# --- the second level: the compiled graph, analyses and kb check's problems, kept by digest ---------
+
+
+def _outputs(root: Path, *flags: str, only: int | None = None, cruxes: bool = False) -> list[tuple[int, str]]:
+    first = sorted(p.stem for p in root.rglob("n0*.yaml"))[0]
+    commands = [["check", "--format", "json"], ["check", "--strict"], ["show", first, "--format", "json"],
+                ["show", first, "--as", "person-1", "--semantics", "dfquad"], ["search", "interpretability"],
+                ["list", "--format", "json"], ["stats", "--format", "json"]]
+    if cruxes:  # seconds on a cyclic map, whatever the cache: once is enough
+        commands.append(["cruxes", first, "--format", "json"])
+    return [run("--kb", str(root), *flags, *command) for command in commands[:only]]
+
+
+def _kb_digest(root: Path) -> str | None:
+    opened = cache.Cache.open(root)
+    try:
+        return compiled.digest(root, opened)
+    finally:
+        opened.close()
+
+
+def _blobs(root: Path) -> set[str]:
+    with sqlite3.connect(root / cache.CACHE_FILE) as conn:
+        return {key.split(":")[0] for (key,) in conn.execute("SELECT key FROM blobs")}
+
+
+def test_commands_answer_alike_with_and_without_the_compiled_cache_after_random_edits(kb):
+    rng = random.Random(23)
+    assert _outputs(kb, "--no-cache", cruxes=True) == _outputs(kb) + [_outputs(kb, cruxes=True)[-1]]
+    assert {"graph", "analysis", "check"} <= _blobs(kb), "the second run must have read what the first stored"
+    for _ in range(2):
+        for _ in range(rng.randint(1, 3)):
+            _edit(rng, kb)
+        assert _outputs(kb) == _outputs(kb, "--no-cache")
+
+
+def test_stored_answers_are_the_ones_read_back(kb, monkeypatch):
+    """A warm command must take the graph and the analysis from the cache, not recompute them."""
+    from kb import graph, queries
+
+    before = _outputs(kb, only=4)
+    monkeypatch.setattr(graph, "build", lambda *a, **k: pytest.fail("the graph was built again"))
+    monkeypatch.setattr(queries, "analyse", lambda *a, **k: pytest.fail("the analysis was computed again"))
+    monkeypatch.setattr(validate, "gather", lambda *a, **k: pytest.fail("the map was checked again"))
+    assert _outputs(kb, only=4) == before
+
+
+def test_digest_follows_the_data_not_the_layout(kb):
+    path = next(kb.rglob("n000007.yaml"))
+    first = _kb_digest(kb)
+    assert first is not None and _kb_digest(kb) == first
+    path.write_text("# a comment, and the same data\n" + path.read_text())
+    assert _kb_digest(kb) == first
+    path.write_text(path.read_text().replace("title: ", "title: Changed ", 1))
+    assert _kb_digest(kb) != first
+    (kb / "people.yaml").write_text((kb / "people.yaml").read_text() + "\n# only a comment\n")
+    changed = _kb_digest(kb)
+    assert changed != first, "registries count byte for byte"
+    path.rename(path.with_name("n999999.yaml"))
+    assert _kb_digest(kb) != changed
+
+
+def test_problems_read_from_the_cache_are_located_in_the_file_as_it_is(kb):
+    path = next(kb.rglob("n000009.yaml"))
+    assert "restates:" not in path.read_text()
+    path.write_text(path.read_text() + "restates: [no-such-node]\n")
+
+    def line() -> int:
+        found = compiled.check(kb).problems
+        assert found == validate.check(kb).problems
+        return next(p.line for p in found if p.code == "unknown-target" and p.path.endswith("n000009.yaml"))
+
+    first = line()
+    path.write_text("# one\n# two\n" + path.read_text())  # the same data, two lines lower
+    assert line() == first + 2
+
+
+def test_compiled_graph_round_trips_exactly():
+    from kb import graph, store
+
+    for root in (REPO / "claims",):
+        G = graph.build(store.load(root)[0])
+        H = compiled.graph_from_json(json.loads(json.dumps(compiled.graph_to_json(G))))
+
+        def shape(G):
+            return (list(G.nodes(data=True)), [(u, list(G.succ[u].items())) for u in G],
+                    [(v, list(G.pred[v].items())) for v in G], G.graph)
+
+        assert shape(H) == shape(G)
+        assert any(d.get("via") for *_, d in H.edges(data=True)) and any(d.get("linked") for *_, d in H.edges(data=True))
+        assert all(type(d.get("via", ())) is tuple and type(d.get("linked", ())) is tuple for *_, d in H.edges(data=True))
+
+
+def test_edge_order_keeps_every_predecessor_order():
+    import networkx as nx
+
+    rng = random.Random(4)
+    for _ in range(20):
+        G = nx.DiGraph()
+        G.add_nodes_from(range(8))
+        for _ in range(20):
+            u, v = rng.sample(range(8), 2)
+            G.add_edge(u, v)
+        H = nx.DiGraph()
+        H.add_nodes_from(G)
+        H.add_edges_from(compiled._edge_order(G))
+        assert [list(H.pred[v]) for v in H] == [list(G.pred[v]) for v in G]
+        assert [list(H.succ[v]) for v in H] == [list(G.succ[v]) for v in G]
