@@ -410,7 +410,7 @@ def _encode(result: Parsed) -> str | None:
 
 def _decode(value: str, display: str) -> Parsed | None:
     try:
-        record = json.loads(value)
+        record = _loads(value)
         if "problems" in record:
             return None, [Problem(display, line, col, code, message, severity, tuple(loc))
                           for line, col, code, message, severity, loc in record["problems"]]

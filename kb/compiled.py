@@ -70,15 +70,19 @@ def _raw(path: Path, root: Path) -> bytes:
         return f"refused {type(exc).__name__} {exc}".encode("utf-8", "replace")
 
 
-def digest(root: Path, opened: kbcache.Cache, parallel: bool = False) -> str | None:
+def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: list | None = None) -> str | None:
     """The digest of the knowledge base's content (see the module's docstring), or None when it cannot be taken.
 
-    Files that changed since the last command are parsed (and cached) on the way.
+    Files that changed since the last command are parsed (and cached) on the
+    way. ``scanned``, a list, receives what :func:`kb.store.scan` found, for
+    a caller that loads the knowledge base next.
     """
     root = Path(root)
     if not root.is_dir():
         return None
     files, walk_problems = store.scan(root)
+    if scanned is not None:
+        scanned[:] = [files, walk_problems]
     items, id_problems = store.node_items(root, files)
     hashes = opened.hashes(items, lambda todo: store._parse_all(todo, parallel))
     if hashes is None:
@@ -298,7 +302,8 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
     root = Path(root)
     opened = kbcache.open_cache(root, cache)
     try:
-        found = digest(root, opened, parallel) if opened is not None else None
+        scanned: list = []
+        found = digest(root, opened, parallel, scanned) if opened is not None else None
         key = f"graph:{found}"
         if found is not None:
             blob = opened.get_blob(key)  # type: ignore[union-attr]
@@ -306,7 +311,7 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
                 G = graph_from_json(blob.get("graph"))
                 if G is not None:
                     return Compiled(root, blob["files"], G, [], found, cache)
-        kb, raw = validate.gather(root, None, parallel, False, opened)
+        kb, raw = validate.gather(root, None, parallel, False, opened, tuple(scanned) or None)
         problems = validate.finish(raw)
         if any(p.severity == "error" for p in problems):
             return Compiled(root, kb.files, None, problems, found, cache)
@@ -384,7 +389,8 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
     opened = kbcache.open_cache(root, cache)
     try:
         sources_dir, notes = validate.source_folders(root, sources_dir, configured)
-        found = digest(root, opened, parallel) if opened is not None else None
+        scanned: list = []
+        found = digest(root, opened, parallel, scanned) if opened is not None else None
         key = None
         if found is not None:
             texts = _texts_signature(root, sources_dir) if sources_dir else "-"
@@ -395,7 +401,7 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
                 extra = _problems_from_json(blob.get("extra"))
                 if raw is not None and extra is not None:
                     return Checked(_finish(raw, extra, strict, analysis), blob["files"], notes)
-        kb, raw = validate.gather(root, sources_dir, parallel, True, opened)
+        kb, raw = validate.gather(root, sources_dir, parallel, True, opened, tuple(scanned) or None)
         extra: list[Problem] = []
         if analysis and not any(p.severity == "error" for p in raw):
             extra = validate.analysis_extra(kb)

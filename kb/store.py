@@ -518,12 +518,14 @@ def node_items(root: Path, files: list[Path], paths: dict[str, Path] | None = No
     return pending, problems
 
 
-def load(root: Path, parallel: bool = False, cache=None) -> tuple[KnowledgeBase, list[Problem]]:
+def load(root: Path, parallel: bool = False, cache=None,
+         scanned: tuple[list[Path], list[Problem]] | None = None) -> tuple[KnowledgeBase, list[Problem]]:
     """Load a knowledge base, returning it with every problem found while reading.
 
     Problems carry ``loc`` paths; call :func:`locate` to fill in lines and columns.
     With ``cache`` (a :class:`kb.cache.Cache`), only files changed since it was
-    last updated are parsed; the result is the same.
+    last updated are parsed; the result is the same. ``scanned``: what
+    :func:`scan` just returned for root, when the caller has it.
     """
     root = Path(root)
     kb = KnowledgeBase(root=root)
@@ -544,7 +546,7 @@ def load(root: Path, parallel: bool = False, cache=None) -> tuple[KnowledgeBase,
     _load_registry(root / SOURCES_FILE, SourcesFile, kb.sources, "duplicate-source", problems)
     kb.files = 2
     allowed = list(Node.model_fields)
-    files, walk_problems = scan(root)
+    files, walk_problems = scanned if scanned is not None else scan(root)
     problems.extend(walk_problems)
     kb.files += len(files)
     pending, id_problems = node_items(root, files, kb.paths)

@@ -281,9 +281,12 @@ def source_folders(root: Path, sources_dir: Path | Sequence[Path] | None, config
 
 
 def gather(root: Path, sources_dir: Path | Sequence[Path] | None = None, parallel: bool = False,
-           warnings: bool = True, cache=None) -> tuple[KnowledgeBase, list[Problem]]:
-    """The loaded knowledge base and every problem of it, not yet located (see :func:`finish`)."""
-    kb, problems = store.load(Path(root), parallel=parallel, cache=cache)
+           warnings: bool = True, cache=None, scanned=None) -> tuple[KnowledgeBase, list[Problem]]:
+    """The loaded knowledge base and every problem of it, not yet located (see :func:`finish`).
+
+    ``scanned``: what :func:`kb.store.scan` just returned, when the caller has it.
+    """
+    kb, problems = store.load(Path(root), parallel=parallel, cache=cache, scanned=scanned)
     texts = None
     if sources_dir:
         texts, source_problems = load_source_texts(kb, sources_dir)

@@ -63,3 +63,68 @@ def test_pairs_already_linked_are_not_flagged(root):
     assert warnings(root)
     assert kb("link", "again", "restates", "audits").exit_code == 0
     assert warnings(root) == []
+
+
+def _every_pair(values: dict[str, str], cutoff: float, among) -> set:
+    """The full comparison the length filter must agree with: every value against every other."""
+    from rapidfuzz import fuzz, process
+
+    keys = list(values)
+    out = set()
+    for a in among:
+        for _, score, i in process.extract(values[a], [values[k] for k in keys], scorer=fuzz.ratio,
+                                           score_cutoff=cutoff, limit=None):
+            if keys[i] != a:
+                out.add((min(a, keys[i]), max(a, keys[i]), float(score)))
+    return out
+
+
+def test_length_filter_finds_the_pairs_every_comparison_finds():
+    """On random near-copies over small alphabets (many pairs near every cutoff) and on the real map."""
+    import random
+
+    from conftest import REPO
+    from kb import duplicates, store
+
+    rng = random.Random(1)
+    found = 0
+    for _ in range(60):
+        alphabet = rng.choice(["ab", "abc", "abcdefgh ", "xyz "])
+        bases = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(6)]
+        values = {}
+        for i in range(30):
+            chars = list(rng.choice(bases))
+            for _ in range(rng.randint(0, 3)):
+                at = rng.randint(0, len(chars))
+                if rng.random() < 0.5 and chars:
+                    del chars[min(at, len(chars) - 1)]
+                else:
+                    chars.insert(at, rng.choice(alphabet))
+            values[f"k{i}"] = "".join(chars)
+        for cutoff in (50.0, 80.0, duplicates.TITLE_SIMILARITY, duplicates.QUOTE_SIMILARITY, 100.0):
+            among = rng.sample(sorted(values), 8)
+            expected = _every_pair(values, cutoff, among)
+            assert duplicates._similar(values, cutoff, among) == expected
+            found += len(expected)
+    assert found > 1000, "the random values must make pairs to compare"
+    nodes = store.load(REPO / "claims")[0].nodes
+    values = duplicates._values(nodes)
+    for field in duplicates.FIELDS:
+        for cutoff in (duplicates.CUTOFFS[field], 60.0):
+            assert duplicates._similar(values[field], cutoff, list(values[field])) == \
+                _every_pair(values[field], cutoff, list(values[field]))
+
+
+def test_lengths_outside_the_range_cannot_reach_the_cutoff():
+    """The best a pair of lengths can score is with the same character throughout: outside the range even that fails."""
+    from rapidfuzz import fuzz
+
+    from kb.duplicates import length_range
+
+    for cutoff in (60.0, 92.0, 95.0):
+        for n in range(0, 90):
+            low, high = length_range(n, cutoff)
+            assert low <= n <= high and high - low <= 2 * n * (200 - cutoff) / cutoff + 4  # and not much wider
+            for m in range(0, 250):
+                if not low <= m <= high:
+                    assert fuzz.ratio("a" * n, "a" * m) < cutoff, (n, m)
