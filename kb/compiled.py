@@ -46,10 +46,22 @@ if TYPE_CHECKING:
 _TUPLE_ATTRS = ("linked", "via")
 
 
+# Libraries whose behaviour is part of an answer (messages, similarity scores, graph order, stems).
+_LIBRARIES = ("pydantic", "pydantic_core", "networkx", "rapidfuzz", "snowballstemmer", "yaml", "orjson")
+
+
 @lru_cache(maxsize=1)
 def code_hash() -> str:
-    """A hash of kb's own code: any change to how answers are computed makes every digest new."""
-    digest = hashlib.sha256()
+    """A hash of kb's own code and of the installed libraries it computes with.
+
+    Any change to how answers are computed makes every digest new. A library
+    is identified by its installed file's size and times (found without
+    importing it), which change when it is upgraded.
+    """
+    import importlib.util
+    import sys
+
+    digest = hashlib.sha256(sys.version.encode())
     here = Path(__file__).parent
     for path in sorted(here.rglob("*.py")):
         try:
@@ -57,6 +69,16 @@ def code_hash() -> str:
             digest.update(path.read_bytes())
         except OSError:
             digest.update(b"?")
+    for name in _LIBRARIES:
+        spec = None
+        try:
+            spec = importlib.util.find_spec(name)
+            info = os.stat(spec.origin) if spec is not None and spec.origin else None
+        except (ImportError, ValueError, OSError):
+            info = None
+        where = spec.origin if spec is not None and info is not None else None
+        digest.update(f"{name} {where} {info and (info.st_size, info.st_mtime_ns, info.st_ino)}"
+                      .encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
