@@ -262,21 +262,14 @@ def test_every_credence_on_a_thesis_agrees_with_that_persons_computed_strength(a
 
 
 def test_the_pro_thesis_and_its_rival_are_never_both_accepted(analysed):
-    # From neutral, never. From a person, not from what that person engaged with: commenter 5 broadly agrees
-    # with the post and never addresses Bushnaq's case, whose unanswered arguments alone carry the pro thesis
-    # over 0.5 from his perspective (kb check --analysis says so in an `unanswered` note).
+    # The rival is the thesis that interpretability is no longer a priority; "most theories of impact
+    # fail" is not its contradictory (Bushnaq concedes most current work is very bad and still backs
+    # the gamble), so only this pair is held to it, under every perspective, neutral included.
     from kb.semantics import verdict
 
-    G, views, engaged = analysed
-
-    def both(values):
-        return verdict(values(THESES[0])) == verdict(values(RIVAL)) == "accepted"
-
-    assert not both(views["neutral"].__getitem__)
-    for person, e in engaged.items():
-        assert not (both(views[person].__getitem__) and both(e.value)), person
-    for person in ("segerie", "bushnaq", "nanda", "commenter-1"):
-        assert not both(views[person].__getitem__), person
+    G, views, _ = analysed
+    for person, values in views.items():
+        assert not verdict(values[THESES[0]]) == verdict(values[RIVAL]) == "accepted", person
 
 
 def test_the_top_crux_of_each_thesis_moves_it_by_at_least_005(analysed):
