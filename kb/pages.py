@@ -571,7 +571,11 @@ def _procon(s: _Site, nid: str, supporters: list[tuple[str, dict]], attackers: l
         more = (f'<p><a href="#what-argues-about-it">All {len(items)}</a></p>' if len(items) > PROCON_TOP else "")
         sides.append(f'<section class="kb-procon__side kb-procon__side--{key}" aria-labelledby="{key}">'
                      f'<h2 id="{key}">{title} ({len(items)})</h2>{body}{more}</section>')
-    return '<div class="kb-procon">' + "".join(sides) + "</div>"
+    # The order and the signed shares are the neutral perspective's; say so, since the perspective
+    # switcher rewrites the strengths beside them but not the order.
+    note = ('<p class="kb-note">Ranked by how much each moves this claim from the neutral perspective (the '
+            'small signed number: its share of the claim\'s strength); the other number is its own strength.</p>')
+    return '<div class="kb-procon">' + "".join(sides) + "</div>" + note
 
 
 _STEP = {"supports": ("pro", "supports"), "attacks": ("con", "attacks")}

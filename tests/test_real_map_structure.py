@@ -241,42 +241,33 @@ def test_an_honorable_mention_weighs_no_more_than_the_best_theory_of_impact(kb):
 @pytest.fixture(scope="module")
 def analysed(kb):
     from kb import graph
-    from kb.diagnostics import Engaged
     from kb.semantics import Network, base_scores, perspectives, strengths
 
     G = graph.build(kb)
     net = Network(G)
     views = {v: strengths(net, base_scores(G, v)) for v in perspectives(G)}
-    engaged = {v: Engaged(G, net, v, "drqe") for v in views if v != "neutral"}
-    return G, views, engaged
+    return G, views
 
 
 def test_every_credence_on_a_thesis_agrees_with_that_persons_computed_strength(analysed):
     from kb.graph import theses
     from kb.semantics import verdict
 
-    G, views, _ = analysed
+    G, views = analysed
     for t in theses(G):
         for person, credence in (G.nodes[t].get("stances") or {}).items():
             assert verdict(credence) == verdict(views[person][t]), (t, person, credence, views[person][t])
 
 
 def test_the_pro_thesis_and_its_rival_are_never_both_accepted(analysed):
-    # From neutral, never. From a person, not from what that person engaged with: commenter 5 broadly agrees
-    # with the post and never addresses Bushnaq's case, whose unanswered arguments alone carry the pro thesis
-    # over 0.5 from his perspective (kb check --analysis says so in an `unanswered` note).
+    # The rival is the thesis that interpretability is no longer a priority; "most theories of impact
+    # fail" is not its contradictory (Bushnaq concedes most current work is very bad and still backs
+    # the gamble), so only this pair is held to it, under every perspective, neutral included.
     from kb.semantics import verdict
 
-    G, views, engaged = analysed
-
-    def both(values):
-        return verdict(values(THESES[0])) == verdict(values(RIVAL)) == "accepted"
-
-    assert not both(views["neutral"].__getitem__)
-    for person, e in engaged.items():
-        assert not (both(views[person].__getitem__) and both(e.value)), person
-    for person in ("segerie", "bushnaq", "nanda", "commenter-1"):
-        assert not both(views[person].__getitem__), person
+    G, views = analysed
+    for person, values in views.items():
+        assert not verdict(values[THESES[0]]) == verdict(values[RIVAL]) == "accepted", person
 
 
 def test_the_top_crux_of_each_thesis_moves_it_by_at_least_005(analysed):
@@ -284,7 +275,7 @@ def test_the_top_crux_of_each_thesis_moves_it_by_at_least_005(analysed):
     from kb.graph import theses
     from kb.semantics import base_scores
 
-    G, _, _ = analysed
+    G, _ = analysed
     tau = base_scores(G, "neutral")
     for t in theses(G):
         top = cruxes.cruxes(G, t, tau, top=1).cruxes
@@ -294,5 +285,5 @@ def test_the_top_crux_of_each_thesis_moves_it_by_at_least_005(analysed):
 def test_the_analysis_warns_about_nothing_on_the_real_map(kb, analysed):
     from kb.diagnostics import analysis_problems
 
-    G, _, _ = analysed
+    G, _ = analysed
     assert [(p.path, p.code, p.message) for p in analysis_problems(kb, G)] == []
