@@ -92,21 +92,29 @@ def _raw(path: Path, root: Path) -> bytes:
         return f"refused {type(exc).__name__} {exc}".encode("utf-8", "replace")
 
 
+def _witness(root: Path, opened: kbcache.Cache) -> list:
+    """What shows that no file of the last :meth:`kb.cache.Cache.hashes` (nor a registry) changed since it read them."""
+    return [list(opened.last_keys), dict(opened.last_shas),
+            [_raw(root / name, root) for name in (store.PEOPLE_FILE, store.SOURCES_FILE, store.PENDING_FILE)]]
+
+
 def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: list | None = None) -> str | None:
     """The digest of the knowledge base's content (see the module's docstring), or None when it cannot be taken.
 
     Files that changed since the last command are parsed (and cached) on the
-    way. ``scanned``, a list, receives what :func:`kb.store.scan` found, for
-    a caller that loads the knowledge base next.
+    way. ``scanned``, a list, receives ``[files, walk problems, witness]``:
+    what :func:`kb.store.scan` found, for a caller that loads the knowledge
+    base next, and what :func:`_unchanged` compares to tell that the files
+    are still those the digest was taken of.
     """
     root = Path(root)
     if not root.is_dir():
         return None
     files, walk_problems = store.scan(root)
-    if scanned is not None:
-        scanned[:] = [files, walk_problems]
     items, id_problems = store.node_items(root, files)
     hashes = opened.hashes(items, lambda todo: store._parse_all(todo, parallel))
+    if scanned is not None:
+        scanned[:] = [files, walk_problems, _witness(root, opened)]
     if hashes is None:
         return None
     h = hashlib.sha256()
@@ -277,6 +285,7 @@ class Compiled:
     problems: list[Problem] = field(default_factory=list)
     digest: str | None = None
     cache: bool = True
+    scanned: list = field(default_factory=list, repr=False)  # see digest(): what the digest was taken of
 
     @property
     def errors(self) -> list[Problem]:
@@ -299,7 +308,7 @@ class Compiled:
                 if found is not None and set(found.priors) == set(self.graph):
                     return found
             result = analyse(self.graph, perspective, method, implied)
-            if opened is not None and _current(self.root, opened, self.digest):
+            if opened is not None and _unchanged(self.root, self.scanned):
                 opened.put_blob(key, result.to_json(), replace="analysis:", keep=f"analysis:{self.digest}:")
             return result
         finally:
@@ -307,9 +316,25 @@ class Compiled:
                 opened.close()
 
 
-def _current(root: Path, opened: kbcache.Cache, expected: str | None) -> bool:
-    """Whether the knowledge base still has the digest a result was computed for (else it is not stored)."""
-    return expected is not None and digest(root, opened) == expected
+def _unchanged(root: Path, scanned: list) -> bool:
+    """Whether the files a digest was taken of are as they were then, so a result computed since may be stored.
+
+    Files added meanwhile do not matter: the result was computed from the
+    files the digest's scan found.
+    """
+    if len(scanned) != 3:
+        return False
+    files, _, (keys, shas, registries) = scanned
+    items, _ = store.node_items(root, files)
+    if len(items) != len(keys):
+        return False
+    for index, ((path, _, _), key) in enumerate(zip(items, keys)):
+        if key is None or kbcache._key(path) != key:
+            return False
+        if index in shas and kbcache._sha(path) != shas[index]:
+            return False
+    return registries == [_raw(root / name, root) for name in (store.PEOPLE_FILE, store.SOURCES_FILE,
+                                                                store.PENDING_FILE)]
 
 
 def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
@@ -332,17 +357,17 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
             if isinstance(blob, dict) and isinstance(blob.get("files"), int):
                 G = graph_from_json(blob.get("graph"))
                 if G is not None:
-                    return Compiled(root, blob["files"], G, [], found, cache)
-        kb, raw = validate.gather(root, None, parallel, False, opened, tuple(scanned) or None)
+                    return Compiled(root, blob["files"], G, [], found, cache, scanned)
+        kb, raw = validate.gather(root, None, parallel, False, opened, tuple(scanned[:2]) or None)
         problems = validate.finish(raw)
         if any(p.severity == "error" for p in problems):
-            return Compiled(root, kb.files, None, problems, found, cache)
+            return Compiled(root, kb.files, None, problems, found, cache, scanned)
         G = graph.build(kb)
-        if found is not None and _current(root, opened, found):  # type: ignore[arg-type]
+        if found is not None and _unchanged(root, scanned):
             data = graph_to_json(G)
             if data is not None:
                 opened.put_blob(key, {"files": kb.files, "graph": data}, replace="graph:")  # type: ignore[union-attr]
-        return Compiled(root, kb.files, G, problems, found, cache)
+        return Compiled(root, kb.files, G, problems, found, cache, scanned)
     finally:
         if opened is not None:
             opened.close()
@@ -423,11 +448,11 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
                 extra = _problems_from_json(blob.get("extra"))
                 if raw is not None and extra is not None:
                     return Checked(_finish(raw, extra, strict, analysis), blob["files"], notes)
-        kb, raw = validate.gather(root, sources_dir, parallel, True, opened, tuple(scanned) or None)
+        kb, raw = validate.gather(root, sources_dir, parallel, True, opened, tuple(scanned[:2]) or None)
         extra: list[Problem] = []
         if analysis and not any(p.severity == "error" for p in raw):
             extra = validate.analysis_extra(kb)
-        if key is not None and _current(root, opened, found):  # type: ignore[arg-type]
+        if key is not None and _unchanged(root, scanned):
             stored_raw, stored_extra = _problems_to_json(raw), _problems_to_json(extra)
             if stored_raw is not None and stored_extra is not None:
                 opened.put_blob(key, {"files": kb.files, "problems": stored_raw, "extra": stored_extra},  # type: ignore[union-attr]

@@ -414,3 +414,24 @@ def test_edge_order_keeps_every_predecessor_order():
         H.add_edges_from(compiled._edge_order(G))
         assert [list(H.pred[v]) for v in H] == [list(G.pred[v]) for v in G]
         assert [list(H.succ[v]) for v in H] == [list(G.succ[v]) for v in G]
+
+
+def test_a_result_computed_while_a_file_changes_is_not_kept(kb, monkeypatch):
+    """Kept under the digest taken before the edit, it would be read back once the edit is undone."""
+    from kb import store
+
+    path = next(kb.rglob("n000011.yaml"))
+    original = path.read_text()
+    real = store.load
+
+    def edit_then_load(*args, **kwargs):
+        path.write_text(original.replace("title: ", "title: Meanwhile ", 1))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "load", edit_then_load)
+    assert compiled.load(kb).graph.nodes["n000011"]["title"].startswith("Meanwhile")
+    assert compiled.check(kb) is not None
+    monkeypatch.setattr(store, "load", real)
+    path.write_text(original)
+    assert not compiled.load(kb).graph.nodes["n000011"]["title"].startswith("Meanwhile")
+    assert compiled.check(kb).problems == validate.check(kb).problems
