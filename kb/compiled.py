@@ -359,8 +359,10 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
                 if G is not None:
                     return Compiled(root, blob["files"], G, [], found, cache, scanned)
         kb, raw = validate.gather(root, None, parallel, False, opened, tuple(scanned[:2]) or None)
-        problems = validate.finish(raw)
-        if any(p.severity == "error" for p in problems):
+        # Only errors are shown here (warnings are counted): locating the rest would read their files.
+        errors = validate.finish([p for p in raw if p.severity == "error"])
+        problems = errors + [p for p in raw if p.severity != "error"]
+        if errors:
             return Compiled(root, kb.files, None, problems, found, cache, scanned)
         G = graph.build(kb)
         if found is not None and _unchanged(root, scanned):

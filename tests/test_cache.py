@@ -435,3 +435,20 @@ def test_a_result_computed_while_a_file_changes_is_not_kept(kb, monkeypatch):
     path.write_text(original)
     assert not compiled.load(kb).graph.nodes["n000011"]["title"].startswith("Meanwhile")
     assert compiled.check(kb).problems == validate.check(kb).problems
+
+
+def test_damaged_compiled_results_are_recomputed(kb):
+    before = _outputs(kb, only=4)
+    with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
+        for key, value in conn.execute("SELECT key, value FROM blobs").fetchall():
+            data = json.loads(value)
+            if key.startswith("graph:"):
+                data["graph"]["edges"].append(["n000001", "no-such-node"])  # an edge to a node it does not have
+                data["graph"]["edge_shape"].append(0)
+                data["graph"]["edge_values"].append(data["graph"]["edge_values"][0])
+            elif key.startswith("analysis:"):
+                data["labels"] = {"n000001": "MAYBE"}
+            elif key.startswith("check:"):
+                data["problems"] = [["x"]]
+            conn.execute("UPDATE blobs SET value = ? WHERE key = ?", (json.dumps(data), key))
+    assert _outputs(kb, only=4) == before
