@@ -25,9 +25,11 @@ Nothing here prints; the values stored are plain JSON.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -224,7 +226,25 @@ def graph_to_json(G: nx.DiGraph) -> dict | None:
     return data if _plain(data) else None
 
 
+@contextmanager
+def _no_collection():
+    """Pause the cyclic garbage collector while a big graph is built: its object count would set off
+    collections that rescan everything built so far, and nothing built here is garbage."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def graph_from_json(data: Any) -> nx.DiGraph | None:
+    with _no_collection():
+        return _graph_from_json(data)
+
+
+def _graph_from_json(data: Any) -> nx.DiGraph | None:
     import networkx as nx
 
     try:
@@ -304,7 +324,8 @@ class Compiled:
         opened = kbcache.open_cache(self.root, self.cache and self.digest is not None)
         try:
             if opened is not None:
-                found = Analysis.from_json(opened.get_blob(key))
+                with _no_collection():
+                    found = Analysis.from_json(opened.get_blob(key))
                 if found is not None and set(found.priors) == set(self.graph):
                     return found
             result = analyse(self.graph, perspective, method, implied)
@@ -350,10 +371,12 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
     opened = kbcache.open_cache(root, cache)
     try:
         scanned: list = []
-        found = digest(root, opened, parallel, scanned) if opened is not None else None
+        with _no_collection():
+            found = digest(root, opened, parallel, scanned) if opened is not None else None
         key = f"graph:{found}"
         if found is not None:
-            blob = opened.get_blob(key)  # type: ignore[union-attr]
+            with _no_collection():
+                blob = opened.get_blob(key)  # type: ignore[union-attr]
             if isinstance(blob, dict) and isinstance(blob.get("files"), int):
                 G = graph_from_json(blob.get("graph"))
                 if G is not None:
@@ -439,7 +462,8 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
     try:
         sources_dir, notes = validate.source_folders(root, sources_dir, configured)
         scanned: list = []
-        found = digest(root, opened, parallel, scanned) if opened is not None else None
+        with _no_collection():
+            found = digest(root, opened, parallel, scanned) if opened is not None else None
         key = None
         if found is not None:
             texts = _texts_signature(root, sources_dir) if sources_dir else "-"
