@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import math
 import os
 from collections import deque
 from contextlib import contextmanager
@@ -116,7 +117,7 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     items, id_problems = store.node_items(root, files)
     hashes = opened.hashes(items, lambda todo: store._parse_all(todo, parallel))
     if scanned is not None:
-        scanned[:] = [files, walk_problems, _witness(root, opened)]
+        scanned[:] = [files, walk_problems, _witness(root, opened), [item[0] for item in items]]
     if hashes is None:
         return None
     h = hashlib.sha256()
@@ -189,15 +190,27 @@ def _plain(value: Any) -> bool:
 
 
 def _columns(rows: list[dict]) -> tuple[list[list[str]], list[int], list[list]] | None:
-    """Attribute dicts as (key lists, each row's key list, each row's values): a compact form JSON reads fast."""
+    """Attribute dicts as (key lists, each row's key list, each row's values): a compact form JSON reads fast.
+
+    None when a value is not data JSON gives back equal (checked here, where
+    most values are text and cost one type test, not by a second walk).
+    """
     shapes: dict[tuple, int] = {}
     which, values = [], []
     for attrs in rows:
         keys = tuple(attrs)
         if keys not in shapes:
+            if not all(type(k) is str for k in keys):
+                return None
             shapes[keys] = len(shapes)
         which.append(shapes[keys])
-        values.append(list(attrs.values()))
+        row = list(attrs.values())
+        for value in row:
+            kind = type(value)
+            if not (kind is str or value is None or (kind is float and math.isfinite(value))
+                    or kbcache.exact(value)):
+                return None
+        values.append(row)
     return [list(k) for k in shapes], which, values
 
 
@@ -218,12 +231,15 @@ def graph_to_json(G: nx.DiGraph) -> dict | None:
                 attrs[key] = list(attrs[key])
         edge_attrs.append(attrs)
     nodes = list(G.nodes)
-    node_keys, node_shape, node_values = _columns([G.nodes[n] for n in nodes])  # type: ignore[misc]
-    edge_keys, edge_shape, edge_values = _columns(edge_attrs)  # type: ignore[misc]
-    data = {"graph": dict(G.graph), "nodes": nodes, "node_keys": node_keys, "node_shape": node_shape,
+    node_columns, edge_columns = _columns([G.nodes[n] for n in nodes]), _columns(edge_attrs)
+    if node_columns is None or edge_columns is None or not kbcache.exact(dict(G.graph)) \
+            or not all(type(n) is str for n in nodes):
+        return None
+    node_keys, node_shape, node_values = node_columns
+    edge_keys, edge_shape, edge_values = edge_columns
+    return {"graph": dict(G.graph), "nodes": nodes, "node_keys": node_keys, "node_shape": node_shape,
             "node_values": node_values, "edges": [[u, v] for u, v in order], "edge_keys": edge_keys,
             "edge_shape": edge_shape, "edge_values": edge_values}
-    return data if _plain(data) else None
 
 
 @contextmanager
@@ -343,13 +359,12 @@ def _unchanged(root: Path, scanned: list) -> bool:
     Files added meanwhile do not matter: the result was computed from the
     files the digest's scan found.
     """
-    if len(scanned) != 3:
+    if len(scanned) != 4:
         return False
-    files, _, (keys, shas, registries) = scanned
-    items, _ = store.node_items(root, files)
-    if len(items) != len(keys):
+    _, _, (keys, shas, registries), paths = scanned
+    if len(paths) != len(keys):
         return False
-    for index, ((path, _, _), key) in enumerate(zip(items, keys)):
+    for index, (path, key) in enumerate(zip(paths, keys)):
         if key is None or kbcache._key(path) != key:
             return False
         if index in shas and kbcache._sha(path) != shas[index]:
@@ -391,7 +406,8 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
         if found is not None and _unchanged(root, scanned):
             data = graph_to_json(G)
             if data is not None:
-                opened.put_blob(key, {"files": kb.files, "graph": data}, replace="graph:")  # type: ignore[union-attr]
+                opened.put_blob(key, {"files": kb.files, "graph": data}, replace="graph:",  # type: ignore[union-attr]
+                                checked=True)
         return Compiled(root, kb.files, G, problems, found, cache, scanned)
     finally:
         if opened is not None:
