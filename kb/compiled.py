@@ -153,6 +153,12 @@ def _edge_order(G: nx.DiGraph) -> list[tuple[str, str]]:
     added in shows that one exists.
     """
     edges = list(G.edges)
+    # Most often, adding the edges source by source already gives every predecessor order.
+    preds: dict = {v: [] for v in G}
+    for u, v in edges:
+        preds[v].append(u)
+    if all(preds[v] == list(others) for v, others in G.pred.items()):
+        return edges
     position = {edge: i for i, edge in enumerate(edges)}
     after: list[list[int]] = [[] for _ in edges]
     waiting = [0] * len(edges)
@@ -189,6 +195,25 @@ def _plain(value: Any) -> bool:
     return False
 
 
+_TEXT = {str}
+_NUMBER = {float}
+
+
+def _exact(value: Any) -> bool:
+    """:func:`kb.cache.exact`, with the graph's common shapes (text, a number, a list of text, a dict of
+    numbers) tested at C speed: this runs on every attribute of every node."""
+    kind = type(value)
+    if kind is str or value is None:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if kind is list and set(map(type, value)) <= _TEXT:
+        return True
+    if kind is dict and set(map(type, value)) <= _TEXT and set(map(type, value.values())) <= _NUMBER:
+        return all(map(math.isfinite, value.values()))
+    return kbcache.exact(value)
+
+
 def _columns(rows: list[dict]) -> tuple[list[list[str]], list[int], list[list]] | None:
     """Attribute dicts as (key lists, each row's key list, each row's values): a compact form JSON reads fast.
 
@@ -205,16 +230,18 @@ def _columns(rows: list[dict]) -> tuple[list[list[str]], list[int], list[list]] 
             shapes[keys] = len(shapes)
         which.append(shapes[keys])
         row = list(attrs.values())
-        for value in row:
-            kind = type(value)
-            if not (kind is str or value is None or (kind is float and math.isfinite(value))
-                    or kbcache.exact(value)):
-                return None
+        if not all(map(_exact, row)):
+            return None
         values.append(row)
     return [list(k) for k in shapes], which, values
 
 
 def graph_to_json(G: nx.DiGraph) -> dict | None:
+    with _no_collection():
+        return _graph_to_json(G)
+
+
+def _graph_to_json(G: nx.DiGraph) -> dict | None:
     """The graph as plain data that :func:`graph_from_json` turns back into an equal graph; None if it cannot.
 
     Equal down to the order of every node's successors and predecessors, so
