@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Mapping
 
 import networkx as nx
@@ -48,6 +48,8 @@ MIN_PAIRS = 8
 # Iterations inside a Monte-Carlo estimate stop at this residual: far below the
 # estimate's own standard error, and a third fewer iterations than the default.
 MC_TOLERANCE = 1e-7
+# How far the Shapley parts' sum may stray from the gap before the split is reported as not adding up.
+ADDS_UP_TOLERANCE = 1e-7
 # A swing below this moves a conclusion by less than a reader could act on: when no
 # crux reaches it, the report says that nothing decides the target instead of ranking ties.
 NOISE_SWING = 0.01
@@ -149,6 +151,11 @@ class Shapley:
     total: float  # sum of the parts
     converged: bool
     scheme: str = "shapley"  # "owen" when the target's own prior is a block of its own (see _shapley)
+    # Whether the parts add up to the gap between the two perspectives' strengths (within
+    # ADDS_UP_TOLERANCE). They telescope to v(all claims at A's) - v(none), which is the gap
+    # unless a cycle has several fixed points and switching claims one at a time, each
+    # re-solve starting from the last, settles in another one than solving afresh does.
+    adds_up: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -426,6 +433,8 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     items.sort(key=lambda d: (d.score is None, -(d.score or 0.0), d.id))
     shapley = _shapley(net, b, a.tau, players, downstream, plans, t, method, samples, seed, exact_limit, tol,
                        max_iterations, precision)
+    if shapley.parts and abs(shapley.total - gap) > ADDS_UP_TOLERANCE:
+        shapley = replace(shapley, adds_up=False, converged=False)
     return DoubleCruxReport(
         target=target, title=G.nodes[target].get("title"), method=method, a=names[0], b=names[1],
         strength_a=sa, strength_b=sb, verdict_a=verdict(sa), verdict_b=verdict(sb), gap=gap,
