@@ -781,7 +781,10 @@ class Network:
         members = self.members(c)
         if c in solution.failed:  # no fixed point to start from: the whole, damped iteration
             return self._relax_whole(members, values, tau, agg, inf, tol, max_iterations, solution, saved, fixed)
-        comp_of, out_ptr, out_dst, update = self.comp_of, self.out_ptr, self.out_dst, self.update
+        comp_of, out_ptr, out_dst = self.comp_of, self.out_ptr, self.out_dst
+        # Inputs from outside the component are final by now (components go in topological
+        # order): each member's update is compiled once, on first use, with them folded in.
+        updaters: dict[int, object] = {}
         eps = tol * PROPAGATION_SHARE
         limit = min(max_iterations, RELAX_LIMIT)
         queue = deque()
@@ -795,7 +798,10 @@ class Network:
         while queue:
             i = queue.popleft()
             queued.discard(i)
-            new = update(i, values, tau, agg, inf)
+            f = updaters.get(i)
+            if f is None:
+                f = updaters[i] = self._updater(i, values, tau, agg, inf)
+            new = f()
             old = values[i]
             if new == old:
                 continue
