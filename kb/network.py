@@ -746,16 +746,27 @@ class Network:
             nodes = pending.pop(c)
             if not cyclic[c]:
                 i = nodes[0]
-                new = update(i, values, tau, agg, inf)
-                old = values[i]
-                if new != old:
+                while True:
+                    new = update(i, values, tau, agg, inf)
+                    old = values[i]
+                    if new == old:
+                        break
                     if i not in saved:
                         saved[i] = old
                     values[i] = new
-                    for k in range(out_ptr[i], out_ptr[i + 1]):
+                    p, q = out_ptr[i], out_ptr[i + 1]
+                    if q - p == 1 and not heap:
+                        # A chain, the bulk of a tree-shaped map: with nothing else pending, the
+                        # one successor comes next in topological order, so no queue is needed.
+                        w = out_dst[p]
+                        if mask[w] and w != fixed and not cyclic[comp_of[w]]:
+                            i = w
+                            continue
+                    for k in range(p, q):
                         w = out_dst[k]
                         if mask[w] and w != fixed:
                             mark(w)
+                    break
                 continue
             converged, moved = self._relax(c, nodes, values, tau, agg, inf, tol, max_iterations, solution, saved,
                                            fixed)
