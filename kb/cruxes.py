@@ -9,8 +9,9 @@ the disputed claims by Shapley values, which are the one split that is
 symmetric, ignores claims that change nothing, and adds up to the gap.
 
 Every intervention changes one node, so only the nodes between it and the
-target can move: each is computed by re-solving just those components of a
-baseline solution (:meth:`kb.semantics.Network.resolve`), then restoring them.
+target can move, and of those only the ones the change actually reaches: each
+is computed from one solved baseline by propagating that change alone
+(:meth:`kb.network.Network.propagate`), then writing back what it overwrote.
 
 Nothing here does I/O.
 """

@@ -160,8 +160,8 @@ def test_a_circular_component_that_keeps_moving_is_handed_to_the_damped_iteratio
     monkeypatch.setattr(network, "RELAX_LIMIT", 2)
     rng = random.Random(3)
     for _ in range(5):
-        G = nx.DiGraph(graph.from_edges([("a", "b", "attacks"), ("b", "a", "attacks"), ("b", "t", "supports"),
-                                         ("s", "a", "supports"), ("a", "t", "attacks")]))
+        G = graph.from_edges([("a", "b", "attacks"), ("b", "a", "attacks"), ("b", "t", "supports"),
+                              ("s", "a", "supports"), ("a", "t", "attacks")])
         tau = {x: round(rng.random(), 2) for x in G}
         _same_cruxes(G, "t", tau, "euler", exact=False, tol=1e-12)
 
