@@ -75,11 +75,12 @@ def make(shape: str, n: int):
     if shape == "cycle-rich":
         return cycle_rich_graph(n)
     G = tree_graph(n, seed=0)
-    # Titles of realistic variety: "Synthetic claim 17" beside "Synthetic claim 18" would
-    # have every loading command report near-duplicate titles, which is not what is measured.
+    # Titles and texts of realistic variety: "Synthetic claim 17" beside "Synthetic claim 18"
+    # would have every loading command hunt near-duplicates, which is not what is measured.
     rng = random.Random(0)
     for node_id in G:
         G.nodes[node_id]["title"] = synth._sentence(rng, 5, 11).rstrip(".")
+        G.nodes[node_id]["text"] = synth._text(rng, 200)
     return G
 
 
