@@ -79,7 +79,7 @@ def make(shape: str, n: int):
     # would have every loading command hunt near-duplicates, which is not what is measured.
     rng = random.Random(0)
     for node_id in G:
-        G.nodes[node_id]["title"] = synth._sentence(rng, 5, 11).rstrip(".")
+        G.nodes[node_id]["title"] = synth._sentence(rng, 5, 11).rstrip(".")[:100]
         G.nodes[node_id]["text"] = synth._text(rng, 200)
     return G
 
