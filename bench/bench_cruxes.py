@@ -133,7 +133,7 @@ def bench_shape(shape: str, sizes: tuple[int, ...]) -> list[tuple[str, bool]]:
     a, b = SHAPES[shape]
     print(f"\n{shape} maps: in process, CPU seconds (stopped after {BUDGET:.0f} s of wall time)")
     print(f"  {'nodes':>7} {'ancestors':>9} {'largest cycle':>13}   {'cruxes new':>10} {'old':>9}   "
-          f"{'--between new':>13} {'old':>9}  orders")
+          f"{'--between new':>13} {'old':>9}")
     verdicts = []
     for n in sizes:
         G = make(shape, n)
@@ -149,10 +149,9 @@ def bench_shape(shape: str, sizes: tuple[int, ...]) -> list[tuple[str, bool]]:
                 lambda: cruxes.cruxes(G, THESIS, tau, top=10, reference=reference), budget)
             times["between", reference] = cpu_time(
                 lambda: cruxes.double_cruxes(G, THESIS, tau_a, tau_b, top=10, reference=reference), budget)
-        orders = cruxes.double_cruxes(G, THESIS, tau_a, tau_b, top=10).shapley.permutations if n <= 2_000 else ""
         print(f"  {n:>7,} {ancestors:>9,} {largest:>13,}   {fmt(times['cruxes', False]):>10} "
-              f"{fmt(times['cruxes', True]):>9}   {fmt(times['between', False]):>13} {fmt(times['between', True]):>9}"
-              f"  {orders}", flush=True)
+              f"{fmt(times['cruxes', True]):>9}   {fmt(times['between', False]):>13} {fmt(times['between', True]):>9}",
+              flush=True)
         if n == 10_000:
             verdicts += whole(shape, G, a, b)
     return verdicts
