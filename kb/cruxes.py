@@ -9,8 +9,9 @@ the disputed claims by Shapley values, which are the one split that is
 symmetric, ignores claims that change nothing, and adds up to the gap.
 
 Every intervention changes one node, so only the nodes between it and the
-target can move: each is computed by re-solving just those components of a
-baseline solution (:meth:`kb.semantics.Network.resolve`), then restoring them.
+target can move, and of those only the ones the change actually reaches: each
+is computed from one solved baseline by propagating that change alone
+(:meth:`kb.network.Network.propagate`), then writing back what it overwrote.
 
 Nothing here does I/O.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Mapping
 
 import networkx as nx
@@ -48,6 +49,8 @@ MIN_PAIRS = 8
 # Iterations inside a Monte-Carlo estimate stop at this residual: far below the
 # estimate's own standard error, and a third fewer iterations than the default.
 MC_TOLERANCE = 1e-7
+# How far the Shapley parts' sum may stray from the gap before the split is reported as not adding up.
+ADDS_UP_TOLERANCE = 1e-7
 # A swing below this moves a conclusion by less than a reader could act on: when no
 # crux reaches it, the report says that nothing decides the target instead of ranking ties.
 NOISE_SWING = 0.01
@@ -149,6 +152,11 @@ class Shapley:
     total: float  # sum of the parts
     converged: bool
     scheme: str = "shapley"  # "owen" when the target's own prior is a block of its own (see _shapley)
+    # Whether the parts add up to the gap between the two perspectives' strengths (within
+    # ADDS_UP_TOLERANCE). They telescope to v(all claims at A's) - v(none), which is the gap
+    # unless a cycle has several fixed points and switching claims one at a time, each
+    # re-solve starting from the last, settles in another one than solving afresh does.
+    adds_up: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -210,12 +218,98 @@ def _node_info(G: nx.DiGraph, node_id: str) -> tuple[str | None, str | None]:
     return data.get("title"), data.get("speaker")
 
 
+class _Interventions:
+    """Changes to one solved network, each re-solving only what it moves, and undone together.
+
+    Every crux and every Shapley step is one change to one node (its value
+    pinned, or its base score replaced) made to a baseline that is already a
+    fixed point. :meth:`kb.network.Network.propagate` re-solves just the nodes
+    that change moves, among those that can reach the target, starting from the
+    current values; :meth:`restore` writes back what was overwritten. With
+    ``reference``, each change instead re-solves every component between the
+    node and the target, whole: the slower way kept so that tests and the
+    benchmark can check the incremental one against it.
+    """
+
+    def __init__(self, base: _Baseline, mask: bytearray, method: Method, tol: float, max_iterations: int,
+                 reference: bool = False):
+        self.base, self.net, self.mask = base, base.net, mask
+        self.method, self.tol, self.max_iterations = method, tol, max_iterations
+        self.reference = reference
+        self.saved: dict[int, float] = {}
+        self.saved_tau: dict[int, float] = {}
+        self._down: dict[int, list[int]] | None = None
+        self._plans: dict[int, tuple[list[int], list[int]]] = {}
+
+    def force(self, x: int, value: float) -> bool:
+        """Pin node ``x`` at ``value`` (its own arguments cut); False when some iteration did not settle."""
+        net, values = self.net, self.base.solution.values
+        if self.reference:
+            return self._force_whole(x, value)
+        if x not in self.saved:
+            self.saved[x] = values[x]
+        values[x] = value
+        seeds = net.out_dst[net.out_ptr[x]:net.out_ptr[x + 1]]
+        return net.propagate(self.base.solution, self.base.tau, seeds, self.method, self.tol, self.max_iterations,
+                             self.mask, self.saved, fixed=x)
+
+    def rescore(self, x: int, value: float, tol: float | None = None) -> bool:
+        """Give node ``x`` the base score ``value``; False when some iteration did not settle."""
+        tau, net = self.base.tau, self.net
+        if x not in self.saved_tau:
+            self.saved_tau[x] = tau[x]
+        tau[x] = value
+        tol = self.tol if tol is None else tol
+        if self.reference:
+            nodes, plan = self._plan(x)
+            values = self.base.solution.values
+            for i in nodes:
+                if i not in self.saved:
+                    self.saved[i] = values[i]
+            return net.resolve(self.base.solution, tau, plan, self.method, tol, self.max_iterations)
+        return net.propagate(self.base.solution, tau, (x,), self.method, tol, self.max_iterations, self.mask,
+                             self.saved)
+
+    def restore(self) -> None:
+        values, tau = self.base.solution.values, self.base.tau
+        for i, v in self.saved.items():
+            values[i] = v
+        for i, v in self.saved_tau.items():
+            tau[i] = v
+        self.saved.clear()
+        self.saved_tau.clear()
+
+    # -- the reference: whole components between the node and the target --
+
+    def _plan(self, x: int) -> tuple[list[int], list[int]]:
+        found = self._plans.get(x)
+        if found is None:
+            nodes = self.net.between(x, self.mask)
+            found = self._plans[x] = (nodes, self.net.plan(nodes))
+        return found
+
+    def _force_whole(self, x: int, value: float) -> bool:
+        net, values = self.net, self.base.solution.values
+        if self._down is None:
+            self._down = _downstream(net, self.mask)
+        c = net.comp_of[x]
+        comps = self._down[c] if net.cyclic[c] else self._down[c][1:]  # a pinned node outside a cycle needs no step
+        plan = [net.plan_all[d] for d in comps]
+        for i in [x, *(j for step in plan for j in ([step] if step >= 0 else net.members(-step - 1)))]:
+            if i not in self.saved:
+                self.saved[i] = values[i]
+        values[x] = value
+        return net.resolve(self.base.solution, self.base.tau, plan, self.method, self.tol, self.max_iterations,
+                           fixed=x)
+
+
 def _downstream(net: Network, mask: bytearray) -> dict[int, list[int]]:
     """For each component inside ``mask``: itself and every component it reaches there, in topological order.
 
     Built once from the target backwards, each list being the component plus the
     merge of its successors' lists (a plain concatenation for the usual single
-    successor), so that no candidate needs a search of its own.
+    successor), so that no candidate needs a search of its own. Only the
+    reference path of :class:`_Interventions` uses it.
     """
     comp_of, out_ptr, out_dst = net.comp_of, net.out_ptr, net.out_dst
     down: dict[int, list[int]] = {}
@@ -239,12 +333,12 @@ def _downstream(net: Network, mask: bytearray) -> dict[int, list[int]]:
 
 
 def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, top: int | None, tol: float,
-                   max_iterations: int, labels: Mapping[str, str] | None) -> tuple[list[Crux], int]:
-    net, solution, tau = base.net, base.solution, base.tau
+                   max_iterations: int, labels: Mapping[str, str] | None,
+                   reference: bool = False) -> tuple[list[Crux], int]:
+    net, solution = base.net, base.solution
     values = solution.values
     mask = net.ancestors_mask(target)
-    down = _downstream(net, mask)
-    step_of, cyclic, comp_of = net.plan_all, net.cyclic, net.comp_of
+    change = _Interventions(base, mask, method, tol, max_iterations, reference)
     target_ok = target not in base.bad
     rows = []
     root = net.root
@@ -253,24 +347,13 @@ def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, 
         # other members of a restatement class are represented by their class.
         if not mask[x] or x == target or root[x] != x:
             continue
-        c = comp_of[x]
-        comps = down[c] if cyclic[c] else down[c][1:]  # a pinned node outside a cycle needs no step
-        plan = [step_of[d] for d in comps]
-        region = [x]
-        for step in plan:
-            if step >= 0:
-                region.append(step)
-            else:
-                region.extend(net.members(-step - 1))
-        saved = [values[i] for i in region]
-        values[x] = 1.0
-        ok_high = net.resolve(solution, tau, plan, method, tol, max_iterations, fixed=x)
+        # Each side starts from the baseline: the closest fixed point to start from.
+        ok_high = change.force(x, 1.0)
         high = values[target]
-        values[x] = 0.0
-        ok_low = net.resolve(solution, tau, plan, method, tol, max_iterations, fixed=x)
+        change.restore()
+        ok_low = change.force(x, 0.0)
         low = values[target]
-        for i, v in zip(region, saved):
-            values[i] = v
+        change.restore()
         rows.append((-abs(high - low), net.ids[x], x, high, low, ok_high and ok_low))
     rows.sort()
     out = []
@@ -290,27 +373,29 @@ def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, 
 def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *, method: Method = DEFAULT_METHOD,
            top: int | None = None, perspective: str | None = None, network: Network | None = None,
            labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
-           max_iterations: int = MAX_ITERATIONS) -> CruxReport:
+           max_iterations: int = MAX_ITERATIONS, reference: bool = False) -> CruxReport:
     """Every ancestor of ``target`` ranked by how far forcing it true rather than false moves the target.
 
     A strict crux is one whose two interventions put the target on opposite
     sides of 0.5. ``perspective`` is only recorded in the report (``tau`` carries
     its base scores). Pass ``network`` to reuse a compiled graph, and ``labels``
     (from :func:`kb.semantics.grounded`) to have each crux carry its label.
+    ``reference`` re-solves everything between each candidate and the target
+    instead of only what moves (see :class:`_Interventions`): for tests and benchmarks.
     """
     require_node(G, target)
     if network is None:
         sub, (tau,) = _upstream(G, target, tau)
         network = Network(sub)
     base = _baseline(network, tau, method, tol, max_iterations)
-    return _report(G, base, target, method, top, perspective, tol, max_iterations, labels)
+    return _report(G, base, target, method, top, perspective, tol, max_iterations, labels, reference)
 
 
 def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: int | None,
             perspective: str | None, tol: float, max_iterations: int,
-            labels: Mapping[str, str] | None) -> CruxReport:
+            labels: Mapping[str, str] | None, reference: bool = False) -> CruxReport:
     t = base.net.canon(target)
-    ranked, candidates = _ranked_cruxes(G, base, t, method, top, tol, max_iterations, labels)
+    ranked, candidates = _ranked_cruxes(G, base, t, method, top, tol, max_iterations, labels, reference)
     strength = base.solution.values[t]
     return CruxReport(
         target=target, title=G.nodes[target].get("title"), method=method, perspective=perspective,
@@ -350,7 +435,8 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
                   precision: float | None = SHAPLEY_PRECISION,
                   origins: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
                   seed: int = SHAPLEY_SEED, exact_limit: int = EXACT_SHAPLEY_LIMIT, top: int | None = None,
-                  tol: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS) -> DoubleCruxReport:
+                  tol: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS,
+                  reference: bool = False) -> DoubleCruxReport:
     """Where perspectives A and B part ways on ``target``, claim by claim.
 
     The disputed claims are those that can reach the target (the target
@@ -371,7 +457,9 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     estimated from at most ``samples`` random orders drawn with ``seed``, in
     antithetic pairs, stopping early once every part's standard error is at most
     ``precision``; each sampled order telescopes to the gap, so the estimated
-    parts still add up to it.
+    parts still add up to it. Each adoption and each step of an order changes
+    one base score and re-solves only what that moves (:class:`_Interventions`;
+    ``reference`` re-solves everything between the claim and the target instead).
     """
     require_node(G, target)
     sub, (tau_a, tau_b) = _upstream(G, target, tau_a, tau_b)
@@ -384,28 +472,23 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     # to the gap, but it is where the two start, not a claim the target hinges on:
     # it is never listed as a double crux.
     players = [i for i in range(net.size) if mask[i] and net.root[i] == i and a.tau[i] != b.tau[i]]
-    downstream = {x: net.between(x, mask) for x in players}
-    plans = {x: net.plan(nodes) for x, nodes in downstream.items()}
+    changes = (_Interventions(a, mask, method, tol, max_iterations, reference),
+               _Interventions(b, mask, method, tol, max_iterations, reference))
     sa, sb = a.solution.values[t], b.solution.values[t]
     gap = sa - sb
     converged = t not in a.bad and t not in b.bad
 
-    def adopt(side: _Baseline, x: int, value: float) -> tuple[float, bool]:
-        values = side.solution.values
-        saved = [(i, values[i]) for i in downstream[x]]
-        old = side.tau[x]
-        side.tau[x] = value
-        ok = net.resolve(side.solution, side.tau, plans[x], method, tol, max_iterations)
-        result = values[t]
-        side.tau[x] = old
-        for i, v in saved:
-            values[i] = v
+    def adopt(side: int, x: int, value: float) -> tuple[float, bool]:
+        change = changes[side]
+        ok = change.rescore(x, value)
+        result = change.base.solution.values[t]
+        change.restore()
         return result, ok
 
     items = []
     for x in (p for p in players if p != t):
-        a_adopting, ok_a = adopt(a, x, b.tau[x])
-        b_adopting, ok_b = adopt(b, x, a.tau[x])
+        a_adopting, ok_a = adopt(0, x, b.tau[x])
+        b_adopting, ok_b = adopt(1, x, a.tau[x])
         if abs(gap) > GAP_EPS:
             close_a = (sa - a_adopting) / gap
             close_b = (b_adopting - sb) / gap
@@ -424,8 +507,9 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
             converged=converged and ok_a and ok_b,
         ))
     items.sort(key=lambda d: (d.score is None, -(d.score or 0.0), d.id))
-    shapley = _shapley(net, b, a.tau, players, downstream, plans, t, method, samples, seed, exact_limit, tol,
-                       max_iterations, precision)
+    shapley = _shapley(changes[1], a.tau, players, t, samples, seed, exact_limit, precision)
+    if shapley.parts and abs(shapley.total - gap) > ADDS_UP_TOLERANCE:
+        shapley = replace(shapley, adds_up=False, converged=False)
     return DoubleCruxReport(
         target=target, title=G.nodes[target].get("title"), method=method, a=names[0], b=names[1],
         strength_a=sa, strength_b=sb, verdict_a=verdict(sa), verdict_b=verdict(sb), gap=gap,
@@ -434,9 +518,8 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     )
 
 
-def _shapley(net: Network, b: _Baseline, tau_a: list[float], players: list[int], downstream: dict[int, list[int]],
-             plans: dict[int, list[int]], t: int, method: Method, samples: int, seed: int, exact_limit: int,
-             tol: float, max_iterations: int, precision: float | None = None) -> Shapley:
+def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: int, samples: int, seed: int,
+             exact_limit: int, precision: float | None = None) -> Shapley:
     """The gap split over the players of the game v(S) = σ(target) with B's base scores except A's on S.
 
     When the target's own base score is disputed, it is not one claim among the
@@ -447,28 +530,23 @@ def _shapley(net: Network, b: _Baseline, tau_a: list[float], players: list[int],
     at B's and at A's score. The parts still add up to the gap exactly, and a
     Monte-Carlo estimate no longer carries the large variance of the prior's
     interaction with everything else. Without a disputed prior it is the plain
-    Shapley value. Works on B's baseline in place and restores it before returning.
+    Shapley value. Works on B's baseline in place (through ``change``, so that
+    each step of an order re-solves only what switching one claim moves, from
+    the state the previous step left) and restores it before returning.
     """
+    b, net, tol = change.base, change.net, change.tol
     ids = [net.ids[x] for x in players]
     values, tau = b.solution.values, b.tau
-    touched = sorted(set().union(*downstream.values())) if players else []
-    saved_values = [(i, values[i]) for i in touched]
     tau_b = {x: tau[x] for x in players}
     ok = t not in b.bad
     own = players.index(t) if t in players else None
     rest = [j for j in range(len(players)) if j != own]
-
-    def restore() -> None:
-        for i, v in saved_values:
-            values[i] = v
-        for x, v in tau_b.items():
-            tau[x] = v
+    restore = change.restore
 
     def toggle(j: int, to_a: bool, tolerance: float = tol) -> float:
         nonlocal ok
         x = players[j]
-        tau[x] = tau_a[x] if to_a else tau_b[x]
-        ok = net.resolve(b.solution, tau, plans[x], method, tolerance, max_iterations) and ok
+        ok = change.rescore(x, tau_a[x] if to_a else tau_b[x], tolerance) and ok
         return values[t]
 
     empty = values[t]

@@ -23,8 +23,10 @@ Nothing here does I/O.
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import operator
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -40,6 +42,13 @@ MAX_ITERATIONS = 10_000
 # (and reported) rather than crawled through.
 MIN_DAMPING = 1.0 / 1024
 DAMPING_WINDOW = 20
+# Incremental propagation (:meth:`Network.propagate`) passes a change inside a circular
+# component on only when it exceeds this share of the tolerance: a neighbour then sees
+# at most a few such unpassed changes, which keeps its residual within the tolerance.
+PROPAGATION_SHARE = 0.1
+# After this many passed-on changes of one node, a circular component is handed to the
+# damped whole-component iteration: an undamped sweep that keeps moving may be oscillating.
+RELAX_LIMIT = 200
 # The diminishing-returns sum discounts the k-th strongest contribution (k = 0, 1, …) by DR_RATIO**k.
 DR_RATIO = 0.5
 
@@ -491,6 +500,21 @@ class Network:
                     e -= max(x, y) + DR_RATIO * min(x, y)
                 else:
                     e -= a_w[m] * values[a_src[m]]
+        elif agg == 3 and self.plain[i]:
+            # diminishing returns over plain arguments, inlined: the same sums, in the same
+            # order, as aggregate(), without building both sides through contributions()
+            m = self.sup_end[i]
+            a_src, a_w = self.a_src, self.a_w
+            weights = _dr_weights(b - a)
+            e = 0.0
+            if m > a:
+                xs = [a_w[k] * values[a_src[k]] for k in range(a, m)]
+                xs.sort(reverse=True)
+                e = sum(map(operator.mul, xs, weights))
+            if b > m:
+                xs = [a_w[k] * values[a_src[k]] for k in range(m, b)]
+                xs.sort(reverse=True)
+                e -= sum(map(operator.mul, xs, weights))
         else:
             sup, att = self.contributions(i, values)
             e = aggregate(agg, sup, att)
@@ -515,7 +539,15 @@ class Network:
         of whatever is being watched) can move. ``fixed`` is a node whose value has
         been set by the caller and whose incoming arguments are to be treated as
         cut; the rest of its component is iterated around it. Returns False when
-        a circular component did not converge. Restatement mirrors are not
+        a circular component did not converge.
+
+        A circular component is iterated from its current values, which after a
+        small change are near the new fixed point: far fewer sweeps than from the
+        base scores on a map with a large cycle. Where a cycle has several fixed
+        points (two claims that fully back each other, from base scores of 0,
+        stand anywhere from 0 to 1 together) this can settle in another one than
+        :meth:`solve`, which starts from the base scores; callers that need the
+        two to agree compare them (see ``kb.cruxes.Shapley.adds_up``). Restatement mirrors are not
         updated here: read a class through :meth:`canon`.
         """
         return not self._run(plan, solution.values, tau, method, tol, max_iterations, solution, fixed,
@@ -534,13 +566,6 @@ class Network:
                 members = self.members(c)
                 if c == fixed_comp:
                     members = [m for m in members if m != fixed]
-                # A cycle can have several fixed points (two claims that fully back each
-                # other stand anywhere from 0 to 1 together), and which one an iteration
-                # reaches depends on where it starts. Starting every re-solve from the
-                # base scores, as :meth:`solve` does, makes an intervention's answer
-                # independent of the interventions tried before it.
-                for m in members:
-                    values[m] = tau[m]
                 if members and not self._iterate(members, values, tau, agg, inf, tol, max_iterations, solution):
                     failed.append(c)
                 continue
@@ -678,6 +703,155 @@ class Network:
         solution.iterations = max(solution.iterations, max_iterations)
         solution.residual = max(solution.residual, residual)
         return False
+
+    def propagate(self, solution: Solution, tau: Sequence[float], seeds: Iterable[int], method: str,
+                  tol: float, max_iterations: int, mask: Sequence[int], saved: dict[int, float],
+                  fixed: int | None = None) -> bool:
+        """Bring ``solution`` back to a fixed point after a change that only ``seeds`` read directly.
+
+        The caller has changed something (a base score, or the pinned value of
+        ``fixed``) that the update of each seed depends on. Only nodes inside
+        ``mask`` (those that can reach what the caller watches) are recomputed,
+        components in topological order, each at most once, and only where some
+        input actually moved: an acyclic node whose value does not change stops
+        the wave there, so on an acyclic map the result is bit for bit what
+        recomputing every descendant would give. Inside a circular component the
+        current values are the warm start and a worklist re-evaluates just the
+        members whose inputs moved by more than a share of ``tol``
+        (:data:`PROPAGATION_SHARE`); a component that keeps moving
+        (:data:`RELAX_LIMIT`), or that had not converged before the change, is
+        iterated whole, damped, as :meth:`solve` does. So the cost of one
+        intervention is the size of the region it really moves, not of
+        everything between it and the target.
+
+        Every overwritten value is recorded in ``saved`` (first value wins), so
+        that the caller restores the baseline by writing ``saved`` back. ``fixed``
+        is never recomputed. Returns False when a circular component did not
+        converge.
+        """
+        values = solution.values
+        agg, inf = method_codes(method)
+        comp_of, cyclic, out_ptr, out_dst = self.comp_of, self.cyclic, self.out_ptr, self.out_dst
+        update = self.update
+        heap: list[int] = []
+        pending: dict[int, list[int]] = {}
+
+        def mark(i: int) -> None:
+            c = comp_of[i]
+            nodes = pending.get(c)
+            if nodes is None:
+                pending[c] = [i]
+                heapq.heappush(heap, c)
+            else:
+                nodes.append(i)
+
+        for i in seeds:
+            if mask[i] and i != fixed:
+                mark(i)
+        ok = True
+        while heap:
+            c = heapq.heappop(heap)
+            nodes = pending.pop(c)
+            if not cyclic[c]:
+                i = nodes[0]
+                while True:
+                    new = update(i, values, tau, agg, inf)
+                    old = values[i]
+                    if new == old:
+                        break
+                    if i not in saved:
+                        saved[i] = old
+                    values[i] = new
+                    p, q = out_ptr[i], out_ptr[i + 1]
+                    if q - p == 1 and not heap:
+                        # A chain, the bulk of a tree-shaped map: with nothing else pending, the
+                        # one successor comes next in topological order, so no queue is needed.
+                        w = out_dst[p]
+                        if mask[w] and w != fixed and not cyclic[comp_of[w]]:
+                            i = w
+                            continue
+                    for k in range(p, q):
+                        w = out_dst[k]
+                        if mask[w] and w != fixed:
+                            mark(w)
+                    break
+                continue
+            converged, moved = self._relax(c, nodes, values, tau, agg, inf, tol, max_iterations, solution, saved,
+                                           fixed)
+            ok = ok and converged
+            for i in moved:
+                for k in range(out_ptr[i], out_ptr[i + 1]):
+                    w = out_dst[k]
+                    if mask[w] and comp_of[w] != c and w != fixed:
+                        mark(w)
+        return ok
+
+    def _relax(self, c: int, seeds: list[int], values: list[float], tau: Sequence[float], agg: int, inf: int,
+               tol: float, max_iterations: int, solution: Solution, saved: dict[int, float],
+               fixed: int | None) -> tuple[bool, Iterable[int]]:
+        """One circular component brought back to its fixed point from its current values.
+
+        Returns whether it converged and the members whose value changed. A
+        worklist (Gauss-Seidel order: each update reads the newest values) is
+        seeded with the members whose outside inputs moved; a member is queued
+        again only when a neighbour inside the component moved by more than
+        ``tol`` × :data:`PROPAGATION_SHARE`.
+        """
+        members = self.members(c)
+        if c in solution.failed:  # no fixed point to start from: the whole, damped iteration
+            return self._relax_whole(members, values, tau, agg, inf, tol, max_iterations, solution, saved, fixed)
+        comp_of, out_ptr, out_dst = self.comp_of, self.out_ptr, self.out_dst
+        # Inputs from outside the component are final by now (components go in topological
+        # order): each member's update is compiled once, on first use, with them folded in.
+        updaters: dict[int, object] = {}
+        eps = tol * PROPAGATION_SHARE
+        limit = min(max_iterations, RELAX_LIMIT)
+        queue = deque()
+        queued = set()
+        for i in seeds:
+            if i not in queued:
+                queued.add(i)
+                queue.append(i)
+        counts: dict[int, int] = {}
+        moved: set[int] = set()
+        while queue:
+            i = queue.popleft()
+            queued.discard(i)
+            f = updaters.get(i)
+            if f is None:
+                f = updaters[i] = self._updater(i, values, tau, agg, inf)
+            new = f()
+            old = values[i]
+            if new == old:
+                continue
+            if i not in saved:
+                saved[i] = old
+            values[i] = new
+            moved.add(i)
+            if abs(new - old) <= eps:
+                continue
+            n_i = counts.get(i, 0) + 1
+            if n_i > limit:
+                return self._relax_whole(members, values, tau, agg, inf, tol, max_iterations, solution, saved,
+                                         fixed)
+            counts[i] = n_i
+            for k in range(out_ptr[i], out_ptr[i + 1]):
+                w = out_dst[k]
+                if comp_of[w] == c and w != fixed and w not in queued:
+                    queued.add(w)
+                    queue.append(w)
+        return True, moved
+
+    def _relax_whole(self, members: list[int], values: list[float], tau: Sequence[float], agg: int, inf: int,
+                     tol: float, max_iterations: int, solution: Solution, saved: dict[int, float],
+                     fixed: int | None) -> tuple[bool, list[int]]:
+        """The damped iteration of a whole component (:meth:`_iterate`), recording what it overwrites."""
+        free = [m for m in members if m != fixed]
+        for i in free:
+            if i not in saved:
+                saved[i] = values[i]
+        converged = self._iterate(free, values, tau, agg, inf, tol, max_iterations, solution)
+        return converged, free
 
     def unconverged(self, solution: Solution) -> set[int]:
         """Nodes whose values depend on a component that did not converge."""

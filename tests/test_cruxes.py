@@ -257,22 +257,36 @@ def test_shapley_parts_add_up_to_the_gap(case, method, exact_limit):
         assert sum(rep.shapley.parts.values()) == pytest.approx(rep.shapley.total, abs=1e-12)
 
 
-def test_a_cycle_with_many_fixed_points_is_split_from_the_same_start_as_the_gap():
+def test_a_split_that_lands_on_another_fixed_point_says_it_does_not_add_up():
     """Two claims that fully back each other, from a base score of 0, stand anywhere from 0 to 1.
 
     Solved from the base scores, A (both at 0) leaves them at 0 and B (n1 at 0.1)
-    lifts both to 1, a gap of -1 on n0. Switching n1 to A's 0 from B's solution
-    must land where a fresh solve does (0), not stay at 1 because it started there.
+    lifts both to 1, a gap of -1 on n0. Switching n1 to A's 0 starting from B's
+    solution stays at 1, so the split (0 in all) misses the gap: the report must
+    say so and not pass the split off as converged.
     """
     G = graph.from_edges([("n0", "n1", "supports", 1.0), ("n1", "n0", "supports", 1.0)], nodes=["n0", "n1"])
     tau_a, tau_b = {"n0": 0.0, "n1": 0.0}, {"n0": 0.0, "n1": 0.1}
     for exact_limit in (12, 0):
         rep = cruxes.double_cruxes(G, "n0", tau_a, tau_b, method="dfquad", exact_limit=exact_limit, samples=20)
         assert rep.strength_a == pytest.approx(0.0, abs=1e-6) and rep.strength_b == pytest.approx(1.0, abs=1e-6)
-        assert rep.shapley.total == pytest.approx(-1.0, abs=1e-6)
-        assert rep.shapley.parts["n1"] == pytest.approx(-1.0, abs=1e-6)
-        (item,) = rep.items
-        assert item.a_adopting == pytest.approx(1.0, abs=1e-6) and item.b_adopting == pytest.approx(0.0, abs=1e-6)
+        assert rep.gap == pytest.approx(-1.0, abs=1e-6)
+        assert abs(rep.shapley.total - rep.gap) > 0.5
+        assert not rep.shapley.adds_up and not rep.shapley.converged and not rep.converged
+    # and where the fixed point is unique (qe), the same disagreement adds up
+    rep = cruxes.double_cruxes(G, "n0", tau_a, tau_b, method="qe")
+    assert rep.shapley.adds_up and rep.shapley.total == pytest.approx(rep.gap, abs=1e-7)
+
+
+def test_the_cli_says_when_the_split_does_not_add_up(tmp_path, monkeypatch):
+    from kb.cli import query
+
+    G = graph.from_edges([("n0", "n1", "supports", 1.0), ("n1", "n0", "supports", 1.0)], nodes=["n0", "n1"])
+    rep = cruxes.double_cruxes(G, "n0", {"n0": 0.0, "n1": 0.0}, {"n0": 0.0, "n1": 0.1}, method="dfquad")
+    printed = []
+    monkeypatch.setattr(query, "_render", lambda *items: printed.extend(str(i) for i in items))
+    query._print_double(rep)
+    assert any("do not add up to the gap" in line for line in printed)
 
 
 # --- the real knowledge base --------------------------------------------------------------

@@ -290,6 +290,10 @@ def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
         parts.add_row(node_id, part_text, share)
     total = (f"parts add up to {_num(sh.total, sh.converged, signed=True)}; "
              f"gap {_num(rep.gap, rep.converged, signed=True)}")
+    if not sh.adds_up:
+        total += ("\nThe parts do not add up to the gap: a cycle among these claims has several stable states, "
+                  "and switching the claims one at a time settled in another one than solving afresh does, "
+                  "so the split is only indicative.")
     if len(ranked) > len(shown):
         rest = math.fsum(p for _, p in ranked[len(shown):])
         total = (f"… and {len(ranked) - len(shown)} smaller parts, together {rest:+.3f}\n" + total)
