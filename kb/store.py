@@ -105,7 +105,7 @@ def _convert(loader: _Loader, node: yaml.Node, seen: set[int], depth: int = 0) -
             raise _Refused("yaml-tag", f"tag {_tag_name(node.tag)} is not allowed (plain YAML only)", node)
         try:
             return loader.construct_object(node)
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, ArithmeticError):
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, ArithmeticError):
             raise _Refused("invalid-value", f"'{_short(node.value)}' is not a valid {_SCALAR_TAGS[node.tag]}"
                            " (quote it to make it text)", node) from None
     if isinstance(node, yaml.SequenceNode):

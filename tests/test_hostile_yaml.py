@@ -56,6 +56,7 @@ def test_tagged_values_are_located_errors_and_fmt_leaves_the_file(world, body, l
     (HEAD + "note: !!bool abc\n", 8, 7, "'abc' is not a valid true or false"),
     (HEAD + "note: !!timestamp abc\n", 8, 7, "'abc' is not a valid date"),
     (HEAD + "note: !!int 0x\n", 8, 7, "'0x' is not a valid whole number"),
+    (HEAD + "note: !!int ''\n", 8, 7, "'' is not a valid whole number"),  # PyYAML raises IndexError here
     (HEAD + "supports:\n  - target: see-inside\n    weight: !!float 1e99999\n", 10, 5, "less than or equal to 1"),
 ])
 def test_odd_scalars_are_located_errors(world, body, line, col, what):
