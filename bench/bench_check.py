@@ -38,9 +38,9 @@ def timed(cmd: list[str], cwd: Path, repeats: int = 3) -> float:
 
 def main() -> None:
     py = sys.executable
-    floor = timed([py, "-c", "import kb.models"], REPO, repeats=5)
+    floor = timed([py, "-c", "import kb.data.models"], REPO, repeats=5)
     print(f"{'case':<32}{'seconds':>9}{'x floor':>9}{'target':>9}")
-    print(f"{'floor: import kb.models':<32}{floor:>9.3f}{1.0:>9.1f}{'':>9}")
+    print(f"{'floor: import kb.data.models':<32}{floor:>9.3f}{1.0:>9.1f}{'':>9}")
     rows = []
     check = [py, "-m", "kb", "check"]
     seed_cmd = check + (["--sources", str(SEEDS)] if SEEDS.is_dir() else [])

@@ -45,7 +45,7 @@ for path in (str(HERE), str(REPO)):
 import synth  # noqa: E402
 from synth_graph import tree_graph, write_kb  # noqa: E402
 
-from kb import cruxes, graph, semantics  # noqa: E402
+from kb.analysis import cruxes, graph, semantics  # noqa: E402
 
 SIZES = (250, 1_000, 2_000, 10_000)
 BUDGET = float(os.environ.get("KB_BENCH_BUDGET", "120"))

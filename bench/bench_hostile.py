@@ -35,7 +35,7 @@ def check_seconds(keys: int) -> float:
 def main() -> None:
     import networkx as nx
 
-    from kb import queries
+    from kb.analysis import queries
 
     floor = check_seconds(0)
     print(f"kb check, no extra keys: {floor:.2f} s")

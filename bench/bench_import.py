@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from kb import importer  # noqa: E402
+from kb.changes import importer  # noqa: E402
 
 TARGET = 30.0
 

@@ -43,7 +43,7 @@ from argumentation.gradual.gradual import (  # noqa: E402
 )
 from synth_graph import tree_graph, write_kb  # noqa: E402
 
-from kb import cruxes, semantics  # noqa: E402
+from kb.analysis import cruxes, semantics  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 BUDGET = float(os.environ.get("KB_BENCH_BUDGET", "30"))

@@ -21,8 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kb import cruxes, graph, semantics, store  # noqa: E402
-from kb.network import AGGREGATIONS, INFLUENCES  # noqa: E402
+from kb.analysis import cruxes, graph, semantics
+from kb.data import store  # noqa: E402
+from kb.analysis.network import AGGREGATIONS, INFLUENCES  # noqa: E402
 
 PRO, CON = "interp-is-among-best-bets", "most-interp-tois-fail"
 

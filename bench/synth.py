@@ -126,8 +126,8 @@ def generate(root: Path, n: int, seed: int = 0, sources_dir: Path | None = None)
     With sources_dir, also write each source's text there, containing every
     quote, so that ``kb check --sources`` can be measured too.
     """
-    from kb import canonical
-    from kb.store import write_atomic
+    from kb.data import canonical
+    from kb.data.store import write_atomic
 
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)

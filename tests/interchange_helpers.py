@@ -17,9 +17,10 @@ from py_arg.import_export.argumentation_framework_from_iccma23_format_reader imp
 )
 
 from conftest import BASE, FIXTURES, REPO
-from kb import semantics, store
-from kb.export import argdown, core, iccma
-from kb.store import KnowledgeBase
+from kb.analysis import semantics
+from kb.data import store
+from kb.publishing.export import argdown, core, iccma
+from kb.data.store import KnowledgeBase
 
 # A map with every kind, a support cycle, an attack cycle, weighted and noted edges (one of
 # weight 0), repeated titles, and text full of characters that other formats treat as markup.

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb import authoring, store, validate
+from kb.changes import authoring
+from kb.data import store
+from kb.rules import validate
 from kb.cli import author as author_cli
 from kb.cli import cli
-from kb.errors import KBError
+from kb.data.errors import KBError
 
 from conftest import assemble
 

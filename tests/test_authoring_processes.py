@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb import store
+from kb.data import store
 from kb.cli import cli
 
 from conftest import BASE, REPO

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb import graph, store, validate
+from kb.analysis import graph
+from kb.data import store
+from kb.rules import validate
 from kb.cli import cli
 
 from conftest import assemble

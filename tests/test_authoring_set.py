@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import store
+from kb.data import store
 
 from conftest import kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
 from test_authoring import ADD, COMMENTED, assert_clean, snapshot

@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from kb import maps, pages, store
-from kb import graph as kbgraph
+from kb.publishing import maps, pages
+from kb.data import store
+from kb.analysis import graph as kbgraph
 from sitebuild import FIXTURES, REPO, Server, build_fixture, build_real
 
 pytestmark = pytest.mark.browser
@@ -728,13 +729,13 @@ def real_graph(real_kb):
 
 
 def _python_strengths(G, perspective: str) -> dict[str, float]:
-    from kb import semantics
+    from kb.analysis import semantics
 
     return semantics.strengths(G, semantics.base_scores(G, perspective)).values
 
 
 def test_perspective_switcher_rewrites_numbers_recolours_maps_and_persists(sized, real_site, real_graph):
-    from kb import semantics
+    from kb.analysis import semantics
 
     reader = sized
     reader.open(f"{real_site.url}claims/{THESIS}/")
@@ -790,13 +791,13 @@ def _your_strength(reader: Reader, thesis: str) -> float:
 
 def _shown(value: float) -> float:
     """A strength as the stand page prints it: two decimals, three when two would read 0.50 off the middle."""
-    from kb import semantics
+    from kb.analysis import semantics
 
     return round(value, 3 if f"{value:.2f}" == "0.50" and semantics.verdict(value) != "balanced" else 2)
 
 
 def test_stand_page_sliders_move_the_verdict_persist_and_copy_out(sized, real_site, real_graph):
-    from kb import semantics
+    from kb.analysis import semantics
 
     reader = sized
     reader.open(f"{real_site.url}stand/")
@@ -857,7 +858,7 @@ def test_stand_page_sliders_move_the_verdict_persist_and_copy_out(sized, real_si
 def test_javascript_semantics_equals_pythons_on_every_node(reader, real_site, real_graph):
     import random
 
-    from kb import semantics
+    from kb.analysis import semantics
 
     # Reached as a reader would, by the navigation (Material swaps the page in without reloading scripts).
     reader.open(real_site.url)
@@ -881,7 +882,8 @@ def test_javascript_semantics_equals_pythons_on_every_node(reader, real_site, re
 
 
 def test_javascript_cruxes_and_double_cruxes_equal_kb_cruxes_on_a_small_map(reader, real_site):
-    from kb import clientdata, cruxes, semantics
+    from kb.publishing import clientdata
+    from kb.analysis import cruxes, semantics
 
     kb, _ = store.load(FIXTURES / "relations" / "claims")
     G = kbgraph.build(kb)

@@ -1,4 +1,4 @@
-"""The cache beside the knowledge base (kb/cache.py): it must never change an answer.
+"""The cache beside the knowledge base (kb/data/cache.py): it must never change an answer.
 
 Every test compares what a command says with the cache against what it says
 without it, after edits the cache must notice (including a same-size edit in
@@ -22,7 +22,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
-from kb import cache, compiled, duplicates, validate
+from kb.data import cache, compiled
+from kb.analysis import duplicates
+from kb.rules import validate
 from kb.cli import cli
 
 _spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
@@ -43,7 +45,7 @@ def hits(root: Path) -> tuple[int, int]:
     opened = cache.Cache.open(root)
     assert opened is not None
     try:
-        from kb import store
+        from kb.data import store
 
         store.load(root, cache=opened)
         return opened.hits, opened.misses
@@ -252,7 +254,7 @@ def test_editing_commands_keep_answers_current(kb):
 WORKER = """
 import sys
 from pathlib import Path
-from kb import validate
+from kb.rules import validate
 root = Path(sys.argv[1])
 for _ in range(8):
     result = validate.check(root, cache=True)
@@ -344,7 +346,7 @@ def test_commands_answer_alike_with_and_without_the_compiled_cache_after_random_
 
 def test_stored_answers_are_the_ones_read_back(kb, monkeypatch):
     """A warm command must take the graph and the analysis from the cache, not recompute them."""
-    from kb import graph, queries
+    from kb.analysis import graph, queries
 
     before = _outputs(kb, only=4)
     monkeypatch.setattr(graph, "build", lambda *a, **k: pytest.fail("the graph was built again"))
@@ -384,7 +386,8 @@ def test_problems_read_from_the_cache_are_located_in_the_file_as_it_is(kb):
 
 
 def test_compiled_graph_round_trips_exactly():
-    from kb import graph, store
+    from kb.analysis import graph
+    from kb.data import store
 
     for root in (REPO / "claims",):
         G = graph.build(store.load(root)[0])
@@ -418,7 +421,7 @@ def test_edge_order_keeps_every_predecessor_order():
 
 def test_a_result_computed_while_a_file_changes_is_not_kept(kb, monkeypatch):
     """Kept under the digest taken before the edit, it would be read back once the edit is undone."""
-    from kb import store
+    from kb.data import store
 
     path = next(kb.rglob("n000011.yaml"))
     original = path.read_text()

@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb import canonical, roundtrip, store
-from kb.models import KINDS, SourceRef, Node
+from kb.data import canonical, roundtrip, store
+from kb.data.models import KINDS, SourceRef, Node
 
 from conftest import BASE
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kb import canonical
-from kb.models import Node
+from kb.data import canonical
+from kb.data.models import Node
 
 TEXTS = [
     "A plain sentence that is long enough to be folded over more than one line of the canonical layout, "

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import cli
-from kb import validate
+from kb.rules import validate
 from conftest import SOURCES, assemble
 
 # mode -> (file relative to claims/, line, col, code, severity, text the message must contain).
@@ -145,7 +145,7 @@ def test_json_and_text_formats_carry_the_same_problems(tmp_path):
 
 
 def test_parallel_parsing_finds_exactly_what_serial_parsing_finds(tmp_path, monkeypatch):
-    from kb import store
+    from kb.data import store
 
     root = assemble(tmp_path, *CASES)
     serial = validate.check(root, SOURCES)

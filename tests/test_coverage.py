@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kb import coverage
+from kb.analysis import coverage
 
 from conftest import SOURCES, kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
 

@@ -1,4 +1,4 @@
-"""kb.cruxes: single-target cruxes, double cruxes and the Shapley split of a disagreement.
+"""kb.analysis.cruxes: single-target cruxes, double cruxes and the Shapley split of a disagreement.
 
 The incremental computations (re-solving only what lies between a candidate
 and the target) are checked against brute force: the whole graph rebuilt and
@@ -17,9 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb import cruxes, graph, semantics, store
-from kb.errors import UnknownId
-from kb.semantics import strengths
+from kb.analysis import cruxes, graph, semantics
+from kb.data import store
+from kb.data.errors import UnknownId
+from kb.analysis.semantics import strengths
 from test_semantics import cyclic_graph, random_graph, random_tau
 
 

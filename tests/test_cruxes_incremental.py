@@ -1,8 +1,8 @@
-"""kb.cruxes re-solves only what an intervention moves: checked against re-solving everything between.
+"""kb.analysis.cruxes re-solves only what an intervention moves: checked against re-solving everything between.
 
 The reference path (``reference=True``) re-solves every component between a
 candidate and the target, whole, as the crux search always did; the
-incremental one (:meth:`kb.network.Network.propagate`) must give the same
+incremental one (:meth:`kb.analysis.network.Network.propagate`) must give the same
 numbers: bit for bit on acyclic maps (the same updates, in the same order, of
 the nodes that move), and within the iteration tolerance on circular ones.
 """
@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb import cruxes, graph, network, semantics, store
+from kb.analysis import cruxes, graph, network, semantics
+from kb.data import store
 
 METHODS = ["drqe", "qe", "dfquad", "euler", "top-linear"]
 CLOSE = 1e-9  # the default iteration tolerance: how far the two paths may differ on circular maps

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb import graph, store, validate
+from kb.analysis import graph
+from kb.data import store
+from kb.rules import validate
 from kb.cli import cli
-from kb.diagnostics import analysis_findings, analysis_problems, unaddressed
-from kb.semantics import priors
+from kb.rules.diagnostics import analysis_findings, analysis_problems, unaddressed
+from kb.analysis.semantics import priors
 
 from conftest import BASE
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import validate
+from kb.rules import validate
 
 from conftest import kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
 
@@ -84,7 +84,8 @@ def test_length_filter_finds_the_pairs_every_comparison_finds():
     import random
 
     from conftest import REPO
-    from kb import duplicates, store
+    from kb.analysis import duplicates
+    from kb.data import store
 
     rng = random.Random(1)
     found = 0
@@ -119,7 +120,7 @@ def test_lengths_outside_the_range_cannot_reach_the_cutoff():
     """The best a pair of lengths can score is with the same character throughout: outside the range even that fails."""
     from rapidfuzz import fuzz
 
-    from kb.duplicates import length_range
+    from kb.analysis.duplicates import length_range
 
     for cutoff in (60.0, 92.0, 95.0):
         for n in range(0, 90):

@@ -13,7 +13,7 @@ import pytest
 from arguebuf.model.scheme import Attack, Support
 
 from interchange_helpers import INTERCHANGE, MAPS, load, signed_edges
-from kb.export import aif, core
+from kb.publishing.export import aif, core
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from interchange_helpers import INTERCHANGE, MAPS, argdown_json, compare, load, statements_by_id
-from kb.export import core
+from kb.publishing.export import core
 
 
 @pytest.mark.parametrize("name", sorted(MAPS))

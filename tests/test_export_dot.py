@@ -1,5 +1,5 @@
 """`kb export --format dot`, rendered to SVG by Graphviz's own `dot`. The picture must hold one
-node per claim, filled with its kind's colour from kb.style, and one edge per relation, drawn in
+node per claim, filled with its kind's colour from kb.publishing.style, and one edge per relation, drawn in
 the relation's colour (attacks dashed), with no warning from Graphviz."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from interchange_helpers import INTERCHANGE, MAPS, SVG, load, render, signed_edges
-from kb import style
-from kb.export import core, dot
+from kb.publishing import style
+from kb.publishing.export import core, dot
 
 def _shape_fill(group) -> str:
     shapes = [e for e in group.iter() if e.tag in (SVG + "polygon", SVG + "ellipse", SVG + "path")]

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interchange_helpers import INTERCHANGE, SVG, argdown_json, load, render, statements_by_id
-from kb import importer
-from kb.export import core, dot
+from kb.changes import importer
+from kb.publishing.export import core, dot
 
 MARKUP = ["===", "x. === y ===", "[", "]", "<", ">", "{", "}", "#", "@", "*", "_", "//", "/*", "*/", "-->", "<!--",
           "\\", "\"", "'", "&", "&amp;", "\n", "\r\n", "\t", "\x00", "\x07", "\x1b", "\u2028", "\ufeff", "->", "+>",

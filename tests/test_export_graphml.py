@@ -8,8 +8,9 @@ import networkx as nx
 import pytest
 
 from interchange_helpers import INTERCHANGE, MAPS, load, signed_edges
-from kb import graph, semantics, style
-from kb.export import core
+from kb.analysis import graph, semantics
+from kb.publishing import style
+from kb.publishing.export import core
 
 
 @pytest.fixture(params=sorted(MAPS))

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from interchange_helpers import INTERCHANGE, MAPS, kb_in, load, solver_in
-from kb import graph
+from kb.analysis import graph
 from kb.cli import cli
-from kb.errors import KBError
-from kb.export import core, iccma
-from kb.export.core import Bundle
+from kb.data.errors import KBError
+from kb.publishing.export import core, iccma
+from kb.publishing.export.core import Bundle
 
 
 @pytest.mark.parametrize("supports", iccma.MODES)

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from conftest import REPO
 from interchange_helpers import INTERCHANGE, MAPS, load, signed_edges
-from kb import graph, semantics
+from kb.analysis import graph, semantics
 from kb.cli import cli
-from kb.export import core
+from kb.publishing.export import core
 
 
 def _validator():

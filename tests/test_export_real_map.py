@@ -7,8 +7,9 @@ import networkx as nx
 
 from conftest import REPO
 from interchange_helpers import RELATION, SVG, argdown_json, kb_in, render, solver_in
-from kb import graph, validate
-from kb.export import core, iccma
+from kb.analysis import graph
+from kb.rules import validate
+from kb.publishing.export import core, iccma
 
 
 def test_the_real_map_survives_every_reader(tmp_path):

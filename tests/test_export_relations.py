@@ -18,10 +18,12 @@ from hypothesis import strategies as st
 from conftest import REPO
 from interchange_helpers import (RELATIONS, SVG, argdown_json, kb_in, load, relation_facts, render, signed_edges,
                                  solver_in)
-from kb import graph, importer, validate
-from kb.export import core, iccma
-from kb.export.attrs import vias
-from kb.export.core import Bundle
+from kb.analysis import graph
+from kb.changes import importer
+from kb.rules import validate
+from kb.publishing.export import core, iccma
+from kb.publishing.export.attrs import vias
+from kb.publishing.export.core import Bundle
 
 
 @pytest.fixture(autouse=True)
@@ -119,7 +121,7 @@ def members_of(members: dict[str, str], title: str) -> str:
     return sorted(n for n, t in members.items() if t == title)[0]
 
 
-# The grounded extension worked out by hand on the auxiliary-argument framework (see kb/export/iccma.py):
+# The grounded extension worked out by hand on the auxiliary-argument framework (see kb/publishing/export/iccma.py):
 # the undercut by not-faster defeats dual-use's attack, so the thesis has no standing attacker and is IN
 # (it would be OUT if the attack held: dual-use is unattacked); the linked attack of cost-a and cost-b
 # puts tools-cheap OUT, which takes down the linked support but does not reach the thesis.

@@ -9,9 +9,9 @@ import networkx as nx
 import pytest
 
 from interchange_helpers import INTERCHANGE, load, run_kb
-from kb import graph, select
-from kb.errors import KBError, UnknownId
-from kb.export import core
+from kb.analysis import graph, select
+from kb.data.errors import KBError, UnknownId
+from kb.publishing.export import core
 
 
 @pytest.fixture(scope="module")

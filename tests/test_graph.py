@@ -1,4 +1,4 @@
-"""kb.graph: the knowledge base as a networkx graph."""
+"""kb.analysis.graph: the knowledge base as a networkx graph."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import shutil
 import networkx as nx
 import pytest
 
-from kb import graph, store
-from kb.errors import UnknownId
+from kb.analysis import graph
+from kb.data import store
+from kb.data.errors import UnknownId
 from conftest import assemble
 
 

@@ -8,8 +8,10 @@ import time
 import networkx as nx
 import pytest
 
-from kb import authoring, queries, site
-from kb.errors import KBError
+from kb.changes import authoring
+from kb.analysis import queries
+from kb.publishing import site
+from kb.data.errors import KBError
 
 from hostile import disk, kb, refused, world  # noqa: F401
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from kb import authoring, store
-from kb.errors import KBError
+from kb.changes import authoring
+from kb.data import store
+from kb.data.errors import KBError
 
 from hostile import disk, kb, refused, world  # noqa: F401
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.cli import cli
-from kb.models import Node
+from kb.data.models import Node
 
 from conftest import assemble
 

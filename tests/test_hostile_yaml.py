@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from kb import store
+from kb.data import store
 
 from hostile import disk, kb, refused, world  # noqa: F401
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import BASE, FIXTURES
 from interchange_helpers import INTERCHANGE, MAPS, load, run_kb, signed_edges
-from kb import importer, validate
-from kb.errors import KBError, UnknownId
-from kb.export import core
+from kb.changes import importer
+from kb.rules import validate
+from kb.data.errors import KBError, UnknownId
+from kb.publishing.export import core
 
 DIALOGUE = FIXTURES / "aif" / "aifdb-dialogue.json"
 

@@ -11,8 +11,9 @@ import pytest
 
 from conftest import FIXTURES
 from interchange_helpers import load, relation_facts
-from kb import importer, validate
-from kb.export import core
+from kb.changes import importer
+from kb.rules import validate
+from kb.publishing.export import core
 
 CORPUS = sorted((FIXTURES / "aif-corpus").glob("*/*.json"))
 ROUND_TRIPS = 12  # a seeded sample: every map would add seconds for little more

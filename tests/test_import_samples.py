@@ -11,8 +11,9 @@ import pytest
 
 from conftest import FIXTURES
 from interchange_helpers import ARGDOWN, external, load, relation_facts
-from kb import argdownread, importer, validate
-from kb.export import core
+from kb.changes import argdownread, importer
+from kb.rules import validate
+from kb.publishing.export import core
 
 SAMPLES = FIXTURES / "samples"
 AIF_SAMPLES = sorted((SAMPLES / "aif").glob("*.json"))

@@ -7,8 +7,9 @@ from collections import Counter
 
 import pytest
 
-from kb import store, validate
-from kb.quotes import fold
+from kb.data import store
+from kb.rules import validate
+from kb.data.quotes import fold
 from conftest import REPO
 
 CLAIMS = REPO / "claims"

@@ -1,4 +1,4 @@
-"""kb.maps: map data built with pyvis, escaped for a script element, laid out at build time."""
+"""kb.publishing.maps: map data built with pyvis, escaped for a script element, laid out at build time."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import networkx as nx
 import pytest
 from pyvis.network import Network
 
-from kb import graph as kbgraph
-from kb import maps, store, style
+from kb.analysis import graph as kbgraph
+from kb.publishing import maps, style
+from kb.data import store
 from conftest import BASE, FIXTURES
 
 XSS = FIXTURES / "xss" / "claims"

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from conftest import REPO, kb_here
-from kb import jsonout
+from kb.data import jsonout
 
 _spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
 synth = importlib.util.module_from_spec(_spec)
@@ -78,7 +78,7 @@ def test_path_says_when_it_stopped_at_its_length_limit(root):
 
 
 def test_path_default_bound_matches_the_library():
-    from kb import queries
+    from kb.analysis import queries
     from kb.cli import query
 
     option = next(p for p in query.path_cmd.params if p.name == "max_length")

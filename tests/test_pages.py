@@ -1,4 +1,4 @@
-"""kb.pages: the site's pages as a pure function of a fixture knowledge base and its analysis."""
+"""kb.publishing.pages: the site's pages as a pure function of a fixture knowledge base and its analysis."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from pathlib import Path
 import markdown
 import pytest
 
-from kb import explain, pages, semantics, site, store
+from kb.analysis import explain, semantics
+from kb.publishing import pages, site
+from kb.data import store
 from conftest import BASE, FIXTURES
 
 XSS = FIXTURES / "xss" / "claims"
@@ -243,7 +245,7 @@ def test_unknown_perspective_is_refused():
 
 def test_site_analysis_cruxes_match_the_whole_map():
     """Cruxes computed on a target's ancestors alone equal those on the whole map."""
-    from kb import cruxes, graph
+    from kb.analysis import cruxes, graph
 
     kb = load(XSS)
     a = site.analyse(kb, ["neutral"])
@@ -406,7 +408,7 @@ def test_reading_page_highlights_each_quote_where_the_document_has_it(base_pages
 
 
 def test_overlapping_quotes_share_one_highlight_with_a_link_to_each():
-    from kb import reading
+    from kb.publishing import reading
 
     text = "one two three four five"
     spans, missing = reading.locate(text, {"a": "two three", "b": "three four", "c": "absent"})
@@ -420,7 +422,8 @@ def test_overlapping_quotes_share_one_highlight_with_a_link_to_each():
 
 
 def test_folding_with_offsets_is_kb_quotes_folding():
-    from kb import quotes, reading
+    from kb.data import quotes
+    from kb.publishing import reading
 
     for text in ["  a  *b*  [^1] “c” __d__ e_f\n\n g\t", "", "x", "**", " [^note]  ‘q’ "]:
         folded, offsets = reading.fold_with_offsets(text)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import store
+from kb.data import store
 
 from conftest import BASE, SOURCES
 

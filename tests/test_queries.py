@@ -1,4 +1,4 @@
-"""kb.queries and the query commands: show, search, list, path, stats and cruxes.
+"""kb.analysis.queries and the query commands: show, search, list, path, stats and cruxes.
 
 Most tests use tests/fixtures/analysis, a small debate about probes:
 
@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb import cruxes, graph, queries, semantics, store
+from kb.analysis import cruxes, graph, queries, semantics
+from kb.data import store
 from kb.cli import cli
 from kb.cli import query as cli_query
-from kb.errors import UnknownId
+from kb.data.errors import UnknownId
 from conftest import FIXTURES, assemble
 
 ANALYSIS = FIXTURES / "analysis" / "claims"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb import quotes, validate
+from kb.data import quotes
+from kb.rules import validate
 from kb.cli import cli
 
 from conftest import SOURCES, assemble

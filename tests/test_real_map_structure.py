@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from kb import store
+from kb.data import store
 from conftest import REPO
 
 CLAIMS = REPO / "claims"
@@ -240,8 +240,8 @@ def test_an_honorable_mention_weighs_no_more_than_the_best_theory_of_impact(kb):
 
 @pytest.fixture(scope="module")
 def analysed(kb):
-    from kb import graph
-    from kb.semantics import Network, base_scores, perspectives, strengths
+    from kb.analysis import graph
+    from kb.analysis.semantics import Network, base_scores, perspectives, strengths
 
     G = graph.build(kb)
     net = Network(G)
@@ -250,8 +250,8 @@ def analysed(kb):
 
 
 def test_every_credence_on_a_thesis_agrees_with_that_persons_computed_strength(analysed):
-    from kb.graph import theses
-    from kb.semantics import verdict
+    from kb.analysis.graph import theses
+    from kb.analysis.semantics import verdict
 
     G, views = analysed
     for t in theses(G):
@@ -263,7 +263,7 @@ def test_the_pro_thesis_and_its_rival_are_never_both_accepted(analysed):
     # The rival is the thesis that interpretability is no longer a priority; "most theories of impact
     # fail" is not its contradictory (Bushnaq concedes most current work is very bad and still backs
     # the gamble), so only this pair is held to it, under every perspective, neutral included.
-    from kb.semantics import verdict
+    from kb.analysis.semantics import verdict
 
     G, views = analysed
     for person, values in views.items():
@@ -271,9 +271,9 @@ def test_the_pro_thesis_and_its_rival_are_never_both_accepted(analysed):
 
 
 def test_the_top_crux_of_each_thesis_moves_it_by_at_least_005(analysed):
-    from kb import cruxes
-    from kb.graph import theses
-    from kb.semantics import base_scores
+    from kb.analysis import cruxes
+    from kb.analysis.graph import theses
+    from kb.analysis.semantics import base_scores
 
     G, _ = analysed
     tau = base_scores(G, "neutral")
@@ -283,7 +283,7 @@ def test_the_top_crux_of_each_thesis_moves_it_by_at_least_005(analysed):
 
 
 def test_the_analysis_warns_about_nothing_on_the_real_map(kb, analysed):
-    from kb.diagnostics import analysis_problems
+    from kb.rules.diagnostics import analysis_problems
 
     G, _ = analysed
     assert [(p.path, p.code, p.message) for p in analysis_problems(kb, G)] == []

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb import store, validate
+from kb.data import store
+from kb.rules import validate
 from kb.cli import cli
 
 from conftest import assemble

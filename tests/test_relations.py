@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb import graph, semantics, store, validate
+from kb.analysis import graph, semantics
+from kb.data import store
+from kb.rules import validate
 from kb.cli import cli
-from kb.diagnostics import analysis_problems
-from kb.explain import explain
+from kb.rules.diagnostics import analysis_problems
+from kb.analysis.explain import explain
 
 from conftest import BASE
 
@@ -301,7 +303,7 @@ def test_without_attacks_everything_is_in(plain, groups):
 
 
 def test_diff_lists_analysis_warnings_added_and_fixed(tmp_path):
-    from kb import diffing
+    from kb.analysis import diffing
 
     nodes = {"t": "tags: [thesis]\nstances:\n  bob: 0.9\n", "a": "attacks: [t]\nstances: {bob: 1.0}\n",
              "b": "attacks: [t]\nstances: {bob: 1.0}\n"}

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from kb import schema
+from kb.rules import schema
 from kb.cli import cli
 from conftest import BASE, MODES, REPO
 

@@ -1,4 +1,4 @@
-"""kb.semantics: gradual strengths and grounded labels.
+"""kb.analysis.semantics: gradual strengths and grounded labels.
 
 Strengths are checked three ways: hand-worked examples, an independent
 implementation (formal-argumentation's quadratic energy and DF-QuAD; a plain
@@ -26,9 +26,9 @@ from py_arg.abstract_argumentation_classes.argument import Argument
 from py_arg.abstract_argumentation_classes.defeat import Defeat
 from py_arg.algorithms.semantics.get_grounded_extension import get_grounded_extension
 
-from kb import graph, semantics
-from kb.errors import UnknownId
-from kb.semantics import Label, Network, base_scores, grounded, strengths
+from kb.analysis import graph, semantics
+from kb.data.errors import UnknownId
+from kb.analysis.semantics import Label, Network, base_scores, grounded, strengths
 
 IN, OUT, UNDEC = Label.IN, Label.OUT, Label.UNDEC
 
@@ -77,7 +77,7 @@ def to_formal(G: nx.DiGraph, tau: dict[str, float]) -> WeightedBipolarGraph:
 
 
 def reference(G: nx.DiGraph, tau: dict[str, float], method: str, iterations: int = 20000) -> dict[str, float] | None:
-    """Whole-graph explicit Euler on dσ/dt = f(σ) − σ: no components, no shared code with kb.semantics."""
+    """Whole-graph explicit Euler on dσ/dt = f(σ) − σ: no components, no shared code with kb.analysis.semantics."""
     sigma = dict(tau)
     step = 0.5
     for _ in range(iterations):
@@ -194,7 +194,7 @@ def test_base_scores_from_a_perspective():
 
 
 def test_base_scores_from_the_fixture_knowledge_base(base_kb):
-    from kb import store
+    from kb.data import store
 
     kb, _ = store.load(base_kb)
     G = graph.build(kb)

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb import graph, semantics
-from kb.semantics import METHODS, strengths
+from kb.analysis import graph, semantics
+from kb.analysis.semantics import METHODS, strengths
 
 
 def h(x: float) -> float:

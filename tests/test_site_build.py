@@ -21,9 +21,10 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import BASE, FIXTURES
-from kb import pages, site, store
+from kb.publishing import pages, site
+from kb.data import store
 from kb.cli import cli
-from kb.mkdocs_plugin import KBPlugin
+from kb.publishing.mkdocs_plugin import KBPlugin
 from sitebuild import REPO, build_fixture, build_real
 from sitebuild import mkdocs as sitebuild_mkdocs
 

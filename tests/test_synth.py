@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 from conftest import REPO
-from kb import validate
+from kb.rules import validate
 
 _spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
 synth = importlib.util.module_from_spec(_spec)
@@ -31,7 +31,7 @@ def test_synthetic_kb_is_deterministic(tmp_path):
 
 
 def test_synthetic_kb_is_in_the_canonical_layout(tmp_path):
-    from kb import authoring
+    from kb.changes import authoring
 
     synth.generate(tmp_path / "claims", 60, seed=2)
     assert authoring.fmt(tmp_path / "claims", check=True).changed == []

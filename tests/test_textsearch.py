@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb import graph, store, textsearch
+from kb.analysis import graph, textsearch
+from kb.data import store
 from kb.cli import cli
 
 from conftest import assemble

@@ -1,6 +1,6 @@
 """Editing commands: ``kb add``, ``link``, ``unlink``, ``stance``, ``rm``, ``mv``, ``fmt`` and ``recover``.
 
-The library (kb.authoring) does the work and all the checking; these commands
+The library (kb.changes.authoring) does the work and all the checking; these commands
 gather arguments, asking for missing ones when a person is at the terminal,
 and report the outcome.
 """
@@ -15,12 +15,12 @@ from typing import Callable, Iterable, Iterator
 import click
 from click.shell_completion import CompletionItem
 
-from kb import answers, authoring
+from kb.changes import answers, authoring
 from kb.cli import cli, complete
 from kb.cli.common import kb_dir
-from kb.errors import KBError
-from kb.models import KINDS
-from kb.relations import EDGE_RELATIONS
+from kb.data.errors import KBError
+from kb.data.models import KINDS
+from kb.data.relations import EDGE_RELATIONS
 
 # --- completion ---------------------------------------------------------------------------------
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from kb import cache
+from kb.data import cache
 from kb.cli import cli
 from kb.cli.common import kb_dir
-from kb.store import display_path
+from kb.data.store import display_path
 
 
 @cli.group("cache")

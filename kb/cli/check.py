@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from kb import compiled, report, schema
+from kb.data import compiled
+from kb.rules import report, schema
 from kb.cli import cli
 from kb.cli.common import kb_dir, use_cache
-from kb.errors import KBError
+from kb.data.errors import KBError
 
 
 @cli.command()

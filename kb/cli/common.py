@@ -9,8 +9,8 @@ import time
 
 import click
 
-from kb.errors import KBError
-from kb.report import printable
+from kb.data.errors import KBError
+from kb.rules.report import printable
 
 
 class _Printable(io.TextIOBase):
@@ -132,7 +132,7 @@ def _terminal(stream) -> bool:
 
 def run_main(group: click.Group) -> None:
     """Run the CLI so that expected failures print a message and exit 1, never a traceback."""
-    from kb import progress
+    from kb.data import progress
 
     bar = _Bar(sys.stderr) if _terminal(sys.stdout) and _terminal(sys.stderr) else None
     progress.listen(bar)

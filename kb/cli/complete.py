@@ -19,13 +19,13 @@ def _root(ctx: click.Context) -> Path:
 
 
 def ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    from kb import authoring
+    from kb.changes import authoring
 
     return [CompletionItem(i) for i in authoring.node_ids(_root(ctx)) if i.startswith(incomplete)]
 
 
 def people(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    from kb import authoring
+    from kb.changes import authoring
 
     return [CompletionItem(i, help=name) for i, name in authoring.people(_root(ctx)).items()
             if i.startswith(incomplete)]
@@ -38,13 +38,13 @@ def perspectives(ctx: click.Context, param: click.Parameter, incomplete: str) ->
 
 
 def sources(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    from kb import authoring
+    from kb.changes import authoring
 
     return [CompletionItem(i, help=title) for i, title in authoring.sources(_root(ctx)).items()
             if i.startswith(incomplete)]
 
 
 def tags(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    from kb import authoring
+    from kb.changes import authoring
 
     return [CompletionItem(t) for t in authoring.tags(_root(ctx)) if t.startswith(incomplete)]

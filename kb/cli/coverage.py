@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from kb import coverage as cov
+from kb.analysis import coverage as cov
 from kb.cli import cli, complete
 from kb.cli.common import kb_dir
-from kb.errors import KBError
+from kb.data.errors import KBError
 
 
 @cli.command("coverage")

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
-from kb import diffing, revisions
+from kb.analysis import diffing
+from kb.data import revisions
 from kb.cli import cli
 from kb.cli.common import kb_dir
-from kb.errors import KBError
+from kb.data.errors import KBError
 
 
 @cli.command("diff")

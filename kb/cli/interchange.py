@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
-from kb import importer, store, validate
+from kb.changes import importer
+from kb.data import store
+from kb.rules import validate
 from kb.cli import cli, complete
 from kb.cli.common import kb_dir, use_cache
-from kb.errors import KBError
-from kb.export import core, iccma
-from kb.store import display_path
+from kb.data.errors import KBError
+from kb.publishing.export import core, iccma
+from kb.data.store import display_path
 
 
 @cli.command("export")

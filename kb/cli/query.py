@@ -17,21 +17,23 @@ from typing import TYPE_CHECKING, Callable
 
 import click
 
-from kb import compiled, jsonout, report, semantics
+from kb.data import compiled, jsonout
+from kb.rules import report
+from kb.analysis import semantics
 from kb.cli import cli, complete
 from kb.cli.common import kb_dir, use_cache
-from kb.errors import KBError
-from kb.models import KINDS
+from kb.data.errors import KBError
+from kb.data.models import KINDS
 
 if TYPE_CHECKING:
     import networkx as nx
     from rich.table import Table
 
-    from kb import cruxes as cruxes_mod
+    from kb.analysis import cruxes as cruxes_mod
 
 # networkx, rich and the analysis modules are imported inside the commands:
 # every `kb` command imports this module, and `kb check` should not pay for them.
-# The defaults below mirror kb.cruxes (a test keeps them equal).
+# The defaults below mirror kb.analysis.cruxes (a test keeps them equal).
 SHAPLEY_SAMPLES = 256
 SHAPLEY_SEED = 0
 SHAPLEY_PRECISION = 0.01
@@ -251,7 +253,7 @@ def _crux_header(rep: cruxes_mod.CruxReport) -> str:
 
 
 def _print_double(rep: cruxes_mod.DoubleCruxReport) -> None:
-    from kb.cruxes import GAP_EPS
+    from kb.analysis.cruxes import GAP_EPS
 
     head = (
         f"{rep.target}: {rep.title or ''}\n"
@@ -335,8 +337,8 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
         raise click.UsageError("--between needs a TARGET")
     if between and perspective != semantics.NEUTRAL:
         raise click.UsageError("--as and --between cannot be combined: --between gives both perspectives")
-    from kb import cruxes as cruxes_mod
-    from kb import graph
+    from kb.analysis import cruxes as cruxes_mod
+    from kb.analysis import graph
 
     G = _load(ctx)
     if between:
@@ -392,7 +394,7 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
 @_friendly
 def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: bool, method: str, fmt: str) -> None:
     """One node: its claim, source, stances, supporters and attackers both ways, strength and label."""
-    from kb import queries
+    from kb.analysis import queries
 
     found = _compiled(ctx)
     data = queries.show(found.graph, node_id, perspective=perspective, method=method, implied=not recorded_only,
@@ -459,7 +461,7 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: 
 @_friendly
 def explain_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: bool, method: str, fmt: str) -> None:
     """How much each argument into ID moves its strength (Shapley contributions that add up)."""
-    from kb.explain import explain
+    from kb.analysis.explain import explain
 
     G = _load(ctx)
     rep = explain(G, node_id, perspective=perspective, method=method, implied=not recorded_only)
@@ -504,7 +506,7 @@ def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
     When none has every word, nodes matching some of them are listed instead,
     words compared by their stems, most words matched first; the output says so.
     """
-    from kb import textsearch
+    from kb.analysis import textsearch
 
     G = _load(ctx)
     result = textsearch.search(G, text, limit)
@@ -540,7 +542,7 @@ def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
 def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presenter: str | None, source: str | None,
              tag: str | None, fmt: str) -> None:
     """Nodes matching every filter given, by id (--speaker: what a person holds; --presenter: what they present)."""
-    from kb import queries
+    from kb.analysis import queries
 
     G = _load(ctx)
     nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag, presenter=presenter)
@@ -571,7 +573,7 @@ def _step(step: dict) -> str:
 @_friendly
 def path_cmd(ctx: click.Context, start: str, end: str, limit: int, max_length: int, fmt: str) -> None:
     """The argument chains from A to B, shortest first: pro when they argue for B, con against."""
-    from kb import queries
+    from kb.analysis import queries
 
     G = _load(ctx)
     data = queries.paths(G, start, end, limit, max_length)
@@ -607,7 +609,7 @@ def path_cmd(ctx: click.Context, start: str, end: str, limit: int, max_length: i
 @_friendly
 def stats_cmd(ctx: click.Context, top: int, fmt: str) -> None:
     """Counts by kind and source, and the most attacked and most contested nodes."""
-    from kb import queries
+    from kb.analysis import queries
 
     G = _load(ctx)
     data = queries.stats(G, top)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from kb import registries
+from kb.changes import registries
 from kb.cli import cli
 from kb.cli.author import _report, _root, _run, dry_run_option
-from kb.store import display_path
+from kb.data.store import display_path
 
 
 @cli.command("init")

@@ -30,7 +30,7 @@ from kb.cli.common import kb_dir
 def site_cmd(ctx: click.Context, out_dir: str, config_file: str, perspectives: tuple[str, ...],
              pairs: tuple[tuple[str, str], ...], assets: bool) -> None:
     """Write the site's pages (one per claim, theory, source and person, and the indexes) into OUT_DIR."""
-    from kb import pages, site
+    from kb.publishing import pages, site
 
     settings = site.plugin_settings(Path(config_file))
     kb = site.load_checked(Path(kb_dir(ctx)))

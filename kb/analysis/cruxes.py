@@ -1,0 +1,645 @@
+"""What a conclusion hinges on, and where two people's disagreement about it comes from.
+
+A *crux* of a target is a node whose acceptance moves the target most: its
+swing is σ(target) with the node forced to 1 (its own incoming edges cut) minus
+σ(target) with it forced to 0. A *double crux* of two perspectives A and B is a
+claim on which they hold different base scores and whose adoption by either
+side would close much of their gap on the target. The gap itself is split over
+the disputed claims by Shapley values, which are the one split that is
+symmetric, ignores claims that change nothing, and adds up to the gap.
+
+Every intervention changes one node, so only the nodes between it and the
+target can move, and of those only the ones the change actually reaches: each
+is computed from one solved baseline by propagating that change alone
+(:meth:`kb.analysis.network.Network.propagate`), then writing back what it overwrote.
+
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import asdict, dataclass, field, replace
+from typing import Mapping
+
+import networkx as nx
+
+from kb.analysis.graph import require_node, theses, upstream
+from kb.analysis.semantics import (
+    DEFAULT_METHOD,
+    MAX_ITERATIONS,
+    TOLERANCE,
+    Method,
+    Network,
+    Solution,
+    flips,
+    verdict,
+)
+
+EXACT_SHAPLEY_LIMIT = 12
+SHAPLEY_SAMPLES = 256
+SHAPLEY_SEED = 0
+# A gap smaller than this is no disagreement: fractions of it would be noise.
+GAP_EPS = 1e-9
+# A Monte-Carlo estimate stops early, after at least MIN_PAIRS antithetic pairs of
+# orders, once every part's standard error is at most this (None: never early).
+SHAPLEY_PRECISION = 0.01
+MIN_PAIRS = 8
+# Iterations inside a Monte-Carlo estimate stop at this residual: far below the
+# estimate's own standard error, and a third fewer iterations than the default.
+MC_TOLERANCE = 1e-7
+# How far the Shapley parts' sum may stray from the gap before the split is reported as not adding up.
+ADDS_UP_TOLERANCE = 1e-7
+# A swing below this moves a conclusion by less than a reader could act on: when no
+# crux reaches it, the report says that nothing decides the target instead of ranking ties.
+NOISE_SWING = 0.01
+
+
+@dataclass(frozen=True)
+class Crux:
+    """One ancestor of the target and how much the target hinges on it."""
+
+    id: str
+    title: str | None
+    speaker: str | None
+    strength: float  # the crux's own strength in the baseline
+    strength_final: bool  # False when that strength did not converge
+    high: float  # σ(target) with the crux forced to 1
+    low: float  # σ(target) with the crux forced to 0
+    swing: float  # high − low
+    strict: bool  # the verdict on the target flips between the two
+    converged: bool  # False when high or low is provisional
+    label: str | None = None  # the crux's grounded label, when the caller asked for labels
+
+    @property
+    def sign(self) -> str:
+        return "pro" if self.swing > 0 else "con" if self.swing < 0 else "none"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["sign"] = self.sign
+        return d
+
+
+@dataclass(frozen=True)
+class CruxReport:
+    target: str
+    title: str | None
+    method: str
+    perspective: str | None
+    strength: float  # σ(target) in the baseline
+    verdict: str
+    converged: bool  # False when the baseline σ(target) is provisional
+    candidates: int  # ancestors examined
+    cruxes: list[Crux]  # ranked by |swing|, best first
+    threshold: float = NOISE_SWING
+
+    @property
+    def decided(self) -> bool:
+        """True when some crux moves the target by at least the threshold."""
+        return any(abs(c.swing) >= self.threshold for c in self.cruxes)
+
+    def to_dict(self) -> dict:
+        return {
+            "target": self.target,
+            "title": self.title,
+            "method": self.method,
+            "perspective": self.perspective,
+            "strength": self.strength,
+            "verdict": self.verdict,
+            "converged": self.converged,
+            "candidates": self.candidates,
+            "cruxes": [c.to_dict() for c in self.cruxes],
+            "threshold": self.threshold,
+            "decided": self.decided,
+        }
+
+
+@dataclass(frozen=True)
+class DoubleCrux:
+    """A claim two perspectives score differently, and what adopting the other's view does."""
+
+    id: str
+    title: str | None
+    speaker: str | None
+    tau_a: float
+    tau_b: float
+    # σ_A(target) after A adopts B's base score for this claim, and the reverse.
+    a_adopting: float
+    b_adopting: float
+    close_a: float | None  # fraction of the gap A closes by adopting B's view (None: no gap)
+    close_b: float | None
+    score: float | None  # min(close_a, close_b)
+    strict: bool
+    converged: bool
+    origin_a: str | None = None  # where each side's base score comes from (see kb.analysis.semantics.priors)
+    origin_b: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Shapley:
+    """The gap σ_A(target) − σ_B(target) split over the disputed claims."""
+
+    parts: dict[str, float]
+    method: str  # "exact" or "monte-carlo"
+    permutations: int | None  # sampled permutations (monte-carlo only)
+    seed: int | None
+    stderr: dict[str, float] | None  # standard error of each part (monte-carlo only)
+    total: float  # sum of the parts
+    converged: bool
+    scheme: str = "shapley"  # "owen" when the target's own prior is a block of its own (see _shapley)
+    # Whether the parts add up to the gap between the two perspectives' strengths (within
+    # ADDS_UP_TOLERANCE). They telescope to v(all claims at A's) - v(none), which is the gap
+    # unless a cycle has several fixed points and switching claims one at a time, each
+    # re-solve starting from the last, settles in another one than solving afresh does.
+    adds_up: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DoubleCruxReport:
+    target: str
+    title: str | None
+    method: str
+    a: str
+    b: str
+    strength_a: float
+    strength_b: float
+    verdict_a: str
+    verdict_b: str
+    gap: float
+    converged: bool
+    disputed: int  # disputed claims that can reach the target
+    items: list[DoubleCrux]  # ranked by score, best first
+    shapley: Shapley
+
+    def to_dict(self) -> dict:
+        d = {k: v for k, v in asdict(self).items() if k not in ("items", "shapley")}
+        d["items"] = [i.to_dict() for i in self.items]
+        d["shapley"] = self.shapley.to_dict()
+        return d
+
+
+@dataclass
+class _Baseline:
+    net: Network
+    tau: list[float]
+    solution: Solution
+    bad: set[int] = field(default_factory=set)
+
+
+def _baseline(net: Network, tau: Mapping[str, float] | None, method: Method, tol: float,
+              max_iterations: int) -> _Baseline:
+    taus = net.tau_list(tau)
+    solution = net.solve(taus, method, tol, max_iterations)
+    return _Baseline(net, taus, solution, net.unconverged(solution))
+
+
+def _upstream(G: nx.DiGraph, target: str,
+              *taus: Mapping[str, float] | None) -> tuple[nx.DiGraph, list[Mapping[str, float] | None]]:
+    """The target with its ancestors, and the base scores restricted to them.
+
+    Nothing else can move the target's strength, so solving only this part gives
+    the whole map's numbers while keeping a query about one claim from solving
+    every other claim too.
+    """
+    nodes = upstream(G, target)
+    sub = G.subgraph(nodes)
+    # Membership in the plain set, not the subgraph view: the view's check goes through two
+    # filter layers, which on a big map cost more than the crux search itself.
+    return sub, [None if tau is None else {n: v for n, v in tau.items() if n in nodes} for tau in taus]
+
+
+def _node_info(G: nx.DiGraph, node_id: str) -> tuple[str | None, str | None]:
+    data = G.nodes[node_id]
+    return data.get("title"), data.get("speaker")
+
+
+class _Interventions:
+    """Changes to one solved network, each re-solving only what it moves, and undone together.
+
+    Every crux and every Shapley step is one change to one node (its value
+    pinned, or its base score replaced) made to a baseline that is already a
+    fixed point. :meth:`kb.analysis.network.Network.propagate` re-solves just the nodes
+    that change moves, among those that can reach the target, starting from the
+    current values; :meth:`restore` writes back what was overwritten. With
+    ``reference``, each change instead re-solves every component between the
+    node and the target, whole: the slower way kept so that tests and the
+    benchmark can check the incremental one against it.
+    """
+
+    def __init__(self, base: _Baseline, mask: bytearray, method: Method, tol: float, max_iterations: int,
+                 reference: bool = False):
+        self.base, self.net, self.mask = base, base.net, mask
+        self.method, self.tol, self.max_iterations = method, tol, max_iterations
+        self.reference = reference
+        self.saved: dict[int, float] = {}
+        self.saved_tau: dict[int, float] = {}
+        self._down: dict[int, list[int]] | None = None
+        self._plans: dict[int, tuple[list[int], list[int]]] = {}
+
+    def force(self, x: int, value: float) -> bool:
+        """Pin node ``x`` at ``value`` (its own arguments cut); False when some iteration did not settle."""
+        net, values = self.net, self.base.solution.values
+        if self.reference:
+            return self._force_whole(x, value)
+        if x not in self.saved:
+            self.saved[x] = values[x]
+        values[x] = value
+        seeds = net.out_dst[net.out_ptr[x]:net.out_ptr[x + 1]]
+        return net.propagate(self.base.solution, self.base.tau, seeds, self.method, self.tol, self.max_iterations,
+                             self.mask, self.saved, fixed=x)
+
+    def rescore(self, x: int, value: float, tol: float | None = None) -> bool:
+        """Give node ``x`` the base score ``value``; False when some iteration did not settle."""
+        tau, net = self.base.tau, self.net
+        if x not in self.saved_tau:
+            self.saved_tau[x] = tau[x]
+        tau[x] = value
+        tol = self.tol if tol is None else tol
+        if self.reference:
+            nodes, plan = self._plan(x)
+            values = self.base.solution.values
+            for i in nodes:
+                if i not in self.saved:
+                    self.saved[i] = values[i]
+            return net.resolve(self.base.solution, tau, plan, self.method, tol, self.max_iterations)
+        return net.propagate(self.base.solution, tau, (x,), self.method, tol, self.max_iterations, self.mask,
+                             self.saved)
+
+    def restore(self) -> None:
+        values, tau = self.base.solution.values, self.base.tau
+        for i, v in self.saved.items():
+            values[i] = v
+        for i, v in self.saved_tau.items():
+            tau[i] = v
+        self.saved.clear()
+        self.saved_tau.clear()
+
+    # -- the reference: whole components between the node and the target --
+
+    def _plan(self, x: int) -> tuple[list[int], list[int]]:
+        found = self._plans.get(x)
+        if found is None:
+            nodes = self.net.between(x, self.mask)
+            found = self._plans[x] = (nodes, self.net.plan(nodes))
+        return found
+
+    def _force_whole(self, x: int, value: float) -> bool:
+        net, values = self.net, self.base.solution.values
+        if self._down is None:
+            self._down = _downstream(net, self.mask)
+        c = net.comp_of[x]
+        comps = self._down[c] if net.cyclic[c] else self._down[c][1:]  # a pinned node outside a cycle needs no step
+        plan = [net.plan_all[d] for d in comps]
+        for i in [x, *(j for step in plan for j in ([step] if step >= 0 else net.members(-step - 1)))]:
+            if i not in self.saved:
+                self.saved[i] = values[i]
+        values[x] = value
+        return net.resolve(self.base.solution, self.base.tau, plan, self.method, self.tol, self.max_iterations,
+                           fixed=x)
+
+
+def _downstream(net: Network, mask: bytearray) -> dict[int, list[int]]:
+    """For each component inside ``mask``: itself and every component it reaches there, in topological order.
+
+    Built once from the target backwards, each list being the component plus the
+    merge of its successors' lists (a plain concatenation for the usual single
+    successor), so that no candidate needs a search of its own. Only the
+    reference path of :class:`_Interventions` uses it.
+    """
+    comp_of, out_ptr, out_dst = net.comp_of, net.out_ptr, net.out_dst
+    down: dict[int, list[int]] = {}
+    for c in range(net.n_components - 1, -1, -1):
+        members = net.members(c)
+        if not mask[members[0]]:
+            continue
+        nexts = set()
+        for v in members:
+            for k in range(out_ptr[v], out_ptr[v + 1]):
+                w = out_dst[k]
+                if mask[w] and comp_of[w] != c:
+                    nexts.add(comp_of[w])
+        if not nexts:
+            down[c] = [c]
+        elif len(nexts) == 1:
+            down[c] = [c, *down[nexts.pop()]]
+        else:
+            down[c] = [c, *sorted(set().union(*(down[d] for d in nexts)))]
+    return down
+
+
+def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, top: int | None, tol: float,
+                   max_iterations: int, labels: Mapping[str, str] | None,
+                   reference: bool = False) -> tuple[list[Crux], int]:
+    net, solution = base.net, base.solution
+    values = solution.values
+    mask = net.ancestors_mask(target)
+    change = _Interventions(base, mask, method, tol, max_iterations, reference)
+    target_ok = target not in base.bad
+    rows = []
+    root = net.root
+    for x in range(net.size):
+        # The target is never its own crux, nor is a restatement of it (one claim);
+        # other members of a restatement class are represented by their class.
+        if not mask[x] or x == target or root[x] != x:
+            continue
+        # Each side starts from the baseline: the closest fixed point to start from.
+        ok_high = change.force(x, 1.0)
+        high = values[target]
+        change.restore()
+        ok_low = change.force(x, 0.0)
+        low = values[target]
+        change.restore()
+        rows.append((-abs(high - low), net.ids[x], x, high, low, ok_high and ok_low))
+    rows.sort()
+    out = []
+    for _, node_id, x, high, low, ok in rows if top is None else rows[:top]:
+        title, speaker = _node_info(G, node_id)
+        out.append(Crux(
+            id=node_id, title=title, speaker=speaker,
+            strength=values[x], strength_final=x not in base.bad,
+            high=high, low=low, swing=high - low,
+            strict=flips(high, low),
+            converged=target_ok and ok,
+            label=None if labels is None else str(labels[node_id]),
+        ))
+    return out, len(rows)
+
+
+def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *, method: Method = DEFAULT_METHOD,
+           top: int | None = None, perspective: str | None = None, network: Network | None = None,
+           labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
+           max_iterations: int = MAX_ITERATIONS, reference: bool = False) -> CruxReport:
+    """Every ancestor of ``target`` ranked by how far forcing it true rather than false moves the target.
+
+    A strict crux is one whose two interventions put the target on opposite
+    sides of 0.5. ``perspective`` is only recorded in the report (``tau`` carries
+    its base scores). Pass ``network`` to reuse a compiled graph, and ``labels``
+    (from :func:`kb.analysis.semantics.grounded`) to have each crux carry its label.
+    ``reference`` re-solves everything between each candidate and the target
+    instead of only what moves (see :class:`_Interventions`): for tests and benchmarks.
+    """
+    require_node(G, target)
+    if network is None:
+        sub, (tau,) = _upstream(G, target, tau)
+        network = Network(sub)
+    base = _baseline(network, tau, method, tol, max_iterations)
+    return _report(G, base, target, method, top, perspective, tol, max_iterations, labels, reference)
+
+
+def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: int | None,
+            perspective: str | None, tol: float, max_iterations: int,
+            labels: Mapping[str, str] | None, reference: bool = False) -> CruxReport:
+    t = base.net.canon(target)
+    ranked, candidates = _ranked_cruxes(G, base, t, method, top, tol, max_iterations, labels, reference)
+    strength = base.solution.values[t]
+    return CruxReport(
+        target=target, title=G.nodes[target].get("title"), method=method, perspective=perspective,
+        strength=strength, verdict=verdict(strength), converged=t not in base.bad,
+        candidates=candidates, cruxes=ranked,
+    )
+
+
+def overview(G: nx.DiGraph, tau: Mapping[str, float] | None = None, *, method: Method = DEFAULT_METHOD, top: int = 3,
+             perspective: str | None = None, network: Network | None = None,
+             labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
+             max_iterations: int = MAX_ITERATIONS) -> list[CruxReport]:
+    """The strongest cruxes of each top-level thesis (see :func:`kb.analysis.graph.theses`)."""
+    net = network or Network(G)
+    base = _baseline(net, tau, method, tol, max_iterations)
+    return [_report(G, base, t, method, top, perspective, tol, max_iterations, labels) for t in theses(G)]
+
+
+# --- double cruxes -----------------------------------------------------------------------
+
+
+def _shapley_exact(n: int, value: list[float]) -> list[float]:
+    """Shapley values from the value of every coalition, indexed by bit mask."""
+    weight = [math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)]
+    phi = [0.0] * n
+    for mask in range(1 << n):
+        size = mask.bit_count()
+        for j in range(n):
+            bit = 1 << j
+            if not mask & bit:
+                phi[j] += weight[size] * (value[mask | bit] - value[mask])
+    return phi
+
+
+def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b: Mapping[str, float], *,
+                  method: Method = DEFAULT_METHOD, names: tuple[str, str] = ("A", "B"), samples: int = SHAPLEY_SAMPLES,
+                  precision: float | None = SHAPLEY_PRECISION,
+                  origins: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
+                  seed: int = SHAPLEY_SEED, exact_limit: int = EXACT_SHAPLEY_LIMIT, top: int | None = None,
+                  tol: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS,
+                  reference: bool = False) -> DoubleCruxReport:
+    """Where perspectives A and B part ways on ``target``, claim by claim.
+
+    The disputed claims are those that can reach the target (the target
+    included) on which A's and B's base scores differ. For each, ``close_a`` is
+    the fraction of the gap σ_A(target) − σ_B(target) that A closes by adopting
+    B's base score for it (``close_b`` the reverse), and its score is the smaller
+    of the two: a good double crux is one that would move both. It is strict when
+    A and B sit on opposite sides of 0.5 on the claim itself (their base scores)
+    and adopting the other's view flips each one's verdict on the target.
+
+    ``origins`` (node id -> origin of each side's base score, from
+    :func:`kb.analysis.semantics.priors`) is carried into each item for display.
+
+    The split of the gap (Shapley, or Owen with the target's own prior as a
+    block when that is disputed: see :func:`_shapley`) is exact (every
+    coalition, visited in Gray-code order so that each step re-solves one
+    claim's downstream) for up to ``exact_limit`` disputed claims, and otherwise
+    estimated from at most ``samples`` random orders drawn with ``seed``, in
+    antithetic pairs, stopping early once every part's standard error is at most
+    ``precision``; each sampled order telescopes to the gap, so the estimated
+    parts still add up to it. Each adoption and each step of an order changes
+    one base score and re-solves only what that moves (:class:`_Interventions`;
+    ``reference`` re-solves everything between the claim and the target instead).
+    """
+    require_node(G, target)
+    sub, (tau_a, tau_b) = _upstream(G, target, tau_a, tau_b)
+    net = Network(sub)
+    a = _baseline(net, tau_a, method, tol, max_iterations)
+    b = _baseline(net, tau_b, method, tol, max_iterations)
+    t = net.canon(target)
+    mask = net.ancestors_mask(t)
+    # The target's own prior stays a Shapley player, so that the parts still add up
+    # to the gap, but it is where the two start, not a claim the target hinges on:
+    # it is never listed as a double crux.
+    players = [i for i in range(net.size) if mask[i] and net.root[i] == i and a.tau[i] != b.tau[i]]
+    changes = (_Interventions(a, mask, method, tol, max_iterations, reference),
+               _Interventions(b, mask, method, tol, max_iterations, reference))
+    sa, sb = a.solution.values[t], b.solution.values[t]
+    gap = sa - sb
+    converged = t not in a.bad and t not in b.bad
+
+    def adopt(side: int, x: int, value: float) -> tuple[float, bool]:
+        change = changes[side]
+        ok = change.rescore(x, value)
+        result = change.base.solution.values[t]
+        change.restore()
+        return result, ok
+
+    items = []
+    for x in (p for p in players if p != t):
+        a_adopting, ok_a = adopt(0, x, b.tau[x])
+        b_adopting, ok_b = adopt(1, x, a.tau[x])
+        if abs(gap) > GAP_EPS:
+            close_a = (sa - a_adopting) / gap
+            close_b = (b_adopting - sb) / gap
+            score = min(close_a, close_b)
+        else:
+            close_a = close_b = score = None
+        opposite = (a.tau[x] - 0.5) * (b.tau[x] - 0.5) < 0
+        node_id = net.ids[x]
+        title, speaker = _node_info(G, node_id)
+        items.append(DoubleCrux(
+            id=node_id, title=title, speaker=speaker, tau_a=a.tau[x], tau_b=b.tau[x],
+            origin_a=origins[0].get(node_id) if origins else None,
+            origin_b=origins[1].get(node_id) if origins else None,
+            a_adopting=a_adopting, b_adopting=b_adopting, close_a=close_a, close_b=close_b, score=score,
+            strict=opposite and flips(sa, a_adopting) and flips(sb, b_adopting),
+            converged=converged and ok_a and ok_b,
+        ))
+    items.sort(key=lambda d: (d.score is None, -(d.score or 0.0), d.id))
+    shapley = _shapley(changes[1], a.tau, players, t, samples, seed, exact_limit, precision)
+    if shapley.parts and abs(shapley.total - gap) > ADDS_UP_TOLERANCE:
+        shapley = replace(shapley, adds_up=False, converged=False)
+    return DoubleCruxReport(
+        target=target, title=G.nodes[target].get("title"), method=method, a=names[0], b=names[1],
+        strength_a=sa, strength_b=sb, verdict_a=verdict(sa), verdict_b=verdict(sb), gap=gap,
+        converged=converged and shapley.converged, disputed=len(items),
+        items=items if top is None else items[:top], shapley=shapley,
+    )
+
+
+def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: int, samples: int, seed: int,
+             exact_limit: int, precision: float | None = None) -> Shapley:
+    """The gap split over the players of the game v(S) = σ(target) with B's base scores except A's on S.
+
+    When the target's own base score is disputed, it is not one claim among the
+    others but where the two start: the split is then the Owen value with the
+    target's prior as one block and the claims as the other. The prior gets
+    what switching it is worth on average before and after all the claims are
+    switched; each claim gets the average of its Shapley values with the prior
+    at B's and at A's score. The parts still add up to the gap exactly, and a
+    Monte-Carlo estimate no longer carries the large variance of the prior's
+    interaction with everything else. Without a disputed prior it is the plain
+    Shapley value. Works on B's baseline in place (through ``change``, so that
+    each step of an order re-solves only what switching one claim moves, from
+    the state the previous step left) and restores it before returning.
+    """
+    b, net, tol = change.base, change.net, change.tol
+    ids = [net.ids[x] for x in players]
+    values, tau = b.solution.values, b.tau
+    tau_b = {x: tau[x] for x in players}
+    ok = t not in b.bad
+    own = players.index(t) if t in players else None
+    rest = [j for j in range(len(players)) if j != own]
+    restore = change.restore
+
+    def toggle(j: int, to_a: bool, tolerance: float = tol) -> float:
+        nonlocal ok
+        x = players[j]
+        ok = change.rescore(x, tau_a[x] if to_a else tau_b[x], tolerance) and ok
+        return values[t]
+
+    empty = values[t]
+    n = len(rest)
+    phi = [0.0] * len(players)
+    if n <= exact_limit:
+        k_all = len(players)
+        v = [0.0] * (1 << k_all)
+        v[0] = empty
+        mask = 0
+        for k in range(1, 1 << k_all):
+            j = (k & -k).bit_length() - 1  # Gray code: step k flips bit j
+            mask ^= 1 << j
+            v[mask] = toggle(j, bool(mask & (1 << j)))
+        restore()
+        if own is None:
+            phi = _shapley_exact(k_all, v) if k_all else []
+        else:
+            bit = 1 << own
+            full = (1 << k_all) - 1
+
+            def sub(with_own: bool) -> list[float]:
+                out = []
+                for m in range(1 << n):
+                    big = sum(1 << rest[r] for r in range(n) if m >> r & 1)
+                    out.append(v[big | bit] if with_own else v[big])
+                return out
+
+            for r, part in enumerate(_shapley_exact(n, sub(False))):
+                phi[rest[r]] += part / 2
+            for r, part in enumerate(_shapley_exact(n, sub(True))):
+                phi[rest[r]] += part / 2
+            phi[own] = ((v[bit] - v[0]) + (v[full] - v[full ^ bit])) / 2
+        parts = dict(zip(ids, phi))
+        return Shapley(parts, "exact", None, None, None, math.fsum(phi), ok, "shapley" if own is None else "owen")
+    # Monte-Carlo: random orders of the claims; with a disputed prior, half the
+    # orders switch it first and half last (so its part is exact and the parts add up).
+    mc_tol = max(tol, MC_TOLERANCE)
+    samples += samples % 2
+    rng = random.Random(seed)
+    total = [0.0] * len(players)
+    squares = [0.0] * len(players)
+    pair = [0.0] * len(players)
+    order = list(rest)
+    own_first = own_last = full_value = 0.0
+    pairs = 0
+    for sample in range(samples):
+        # Antithetic pairs: each random order is followed by its reverse, which puts
+        # every claim early exactly when it was late. Under diminishing returns two
+        # strong reasons on one side split the credit by who comes first, so pairing
+        # removes most of the variance; the error is estimated from the pairs' means.
+        if sample % 2 == 0:
+            rng.shuffle(order)
+        else:
+            order.reverse()
+        previous = empty
+        first = own is not None and sample % 2 == 0
+        if first:
+            previous = own_first = toggle(own, True, mc_tol)
+        for j in order:
+            current = toggle(j, True, mc_tol)
+            pair[j] += current - previous
+            previous = current
+        if own is not None:
+            if first:
+                full_value = previous  # v(everything at A's scores)
+            else:
+                own_last = previous  # v(every claim at A's, the prior still at B's)
+        restore()
+        if sample % 2 == 1:
+            pairs += 1
+            for j in rest:
+                m = pair[j] / 2
+                total[j] += m
+                squares[j] += m * m
+                pair[j] = 0.0
+            if precision is not None and pairs >= MIN_PAIRS and sample + 1 < samples and all(
+                    squares[j] / pairs - (total[j] / pairs) ** 2 <= precision ** 2 * max(pairs - 1, 1) for j in rest):
+                break
+    samples = 2 * pairs
+    phi = [x / pairs for x in total]
+    stderr = [math.sqrt(max(sq / pairs - m * m, 0.0) / max(pairs - 1, 1)) for sq, m in zip(squares, phi)]
+    if own is not None:
+        phi[own] = ((own_first - empty) + (full_value - own_last)) / 2
+        stderr[own] = 0.0
+    return Shapley(dict(zip(ids, phi)), "monte-carlo", samples, seed, dict(zip(ids, stderr)), math.fsum(phi), ok,
+                   "shapley" if own is None else "owen")
+
+
+__all__ = [
+    "Crux", "CruxReport", "DoubleCrux", "DoubleCruxReport", "Shapley",
+    "cruxes", "double_cruxes", "overview", "EXACT_SHAPLEY_LIMIT", "SHAPLEY_SAMPLES", "SHAPLEY_SEED",
+]

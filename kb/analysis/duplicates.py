@@ -1,0 +1,171 @@
+"""Nodes that look like the same claim entered twice: near-identical titles or quotes.
+
+A duplicate is not an error (a restatement is declared with ``restates``), but
+an undeclared one counts the same argument twice, so ``kb check`` and ``kb add``
+warn with the other node's id. Titles are compared by rapidfuzz's
+token-sort ratio, so word order and case do not hide a duplicate; quotes are
+compared after folding, so two anchors of the same sentence are caught.
+Pairs already linked by any relation are known to the author and skipped.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from kb.data.models import Node
+from kb.data.quotes import fold
+
+TITLE_SIMILARITY = 92.0  # token-sort ratio, 0-100
+QUOTE_SIMILARITY = 95.0  # ratio of folded quotes
+MIN_QUOTE = 25  # shorter quotes (a phrase) say too little to call two claims the same
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    node: str
+    other: str
+    field: str  # "title" or "quote"
+    score: float
+
+
+def _linked(nodes: Mapping[str, Node]) -> set[frozenset[str]]:
+    pairs = set()
+    for node_id, node in nodes.items():
+        for other in node.targets():
+            pairs.add(frozenset((node_id, other)))
+    return pairs
+
+
+FIELDS = ("title", "quote")
+CUTOFFS = {"title": TITLE_SIMILARITY, "quote": QUOTE_SIMILARITY}
+
+
+@dataclass
+class Index:
+    """Every similar pair of the map, by field, and the compared values that found them.
+
+    Kept between runs (in :mod:`kb.data.cache`), it lets a check after a small edit
+    compare only the changed nodes with the rest instead of every pair again:
+    a pair of unchanged values scores what it scored before.
+    """
+
+    values: dict[str, dict[str, str]]  # field -> node id -> the compared (processed) value
+    pairs: dict[str, list[tuple[str, str, float]]]  # field -> (id, id, score), the ids in sort order
+
+    def to_json(self) -> dict:
+        return {"values": self.values, "pairs": {f: [list(p) for p in ps] for f, ps in self.pairs.items()}}
+
+    @classmethod
+    def from_json(cls, data: object) -> "Index | None":
+        """The index a previous run stored, or None when it is not one (the caller then compares everything)."""
+        try:
+            values = {f: dict(data["values"][f]) for f in FIELDS}
+            pairs = {f: [(str(a), str(b), float(s)) for a, b, s in data["pairs"][f]] for f in FIELDS}
+        except (TypeError, KeyError, ValueError):
+            return None
+        if not all(isinstance(v, str) for f in FIELDS for v in values[f].values()):
+            return None
+        return cls(values, pairs)
+
+
+def _values(nodes: Mapping[str, Node]) -> dict[str, dict[str, str]]:
+    from rapidfuzz import utils
+
+    ids = sorted(nodes)
+    # Token-sort done once per title (lower case, punctuation dropped, words sorted), then a plain ratio.
+    return {
+        "title": {i: " ".join(sorted(utils.default_process(nodes[i].title).split())) for i in ids},
+        "quote": {i: utils.default_process(fold(nodes[i].source.quote)) for i in ids
+                  if nodes[i].source.quote and len(nodes[i].source.quote) >= MIN_QUOTE},
+    }
+
+
+def length_range(length: int, cutoff: float) -> tuple[int, int]:
+    """The lengths a value can have and still score ``cutoff`` against one of ``length``.
+
+    A ratio is 200·LCS / (len a + len b), and the longest common subsequence
+    is at most the shorter value, so a pair of lengths m ≤ n scores at most
+    200·m / (m + n): below cutoff once n exceeds m·(200 − cutoff) / cutoff.
+    One character of slack on each side keeps floating-point rounding from
+    ever dropping a pair the full comparison would find.
+    """
+    if cutoff <= 0:
+        return 0, 1 << 62
+    low = math.floor(length * cutoff / (200.0 - cutoff)) - 1
+    high = math.ceil(length * (200.0 - cutoff) / cutoff) + 1
+    return max(low, 0), high
+
+
+def _similar(values: dict[str, str], cutoff: float, among: Iterable[str]) -> set[tuple[str, str, float]]:
+    """Pairs with at least one end in among whose values score at least cutoff.
+
+    Each value is compared only with the values whose length lets the pair
+    reach cutoff (:func:`length_range`): the same pairs as comparing every one,
+    at a fraction of the cost, since near-duplicates have near-equal lengths.
+    """
+    from rapidfuzz import fuzz, process
+
+    from kb.data.progress import track
+
+    among = list(among)
+    keys = list(values)
+    if len(keys) < 2:
+        return set()
+    keys.sort(key=lambda k: len(values[k]))
+    lengths = [len(values[k]) for k in keys]
+    pool = [values[k] for k in keys]
+    out = set()
+    for a in track(among, "looking for duplicates", len(among)):
+        low, high = length_range(len(values[a]), cutoff)
+        start, end = bisect.bisect_left(lengths, low), bisect.bisect_right(lengths, high)
+        # extract, one query at a time: C inside, and no numpy to import (cdist returns an array).
+        for _, score, ki in process.extract(values[a], pool[start:end], scorer=fuzz.ratio, score_cutoff=cutoff,
+                                            limit=None):
+            b = keys[start + ki]
+            if a != b:
+                out.add((min(a, b), max(a, b), float(score)))
+    return out
+
+
+def index(nodes: Mapping[str, Node], previous: Index | None = None) -> Index:
+    """The similar pairs of the whole map, reusing ``previous`` for every pair of unchanged values."""
+    values = _values(nodes)
+    pairs = {}
+    for field in FIELDS:
+        now = values[field]
+        before = previous.values[field] if previous is not None else {}
+        changed = {i for i, v in now.items() if before.get(i) != v}
+        kept: set[tuple[str, str, float]] = set()
+        if previous is not None:
+            kept = {p for p in previous.pairs[field]
+                    if p[0] not in changed and p[1] not in changed and p[0] in now and p[1] in now}
+        fresh = _similar(now, CUTOFFS[field], sorted(changed))
+        pairs[field] = sorted(kept | fresh)
+    return Index(values, pairs)
+
+
+def find(nodes: Mapping[str, Node], among: Iterable[str] | None = None, known: Index | None = None) -> list[Duplicate]:
+    """Each node (of among, default all) that nearly repeats another's title or quote, once per pair.
+
+    The later id in sort order is the one reported, pointing at the earlier.
+    ``known``: the map's :func:`index`, when the caller has it.
+    """
+    ids = sorted(nodes)
+    wanted = set(ids if among is None else among)
+    linked = _linked(nodes)
+    found: dict[frozenset[str], Duplicate] = {}
+    if known is None:
+        values = _values(nodes)
+        known = Index(values, {f: sorted(_similar(values[f], CUTOFFS[f], [i for i in values[f] if i in wanted]))
+                               for f in FIELDS})
+    for field in FIELDS:
+        for earlier, later, score in known.pairs[field]:
+            pair = frozenset((earlier, later))
+            if pair in linked or pair in found or (earlier not in wanted and later not in wanted):
+                continue
+            found[pair] = Duplicate(later if later in wanted else earlier,
+                                    earlier if later in wanted else later, field, score)
+    return sorted(found.values(), key=lambda d: (d.node, d.other))

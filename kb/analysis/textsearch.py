@@ -1,0 +1,74 @@
+"""Search that still finds something when no node has every word: partial matches ranked by stems.
+
+``kb.analysis.queries.search`` wants every word of the query in a node. When none has
+them all, a person mapping a document still wants the nodes that come close,
+and word forms should not matter ("training" finds "trained", "deceptive"
+finds "deception"): words on both sides are reduced to their Snowball
+(Porter 2) English stems, and nodes are ranked by how many of the query's words
+they match, then by where they match (titles and ids count most).
+No I/O, like the other analysis modules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import networkx as nx
+
+from kb.analysis import queries
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def stems(text: str | None) -> set[str]:
+    return {stem(w) for w in _WORD.findall(queries._fold(text))}
+
+
+@dataclass
+class SearchResult:
+    hits: list[dict]
+    partial: bool = False  # no node matched every word; these match some, by stem
+    stems: list[str] = field(default_factory=list)  # the query's stems, when partial
+
+
+def search(G: nx.DiGraph, text: str, limit: int | None = 20) -> SearchResult:
+    """Every-word matches as kb.analysis.queries.search finds them, else partial stemmed matches, best first."""
+    hits = queries.search(G, text, limit)
+    words = _WORD.findall(queries._fold(text))
+    if hits or not words:
+        return SearchResult(hits)
+    wanted = list(dict.fromkeys(stem(w) for w in words))
+    people = G.graph.get("people", {})
+    found = []
+    for node_id, data in G.nodes(data=True):
+        speaker = data.get("speaker")
+        fields = {
+            "id": stems(node_id.replace("-", " ")),
+            "title": stems(data.get("title")),
+            "speaker": stems(f"{speaker or ''} {people.get(speaker, {}).get('name', '')}"),
+            "quote": stems(data.get("quote")),
+            "text": stems(data.get("text")),
+        }
+        matched_words = [s for s in wanted if any(s in f for f in fields.values())]
+        if not matched_words:
+            continue
+        score = sum(queries.SEARCH_WEIGHTS[name] for s in matched_words for name, f in fields.items() if s in f)
+        matched = [name for name, f in fields.items() if any(s in f for s in matched_words)]
+        found.append({**queries._summary(G, node_id), "score": score, "matched": matched,
+                      "words": len(matched_words)})
+    found.sort(key=lambda h: (-h["words"], -h["score"], h["id"]))
+    return SearchResult(found if limit is None else found[:limit], True, wanted)

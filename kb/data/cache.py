@@ -1,0 +1,463 @@
+"""A private, disposable cache beside the knowledge base, so that a command re-reads only what changed.
+
+Parsing YAML is most of the cost of every command on a large map, and most files
+do not change between two commands. The cache keeps each node file's parse
+result (its plain data, or the problems that stopped it loading) keyed by the
+file's path, size, modification and change times and inode; a command then
+parses only the files whose key changed, and gives exactly the answers it
+would give without the cache, since everything after parsing runs unchanged.
+
+Safety, since the cache must never change an answer:
+
+* A file modified within :data:`RACY_NS` of being cached could change again in
+  the same timestamp tick with the same size (the "racy git" problem), so such
+  an entry also keeps the content's SHA-256, which is compared before it is
+  trusted.
+* Values are JSON, never pickles: a cache committed by someone else or left by
+  another version cannot run code, and a header naming the format, kb's version
+  and a hash of the parsing code turns any other cache into a miss.
+* Anything wrong with the cache (corrupt, foreign, locked by another writer,
+  in a read-only folder, a link) makes it rebuilt or bypassed silently: the
+  command then reads the files as if there were none.
+
+SQLite (standard library) in WAL mode lets readers run while another process
+writes; a writer that finds the cache busy simply does not update it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sqlite3
+import stat
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from kb import __version__
+from kb.rules.report import Problem
+
+CACHE_FILE = ".kb-cache.sqlite"
+# SQLite's companions of the cache file in WAL mode.
+CACHE_FILES = (CACHE_FILE, CACHE_FILE + "-wal", CACHE_FILE + "-shm", CACHE_FILE + "-journal")
+FORMAT = 2
+# Modification times closer than this to the moment a file was read are not
+# trusted alone: coarse file systems keep 1 to 2 s ticks.
+RACY_NS = 3_000_000_000
+# How long a writer waits for another one before leaving the cache as it is.
+BUSY_SECONDS = 0.2
+# Files over this size are never cached (loading refuses them anyway).
+MAX_CACHED_BYTES = 1 << 20
+# The modules whose code decides what a parse returns: any change to them is a new cache.
+_PARSING_CODE = ("data/store.py", "rules/report.py", "data/cache.py", "data/models.py")  # under kb/
+
+Item = tuple[Path, str, Path]  # (file, display path, knowledge-base root), as kb.data.store passes them
+Parsed = tuple[Any, list[Problem]]
+
+
+def _header() -> str:
+    import yaml  # already loaded by kb.data.store, the only caller
+
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parents[1]
+    for name in _PARSING_CODE:
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    libyaml = "c" if getattr(yaml, "CSafeLoader", None) else "py"
+    return f"kb-cache {FORMAT} {__version__} pyyaml {yaml.__version__}-{libyaml} {digest.hexdigest()[:16]}"
+
+
+def cache_path(root: Path) -> Path:
+    return Path(root) / CACHE_FILE
+
+
+def clear(root: Path) -> list[Path]:
+    """Delete the cache of a knowledge base (always safe: it is rebuilt on the next command); the files removed."""
+    removed = []
+    for name in CACHE_FILES:
+        path = Path(root) / name
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode):
+            try:
+                os.unlink(path)
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
+class Cache:
+    """An open cache; every method fails soft (a miss, or nothing written) rather than raising."""
+
+    def __init__(self, conn: sqlite3.Connection, root: Path):
+        self._conn = conn
+        self.root = Path(root)
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def open(cls, root: Path) -> "Cache | None":
+        """The knowledge base's cache, created or rebuilt as needed; None when it cannot be used."""
+        root = Path(root)
+        path = cache_path(root)
+        if not root.is_dir():
+            return None
+        for attempt in range(2):
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                info = None
+            except OSError:
+                return None
+            if info is not None and not stat.S_ISREG(info.st_mode):
+                return None  # a link or anything odd in its place: never write through it
+            conn = None
+            try:
+                conn = sqlite3.connect(f"file:{_uri(path)}?mode=rwc", uri=True, timeout=BUSY_SECONDS,
+                                       isolation_level=None, check_same_thread=False)
+                conn.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+                # A disposable cache need not survive a power cut, only stay consistent:
+                # in WAL mode that holds without a sync at every commit.
+                conn.execute("PRAGMA synchronous=NORMAL")
+                if cls._ready(conn):
+                    return cls(conn, root)
+            except sqlite3.DatabaseError as exc:
+                if conn is not None:
+                    conn.close()
+                    conn = None
+                if attempt == 0 and _is_corrupt(exc):
+                    clear(root)  # not a database, or a damaged one: start again
+                    continue
+                return None
+            except (OSError, ValueError):
+                pass
+            if conn is not None:
+                conn.close()
+            return None
+        return None
+
+    @staticmethod
+    def _ready(conn: sqlite3.Connection) -> bool:
+        """Check the header; make the tables afresh for a new or foreign cache. False: leave it alone."""
+        header = _header()
+        try:
+            found = conn.execute("SELECT value FROM meta WHERE key = 'header'").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            found = None
+        if found is not None and found[0] == header:
+            return True
+        # New, or written by another version: rebuild it, unless another process holds it.
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
+        if mode is None or str(mode[0]).lower() != "wal":
+            return False
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DROP TABLE IF EXISTS files")
+            conn.execute("DROP TABLE IF EXISTS meta")
+            conn.execute("DROP TABLE IF EXISTS blobs")
+            conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            conn.execute("CREATE TABLE blobs (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            conn.execute("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
+                         "ctime_ns INTEGER, ino INTEGER, sha TEXT, racy INTEGER, value TEXT, vhash TEXT)")
+            conn.execute("INSERT INTO meta VALUES ('header', ?)", (header,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return True
+
+    def close(self) -> None:
+        try:
+            self._conn.close()
+        except sqlite3.Error:
+            pass
+
+    # --- whole-map results --------------------------------------------------------------------
+
+    def get_blob(self, key: str) -> Any:
+        """What :meth:`put_blob` stored under key (plain JSON data), or None."""
+        try:
+            row = self._conn.execute("SELECT value FROM blobs WHERE key = ?", (key,)).fetchone()
+            return None if row is None else _loads(row[0])
+        except (sqlite3.Error, ValueError, RecursionError):
+            return None
+
+    def put_blob(self, key: str, value: Any, replace: str | None = None, keep: str | None = None,
+                 checked: bool = False) -> None:
+        """Keep plain JSON data for the next command; nothing happens when another process is writing.
+
+        ``replace``: a key prefix whose other entries are dropped, except those
+        starting with ``keep`` (results for an earlier state of the knowledge
+        base, which no command will ask for again). ``checked``: the caller
+        made sure value is data JSON gives back equal (see :func:`exact`).
+        """
+        try:
+            text = _dumps(value, checked)
+        except (TypeError, ValueError, RecursionError):
+            return
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            return
+        try:
+            if replace is not None:
+                keep = keep or key
+                conn.execute("DELETE FROM blobs WHERE substr(key, 1, ?) = ? AND substr(key, 1, ?) != ?",
+                             (len(replace), replace, len(keep), keep))
+            conn.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (key, text))
+            conn.execute("COMMIT")
+        except (sqlite3.Error, UnicodeError):  # text SQLite cannot hold (a lone surrogate) is not kept
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    # --- parsed node files ---------------------------------------------------------------------
+
+    def parse(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]]) -> list[Parsed]:
+        """What ``parse(items)`` returns, taking unchanged files' results from the cache.
+
+        Only the files that changed (or are new) are handed to ``parse``; their
+        results are stored for the next command, and entries of files that are
+        gone are dropped.
+        """
+        return self._refresh(items, parse, True)[0]  # type: ignore[return-value]
+
+    def hashes(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]]) -> list[str] | None:
+        """A hash of each file's parse result, parsing only the changed files and decoding none.
+
+        Two versions of a file that parse to the same data (a comment edited, a
+        key's quoting changed) have the same hash, so a digest over these says
+        whether the knowledge base's content changed. None when some file's
+        result cannot be kept (not a plain file, or data JSON cannot hold).
+        """
+        hashes = self._refresh(items, parse, False)[1]
+        return None if any(h is None for h in hashes) else hashes  # type: ignore[return-value]
+
+    def _refresh(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]],
+                 decode: bool) -> tuple[list[Parsed | None], list[str | None]]:
+        from kb.data.store import relative_to
+        try:
+            rows = {row[0]: row[1:] for row in self._conn.execute(
+                "SELECT path, size, mtime_ns, ctime_ns, ino, sha, racy, vhash" + (", value" if decode else "")
+                + " FROM files")}
+        except sqlite3.Error:
+            rows = {}
+        now = time.time_ns()
+        results: list[Parsed | None] = [None] * len(items)
+        hashes: list[str | None] = [None] * len(items)
+        todo: list[int] = []
+        keys: dict[int, tuple] = {}
+        refreshed: list[tuple] = []
+        relatives = [relative_to(item[0], self.root) for item in items]
+        # What each file was when read (its key, and its hash where the key alone is not
+        # trusted), for a caller that must tell whether it changed since.
+        self.last_keys: list[tuple | None] = []
+        self.last_shas: dict[int, str | None] = {}
+        for index, item in enumerate(items):
+            relative = relatives[index]
+            key = _key(item[0])
+            self.last_keys.append(key)
+            row = rows.get(relative)
+            if row is not None and key is not None and tuple(row[:4]) == key:
+                sha, racy = row[4], row[5]
+                if racy:
+                    current = self.last_shas[index] = _sha(item[0])
+                    if current is None or current != sha:
+                        row = None
+                    elif now - key[1] >= RACY_NS:
+                        refreshed.append((relative,))  # old enough now: the stat alone will do
+                if row is not None and row[6]:
+                    if not decode:
+                        hashes[index] = row[6]
+                        continue
+                    decoded = _decode(row[7], item[1])
+                    if decoded is not None:
+                        results[index], hashes[index] = decoded, row[6]
+                        continue
+            todo.append(index)
+            if key is not None:
+                keys[index] = key
+        self.hits, self.misses = len(items) - len(todo), len(todo)
+        # Hash before parsing: if the file changes in between, the stored hash is the old
+        # content's and the next command sees the difference.
+        shas = {i: _sha(items[i][0]) for i in todo if i in keys}
+        self.last_shas.update(shas)
+        parsed = parse([items[i] for i in todo]) if todo else []
+        writes = []
+        for i, result in zip(todo, parsed):
+            results[i] = result
+            key, sha = keys.get(i), shas.get(i)
+            if key is None or sha is None or _key(items[i][0]) != key:
+                continue  # not a plain file, or it changed while being read: parse it again next time
+            value = _encode(result)
+            if value is not None:
+                hashes[i] = vhash = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+                racy = int(now - key[1] < RACY_NS or key[1] > now)
+                writes.append((relatives[i], *key, sha, racy, value, vhash))
+        current = set(relatives)
+        gone = [(path,) for path in rows if path not in current]
+        if writes or gone or refreshed:
+            self._write(writes, gone, refreshed)
+        return results, hashes
+
+    def _write(self, writes: list[tuple], gone: list[tuple], refreshed: list[tuple]) -> None:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            return  # another command is writing it: leave the update to a later one
+        try:
+            conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", writes)
+            conn.executemany("DELETE FROM files WHERE path = ?", gone)
+            conn.executemany("UPDATE files SET racy = 0 WHERE path = ?", refreshed)
+            conn.execute("COMMIT")
+        except (sqlite3.Error, UnicodeError):
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+
+def open_cache(root: Path, enabled: bool = True) -> Cache | None:
+    """The cache of a knowledge base when ``enabled`` and usable, else None (commands then read every file)."""
+    return Cache.open(root) if enabled else None
+
+
+def exact(value: Any, depth: int = 0) -> bool:
+    """Whether value is data that JSON gives back equal: no tuples, NaN, infinities or integers beyond 64 bits."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if kind is int:
+        return -(1 << 63) <= value < (1 << 63)
+    if depth > 100:
+        return False
+    if kind is list:
+        return all(exact(v, depth + 1) for v in value)
+    if kind is dict:
+        return all(type(k) is str and exact(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _dumps(value: Any, checked: bool = False) -> str:
+    """JSON text of plain data that reads back equal; TypeError for anything else (a tuple, NaN, a date).
+
+    By orjson when installed, several times faster than json on a big map's graph.
+    """
+    if not checked and not exact(value):
+        raise TypeError("not plain data that JSON gives back equal")
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return orjson.dumps(value).decode("utf-8")
+
+
+def _loads(text: str) -> Any:
+    """JSON read back, by orjson when it is installed (several times faster on a big map's graph)."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _uri(path: Path) -> str:
+    from urllib.parse import quote
+
+    return quote(os.path.abspath(path))
+
+
+def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
+def _key(path: Path) -> tuple | None:
+    """What identifies a version of a plain file without reading it; None for anything else."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHED_BYTES:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _sha(path: Path) -> str | None:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHED_BYTES:
+            return None
+        digest = hashlib.sha256()
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether JSON gives value back exactly (no dates, no non-text keys, no tuples)."""
+    kind = type(value)
+    if kind in (str, int, float, bool) or value is None:
+        return True
+    if depth > 100:
+        return False
+    if kind is list:
+        return all(_plain(v, depth + 1) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _encode(result: Parsed) -> str | None:
+    data, problems = result
+    if problems:
+        if any(type(part) not in (str, int) for p in problems for part in p.loc):
+            return None
+        return json.dumps({"problems": [[p.line, p.col, p.code, p.message, p.severity, list(p.loc)]
+                                        for p in problems]}, ensure_ascii=False)
+    if not _plain(data):
+        return None
+    try:
+        return json.dumps({"data": data}, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _decode(value: str, display: str) -> Parsed | None:
+    try:
+        record = _loads(value)
+        if "problems" in record:
+            return None, [Problem(display, line, col, code, message, severity, tuple(loc))
+                          for line, col, code, message, severity, loc in record["problems"]]
+        return record["data"], []
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
