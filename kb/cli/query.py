@@ -23,13 +23,14 @@ from kb.analysis import semantics
 from kb.cli import cli, complete
 from kb.cli.common import kb_dir, use_cache
 from kb.data.errors import KBError
-from kb.data.models import KINDS
+from kb.data.kinds import KINDS
 
 if TYPE_CHECKING:
     import networkx as nx
     from rich.table import Table
 
     from kb.analysis import cruxes as cruxes_mod
+    from kb.analysis.graphview import GraphView
 
 # networkx, rich and the analysis modules are imported inside the commands:
 # every `kb` command imports this module, and `kb check` should not pay for them.
@@ -101,6 +102,11 @@ def _compiled(ctx: click.Context) -> compiled.Compiled:
 
 def _load(ctx: click.Context) -> nx.DiGraph:
     return _compiled(ctx).graph
+
+
+def _view(ctx: click.Context) -> nx.DiGraph | GraphView:
+    """The graph for a query that only reads it: from the cache, without networkx (see kb.analysis.graphview)."""
+    return _compiled(ctx).view
 
 
 def _json(data: dict) -> None:
@@ -397,7 +403,7 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: 
     from kb.analysis import queries
 
     found = _compiled(ctx)
-    data = queries.show(found.graph, node_id, perspective=perspective, method=method, implied=not recorded_only,
+    data = queries.show(found.view, node_id, perspective=perspective, method=method, implied=not recorded_only,
                         analysis=lambda: found.analysis(perspective, method, not recorded_only))
     if fmt == "json":
         _json(data)
@@ -508,7 +514,7 @@ def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
     """
     from kb.analysis import textsearch
 
-    G = _load(ctx)
+    G = _view(ctx)
     result = textsearch.search(G, text, limit)
     hits = result.hits
     if fmt == "json":
@@ -544,7 +550,7 @@ def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presente
     """Nodes matching every filter given, by id (--speaker: what a person holds; --presenter: what they present)."""
     from kb.analysis import queries
 
-    G = _load(ctx)
+    G = _view(ctx)
     nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag, presenter=presenter)
     if fmt == "json":
         _json({"filters": {"kind": kind, "speaker": speaker, "presenter": presenter, "source": source, "tag": tag},
@@ -611,7 +617,7 @@ def stats_cmd(ctx: click.Context, top: int, fmt: str) -> None:
     """Counts by kind and source, and the most attacked and most contested nodes."""
     from kb.analysis import queries
 
-    G = _load(ctx)
+    G = _view(ctx)
     data = queries.stats(G, top)
     if fmt == "json":
         _json(data)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from kb.data import settings, store
+from kb.data import parsing, settings, store
 from kb.data.quotes import closest_passage, fold
 from kb.data.settings import find_text
 from kb.rules.report import Problem, sort_problems
@@ -259,7 +259,7 @@ def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: di
         problems += quote_problems(kb, texts)
     if strict:
         problems = [p.as_error() for p in problems]
-    return sort_problems(store.locate(problems, documents))
+    return sort_problems(parsing.locate(problems, documents))
 
 
 def source_folders(root: Path, sources_dir: Path | Sequence[Path] | None, configured: bool
@@ -303,7 +303,7 @@ def finish(problems: list[Problem], strict: bool = False) -> list[Problem]:
     """Problems located and sorted, warnings made errors under ``strict``."""
     if strict:
         problems = [p.as_error() for p in problems]
-    return sort_problems(store.locate(problems))
+    return sort_problems(parsing.locate(problems))
 
 
 def with_findings(found: list[Problem], extra: Sequence[Problem], strict: bool = False) -> list[Problem]:
@@ -314,7 +314,7 @@ def with_findings(found: list[Problem], extra: Sequence[Problem], strict: bool =
     """
     if strict:
         extra = [p.as_error() if p.severity == "warning" else p for p in extra]
-    return sort_problems(found + store.locate(list(extra)))
+    return sort_problems(found + parsing.locate(list(extra)))
 
 
 def analysis_extra(kb: KnowledgeBase) -> list[Problem]:
