@@ -388,16 +388,19 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
     _render(_crux_header(rep), table, *_footnote(provisional or not rep.converged))
 
 
+
+def _node_question(fn: Callable) -> Callable:
+    """The arguments and options of a question about one node from a perspective (show, explain)."""
+    for decorate in reversed((click.argument("node_id", metavar="ID", shell_complete=complete.ids),
+                              perspective_option, semantics_option, format_option, click.pass_context, _friendly)):
+        fn = decorate(fn)
+    return fn
+
 # --- show, search, list, path, stats -----------------------------------------------------------
 
 
 @cli.command("show")
-@click.argument("node_id", metavar="ID", shell_complete=complete.ids)
-@perspective_option
-@semantics_option
-@format_option
-@click.pass_context
-@_friendly
+@_node_question
 def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: bool, method: str, fmt: str) -> None:
     """One node: its claim, source, stances, supporters and attackers both ways, strength and label."""
     from kb.analysis import queries
@@ -459,12 +462,7 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: 
 
 
 @cli.command("explain")
-@click.argument("node_id", metavar="ID", shell_complete=complete.ids)
-@perspective_option
-@semantics_option
-@format_option
-@click.pass_context
-@_friendly
+@_node_question
 def explain_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: bool, method: str, fmt: str) -> None:
     """How much each argument into ID moves its strength (Shapley contributions that add up)."""
     from kb.analysis.explain import explain

@@ -357,21 +357,25 @@ def open_cache(root: Path, enabled: bool = True) -> Cache | None:
     return Cache.open(root) if enabled else None
 
 
-def exact(value: Any, depth: int = 0) -> bool:
-    """Whether value is data that JSON gives back equal: no tuples, NaN, infinities or integers beyond 64 bits."""
+def exact(value: Any, depth: int = 0, wide: bool = False) -> bool:
+    """Whether value is data JSON gives back equal: no tuples, NaN, infinities or integers beyond 64 bits.
+
+    ``wide``: any number passes, for data written by Python's json module, which
+    writes integers of any size and NaN and infinities as tokens it reads back.
+    """
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
     if kind is float:
-        return math.isfinite(value)
+        return wide or math.isfinite(value)
     if kind is int:
-        return -(1 << 63) <= value < (1 << 63)
+        return wide or -(1 << 63) <= value < (1 << 63)
     if depth > 100:
         return False
     if kind is list:
-        return all(exact(v, depth + 1) for v in value)
+        return all(exact(v, depth + 1, wide) for v in value)
     if kind is dict:
-        return all(type(k) is str and exact(v, depth + 1) for k, v in value.items())
+        return all(type(k) is str and exact(v, depth + 1, wide) for k, v in value.items())
     return False
 
 
@@ -446,20 +450,6 @@ def _sha(path: Path) -> str | None:
         os.close(fd)
 
 
-def _plain(value: Any, depth: int = 0) -> bool:
-    """Whether JSON gives value back exactly (no dates, no non-text keys, no tuples)."""
-    kind = type(value)
-    if kind in (str, int, float, bool) or value is None:
-        return True
-    if depth > 100:
-        return False
-    if kind is list:
-        return all(_plain(v, depth + 1) for v in value)
-    if kind is dict:
-        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
-    return False
-
-
 def _encode(result: Parsed) -> str | None:
     data, problems = result
     if problems:
@@ -467,7 +457,7 @@ def _encode(result: Parsed) -> str | None:
             return None
         return json.dumps({"problems": [[p.line, p.col, p.code, p.message, p.severity, list(p.loc)]
                                         for p in problems]}, ensure_ascii=False)
-    if not _plain(data):
+    if not exact(data, wide=True):
         return None
     try:
         return json.dumps({"data": data}, ensure_ascii=False)

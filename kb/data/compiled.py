@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from kb.data import cache as kbcache
 from kb.data import store
-from kb.rules.report import Problem
+from kb.rules.report import Findings, Problem
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -187,17 +187,6 @@ def _edge_order(G: nx.DiGraph) -> list[tuple[str, str]]:
             if not waiting[j]:
                 ready.append(j)
     return order if len(order) == len(edges) else edges
-
-
-def _plain(value: Any) -> bool:
-    kind = type(value)
-    if kind in (str, int, float, bool) or value is None:
-        return True
-    if kind is list:
-        return all(_plain(v) for v in value)
-    if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
-    return False
 
 
 _TEXT = {str}
@@ -483,25 +472,17 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
 
 
 @dataclass
-class Checked:
+class Checked(Findings):
     """What ``kb check`` reports: every problem, located, and notes for the reader."""
 
     problems: list[Problem]
     files: int
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 def _problems_to_json(problems: Sequence[Problem]) -> list | None:
     out = [[p.path, p.line, p.col, p.code, p.message, p.severity, list(p.loc)] for p in problems]
-    return out if _plain(out) else None
+    return out if kbcache.exact(out) else None
 
 
 def _problems_from_json(data: Any) -> list[Problem] | None:

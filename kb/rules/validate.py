@@ -14,7 +14,7 @@ from typing import Sequence
 from kb.data import parsing, settings, store
 from kb.data.quotes import closest_passage, fold
 from kb.data.settings import find_text
-from kb.rules.report import Problem, sort_problems
+from kb.rules.report import Findings, Problem, sort_problems
 from kb.data.store import KnowledgeBase, display_path
 from kb.data.suggest import closest
 
@@ -233,18 +233,10 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 @dataclass
-class CheckResult:
+class CheckResult(Findings):
     kb: KnowledgeBase
     problems: list[Problem]
     notes: list[str] = field(default_factory=list)  # said to the reader, never problems (so --strict ignores them)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: dict[str, str] | None = None,
