@@ -88,13 +88,36 @@ def test_the_view_rebuilds_the_networkx_graph_exactly(pair):
 
 
 def test_a_view_refuses_what_a_graph_cannot_hold():
+    def no_attrs(i):
+        return {}
+
     with pytest.raises(ValueError):
-        GraphView({}, [("a", {}), ("a", {})], [])
+        GraphView({}, [("a", {}), ("a", {})], [], no_attrs)
     with pytest.raises(ValueError):
-        GraphView({}, [("a", {})], [("a", "b", {})])
+        GraphView({}, [("a", {})], [("a", "b")], no_attrs)
     with pytest.raises(ValueError):
-        GraphView({}, [("a", {}), ("b", {})], [("a", "b", {}), ("a", "b", {})])
+        GraphView({}, [("a", {}), ("b", {})], [("a", "b"), ("a", "b")], no_attrs)
     assert compiled.view_from_json({"graph": {}, "nodes": ["a"]}) is None
+
+
+def test_damaged_edge_columns_are_refused_before_any_edge_is_read():
+    """Edge attributes are made when read, so every way the stored columns can be wrong is caught up front."""
+    from kb.analysis import graph as kbgraph
+
+    G = kbgraph.from_edges([("a", "b", "supports"), ("b", "c", "attacks")])
+    good = json.loads(json.dumps(compiled.graph_to_json(G)))
+    linked = good["edge_keys"][good["edge_shape"][0]].index("linked")
+    assert compiled.view_from_json(json.loads(json.dumps(good))) is not None
+    for damage in (lambda d: d["edge_values"].pop(),                      # a row missing
+                   lambda d: d["edge_values"][0].pop(),                   # a row too short
+                   lambda d: d["edge_shape"].__setitem__(0, 7),           # no such shape
+                   lambda d: d["edge_values"].__setitem__(0, "x"),        # not a row
+                   lambda d: d["edges"].append(["a", "zz"]),              # an unknown end
+                   lambda d: d["edge_keys"][0].__setitem__(0, 3),         # a key that is not text
+                   lambda d: d["edge_values"][0].__setitem__(linked, "ac")):  # premises that are not a list
+        broken = json.loads(json.dumps(good))
+        damage(broken)
+        assert compiled.view_from_json(broken) is None
 
 
 def test_a_warm_query_imports_neither_networkx_nor_pydantic_nor_yaml(tmp_path):

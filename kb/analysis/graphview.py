@@ -14,7 +14,7 @@ Nothing here does I/O.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 _Attrs = dict[str, Any]
 
@@ -52,31 +52,59 @@ class _Nodes:
 class GraphView:
     """The subset of ``networkx.DiGraph``'s reading API that the queries use, over plain dicts.
 
-    Edges are added in an order that networkx, given the same nodes and edges
+    Edges are given in an order that networkx, given the same nodes and edges
     in the same order, would also give every node's successors and
-    predecessors in (see :func:`kb.data.compiled._edge_order`).
+    predecessors in (see :func:`kb.data.compiled._edge_order`). An edge's
+    attributes are made when first read (``edge_attrs(i)`` for the i-th edge):
+    ``kb list`` reads none, ``kb show`` those of one node.
     """
 
-    def __init__(self, graph: dict, nodes: Iterable[tuple[str, _Attrs]], edges: Iterable[tuple[str, str, _Attrs]]):
+    def __init__(self, graph: dict, nodes: Iterable[tuple[str, _Attrs]], ends: Iterable[tuple[str, str]],
+                 edge_attrs: Callable[[int], _Attrs]):
         self.graph = graph
         self._node: dict[str, _Attrs] = {}
-        self.succ: dict[str, dict[str, _Attrs]] = {}
-        self.pred: dict[str, dict[str, _Attrs]] = {}
-        node, succ, pred = self._node, self.succ, self.pred
+        node = self._node
         for n, attrs in nodes:
             if n in node:
                 raise ValueError(f"node {n!r} given twice")
             node[n] = attrs
-            succ[n] = {}
-            pred[n] = {}
-        self._edges = list(edges)
-        for u, v, attrs in self._edges:
-            if u not in node or v not in node or v in succ[u]:
-                raise ValueError("an edge the graph cannot hold")
-            succ[u][v] = attrs
-            pred[v][u] = attrs
+        self._ends = [(u, v) for u, v in ends]
+        self._out: dict[str, list[int]] = {n: [] for n in node}
+        self._in: dict[str, list[int]] = {n: [] for n in node}
+        if len(set(self._ends)) != len(self._ends):
+            raise ValueError("an edge given twice")
+        for i, (u, v) in enumerate(self._ends):
+            if u not in node or v not in node:
+                raise ValueError("an edge to a node the graph does not have")
+            self._out[u].append(i)
+            self._in[v].append(i)
+        self._made: list[_Attrs | None] = [None] * len(self._ends)
+        self._make = edge_attrs
+        self._succ: dict[str, dict[str, _Attrs]] | None = None
+        self._pred: dict[str, dict[str, _Attrs]] | None = None
         self.nodes = _Nodes(node)
-        self.adj = self.succ
+
+    def _attrs(self, i: int) -> _Attrs:
+        made = self._made[i]
+        if made is None:
+            made = self._made[i] = self._make(i)
+        return made
+
+    @property
+    def succ(self) -> dict[str, dict[str, _Attrs]]:
+        if self._succ is None:
+            ends, attrs = self._ends, self._attrs
+            self._succ = {u: {ends[i][1]: attrs(i) for i in out} for u, out in self._out.items()}
+        return self._succ
+
+    @property
+    def pred(self) -> dict[str, dict[str, _Attrs]]:
+        if self._pred is None:
+            ends, attrs = self._ends, self._attrs
+            self._pred = {v: {ends[i][0]: attrs(i) for i in into} for v, into in self._in.items()}
+        return self._pred
+
+    adj = succ
 
     def __contains__(self, n: object) -> bool:
         return n in self._node
@@ -91,34 +119,35 @@ class GraphView:
         return len(self._node)
 
     def number_of_edges(self) -> int:
-        return sum(map(len, self.succ.values()))
+        return len(self._ends)
 
     def has_edge(self, u: str, v: str) -> bool:
-        return u in self.succ and v in self.succ[u]
+        return u in self._out and any(self._ends[i][1] == v for i in self._out[u])
 
     def out_degree(self, n: str) -> int:
-        return len(self.succ[n])
+        return len(self._out[n])
 
     def in_degree(self, n: str) -> int:
-        return len(self.pred[n])
+        return len(self._in[n])
 
     def edges(self, data: bool | str = False, default: Any = None) -> list:
+        ends = self._ends
         if data is False:
-            return [(u, v) for u, nbrs in self.succ.items() for v in nbrs]
-        return [(u, v, _pick(attrs, data, default)) for u, nbrs in self.succ.items() for v, attrs in nbrs.items()]
+            return [ends[i] for out in self._out.values() for i in out]
+        return [(*ends[i], _pick(self._attrs(i), data, default)) for out in self._out.values() for i in out]
 
     def out_edges(self, n: str, data: bool | str = False, default: Any = None) -> list:
-        nbrs = self.succ[n]
-        if data is False:
-            return [(n, v) for v in nbrs]
-        return [(n, v, _pick(attrs, data, default)) for v, attrs in nbrs.items()]
+        return self._edges_of(self._out[n], data, default)
 
     def in_edges(self, n: str, data: bool | str = False, default: Any = None) -> list:
-        nbrs = self.pred[n]
+        return self._edges_of(self._in[n], data, default)
+
+    def _edges_of(self, indices: list[int], data: bool | str, default: Any) -> list:
+        ends = self._ends
         if data is False:
-            return [(u, n) for u in nbrs]
-        return [(u, n, _pick(attrs, data, default)) for u, attrs in nbrs.items()]
+            return [ends[i] for i in indices]
+        return [(*ends[i], _pick(self._attrs(i), data, default)) for i in indices]
 
     def edges_in_order(self) -> list[tuple[str, str, _Attrs]]:
         """The edges in the order they were given: added to networkx in it, they rebuild the same graph."""
-        return self._edges
+        return [(u, v, self._attrs(i)) for i, (u, v) in enumerate(self._ends)]

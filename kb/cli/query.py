@@ -147,7 +147,7 @@ class _Rows:
 
     def plain(self) -> str:
         """Aligned columns, a rule under the header, every row on one line (fit for grep and diff)."""
-        rows = [tuple(" ".join(cell.split("\n")) for cell in row) for row in self.rows]
+        rows = [tuple(cell.replace("\n", " ") for cell in row) for row in self.rows]
         widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(self.columns)]
         left = [name in TEXT_COLUMNS for name in self.columns]
 

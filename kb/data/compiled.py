@@ -117,8 +117,8 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     # Text paths throughout: on a warm command this is most of the work, and Path objects would double it.
     names, walk_problems = store.scan_names(root)
     entries, id_problems = store.node_entries(root, names)
-    root_text = str(root)
-    items = [(os.path.join(root_text, names[index]), display, root) for index, _, display in entries]
+    prefix = os.path.join(str(root), "")
+    items = [(prefix + names[index], display, root) for index, _, display in entries]
     hashes = opened.hashes(items, lambda todo: store._parse_all(todo, parallel),
                            [names[index] for index, _, _ in entries])
     if scanned is not None:
@@ -297,13 +297,26 @@ def _view_from_json(data: Any) -> GraphView | None:
                  for n, shape, values in zip(data["nodes"], data["node_shape"], data["node_values"], strict=True)]
         if not all(type(n) is str for n, _ in nodes) or type(data["graph"]) is not dict:
             return None
+        ends = [(u, v) for u, v in data["edges"]]
+        shapes, values = data["edge_shape"], data["edge_values"]
         tuples = [[i for i, key in enumerate(keys) if key in _TUPLE_ATTRS] for keys in edge_keys]
-        edges = []
-        for (u, v), shape, values in zip(data["edges"], data["edge_shape"], data["edge_values"], strict=True):
+        widths = [len(keys) for keys in edge_keys]
+        # Every check here, so that an edge's attributes made later (when read) cannot fail.
+        if len(shapes) != len(ends) or len(values) != len(ends) or not all(type(k) is str for keys in edge_keys
+                                                                              for k in keys):
+            return None
+        for shape, row in zip(shapes, values):
+            if type(row) is not list or len(row) != widths[shape] or any(type(row[i]) is not list
+                                                                          for i in tuples[shape]):
+                return None
+
+        def edge_attrs(index: int) -> dict:
+            shape, row = shapes[index], list(values[index])
             for i in tuples[shape]:
-                values[i] = tuple(values[i])
-            edges.append((u, v, dict(zip(edge_keys[shape], values, strict=True))))
-        return GraphView(data["graph"], nodes, edges)
+                row[i] = tuple(row[i])
+            return dict(zip(edge_keys[shape], row))
+
+        return GraphView(data["graph"], nodes, ends, edge_attrs)
     except (TypeError, KeyError, ValueError, AttributeError, IndexError):
         return None
 

@@ -336,12 +336,12 @@ def node_entries(root: Path, names: list[str]) -> tuple[list[tuple[int, str, str
     A file whose name is not a valid id, or repeats an earlier file's id, is
     not read; each such file gets a problem.
     """
-    root_display = display_path(Path(root))
+    prefix = os.path.join(display_path(Path(root)), "")  # the display path and a separator, joined once
     entries: list[tuple[int, str, str]] = []
     problems: list[Problem] = []
     first: dict[str, str] = {}
     for index, name in enumerate(names):
-        display = os.path.join(root_display, name)
+        display = prefix + name
         base = name[name.rfind(os.sep) + 1:]
         node_id = base[:-len(".yaml")] if base.endswith(".yaml") else Path(base).stem
         if not is_valid_id(node_id):
