@@ -154,22 +154,23 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     return out
 
 
-def duplicate_problems(kb: KnowledgeBase, among=None, cache=None) -> list[Problem]:
+def duplicate_problems(kb: KnowledgeBase, among=None, cache=None, parallel: bool = False) -> list[Problem]:
     """Warnings for nodes whose title or quote nearly repeats another's (see kb.analysis.duplicates).
 
     Comparing every pair grows with the square of the map, so with ``cache``
     (a :class:`kb.data.cache.Cache`) the similar pairs found last time are kept and
-    only changed nodes are compared again.
+    only changed nodes are compared again. ``parallel``: compare on every core
+    (forked workers), for a caller that runs no threads.
     """
     from kb.analysis import duplicates  # rapidfuzz: paid only by the commands that look for duplicates
 
     known = None
     if cache is not None:
         previous = duplicates.Index.from_json(cache.get_blob("duplicates"))
-        known = duplicates.index(kb.nodes, previous)
+        known = duplicates.index(kb.nodes, previous, parallel)
         cache.put_blob("duplicates", known.to_json())
     out = []
-    for dup in duplicates.find(kb.nodes, among, known):
+    for dup in duplicates.find(kb.nodes, among, known, parallel):
         other = kb.nodes[dup.other]
         shown = other.title if dup.field == "title" else other.source.quote
         loc = ("title",) if dup.field == "title" else ("source", "quote")
@@ -284,7 +285,7 @@ def gather(root: Path, sources_dir: Path | Sequence[Path] | None = None, paralle
         texts, source_problems = load_source_texts(kb, sources_dir)
         problems += source_problems
     if warnings:
-        problems += duplicate_problems(kb, cache=cache)
+        problems += duplicate_problems(kb, cache=cache, parallel=parallel)
     problems += graph_problems(kb) + lint_problems(kb)
     if texts is not None:
         problems += quote_problems(kb, texts)
