@@ -54,9 +54,10 @@ class GraphView:
 
     Edges are given in an order that networkx, given the same nodes and edges
     in the same order, would also give every node's successors and
-    predecessors in (see :func:`kb.data.compiled._edge_order`). An edge's
-    attributes are made when first read (``edge_attrs(i)`` for the i-th edge):
-    ``kb list`` reads none, ``kb show`` those of one node.
+    predecessors in (see :func:`kb.data.compiled._edge_order`). Each node's
+    edges are indexed when an edge is first asked for, and an edge's attributes
+    made when first read (``edge_attrs(i)`` for the i-th edge): ``kb list``
+    reads no edge, ``kb show`` those of one node.
     """
 
     def __init__(self, graph: dict, nodes: Iterable[tuple[str, _Attrs]], ends: Iterable[tuple[str, str]],
@@ -69,20 +70,35 @@ class GraphView:
                 raise ValueError(f"node {n!r} given twice")
             node[n] = attrs
         self._ends = [(u, v) for u, v in ends]
-        self._out: dict[str, list[int]] = {n: [] for n in node}
-        self._in: dict[str, list[int]] = {n: [] for n in node}
         if len(set(self._ends)) != len(self._ends):
             raise ValueError("an edge given twice")
-        for i, (u, v) in enumerate(self._ends):
-            if u not in node or v not in node:
-                raise ValueError("an edge to a node the graph does not have")
-            self._out[u].append(i)
-            self._in[v].append(i)
+        if not all(u in node and v in node for u, v in self._ends):
+            raise ValueError("an edge to a node the graph does not have")
+        self._index: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
         self._made: list[_Attrs | None] = [None] * len(self._ends)
         self._make = edge_attrs
         self._succ: dict[str, dict[str, _Attrs]] | None = None
         self._pred: dict[str, dict[str, _Attrs]] | None = None
         self.nodes = _Nodes(node)
+
+    @property
+    def _out(self) -> dict[str, list[int]]:
+        return self._indexed()[0]
+
+    @property
+    def _in(self) -> dict[str, list[int]]:
+        return self._indexed()[1]
+
+    def _indexed(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """Each node's outgoing and incoming edges, by position: made when an edge is first asked for."""
+        if self._index is None:
+            out: dict[str, list[int]] = {n: [] for n in self._node}
+            into: dict[str, list[int]] = {n: [] for n in self._node}
+            for i, (u, v) in enumerate(self._ends):
+                out[u].append(i)
+                into[v].append(i)
+            self._index = (out, into)
+        return self._index
 
     def _attrs(self, i: int) -> _Attrs:
         made = self._made[i]

@@ -29,6 +29,7 @@ import gc
 import hashlib
 import math
 import os
+import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -110,14 +111,31 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     that loads the knowledge base next (see :func:`_scan_result`), and what
     :func:`_unchanged` compares to tell that the files are still those the
     digest was taken of.
+
+    When every file has the name, size, times and inode it had when a digest
+    was last taken, and none was modified too recently for its times to be
+    trusted, that digest is read back (it is a function of exactly those, as
+    the parse cache's keys are): a warm command then spends one ``lstat`` per
+    file and reads nothing else.
     """
     root = Path(root)
     if not root.is_dir():
         return None
     # Text paths throughout: on a warm command this is most of the work, and Path objects would double it.
     names, walk_problems = store.scan_names(root)
-    entries, id_problems = store.node_entries(root, names)
     prefix = os.path.join(str(root), "")
+    keys = [kbcache._key(prefix + name) for name in names]
+    registries = [_raw(root / name, root) for name in (store.PEOPLE_FILE, store.SOURCES_FILE, store.PENDING_FILE)]
+    quick = _quick_key(root, names, keys, walk_problems, registries)
+    if quick is not None:
+        known = opened.get_blob(quick)
+        if isinstance(known, dict) and isinstance(known.get("digest"), str) and _indices(known.get("nodes"), keys):
+            nodes = known["nodes"]
+            if scanned is not None:
+                scanned[:] = [names, walk_problems, [[keys[i] for i in nodes], {}, registries],
+                              [prefix + names[i] for i in nodes]]
+            return known["digest"]
+    entries, id_problems = store.node_entries(root, names)
     items = [(prefix + names[index], display, root) for index, _, display in entries]
     hashes = opened.hashes(items, lambda todo: store._parse_all(todo, parallel),
                            [names[index] for index, _, _ in entries])
@@ -141,10 +159,36 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     h.update(b"\0\0")
     for problem in (*walk_problems, *id_problems):
         add(repr(problem), problem.loc)
-    for name in (store.PEOPLE_FILE, store.SOURCES_FILE, store.PENDING_FILE):
-        h.update(_raw(root / name, root))
+    for raw in registries:
+        h.update(raw)
         h.update(b"\0")
-    return h.hexdigest()
+    found = h.hexdigest()
+    # Kept only when the files parsed are in the states the quick key names (none changed meanwhile).
+    if quick is not None and opened.last_keys == [keys[index] for index, _, _ in entries]:
+        opened.put_blob(quick, {"digest": found, "nodes": [index for index, _, _ in entries]}, replace="quick:")
+    return found
+
+
+def _quick_key(root: Path, names: list[str], keys: list, walk_problems: list[Problem], registries: list[bytes]
+               ) -> str | None:
+    """The cache key under which the digest of files in exactly these states is kept; None when one's times
+    cannot be trusted (modified within :data:`kb.data.cache.RACY_NS` of now, or not a plain file)."""
+    now = time.time_ns()
+    if any(key is None or now - key[1] < kbcache.RACY_NS for key in keys):
+        return None
+    h = hashlib.sha256()
+    for part in (code_hash(), kbcache._header(), str(root), store.display_path(root), len(names),
+                 "\0".join(names), repr(keys), repr([(repr(p), p.loc) for p in walk_problems])):
+        h.update(str(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    for raw in registries:
+        h.update(raw)
+        h.update(b"\0")
+    return f"quick:{h.hexdigest()}"
+
+
+def _indices(nodes: Any, keys: list) -> bool:
+    return type(nodes) is list and all(type(i) is int and 0 <= i < len(keys) for i in nodes)
 
 
 # --- the graph --------------------------------------------------------------------------------
