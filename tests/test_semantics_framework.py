@@ -60,6 +60,31 @@ def test_diminishing_returns_sum_discounts_later_contributions():
     assert strengths(G, tau, "drsum-quadratic").values == strengths(G, tau, "drqe").values
 
 
+
+def test_drqe_inside_a_cycle_with_several_circling_arguments_is_a_fixed_point_of_the_definition():
+    # a, b, c all support one another (two circling supports each), with outside supports and
+    # attacks whose contributions fall between and beside the circling ones:
+    # every strength must satisfy σ = τ + (1 − τ)h(E) − τh(−E) with E the diminishing-returns
+    # sums written out here, not the solver's own merged form of them.
+    edges = [("a", "b", "supports", 0.9), ("b", "a", "supports", 0.7), ("a", "c", "supports", 0.8),
+             ("c", "a", "supports", 0.6), ("b", "c", "supports", 0.5), ("c", "b", "supports", 0.4)]
+    outside = [("o1", "a", "supports", 0.55), ("o2", "a", "supports", 0.35), ("o3", "a", "supports", 0.15),
+               ("o4", "b", "supports", 0.45), ("o5", "b", "attacks", 0.25), ("o6", "b", "attacks", 0.65),
+               ("o7", "c", "supports", 0.5), ("o8", "c", "attacks", 0.4), ("o9", "c", "attacks", 0.1)]
+    G = graph.from_edges(edges + outside)
+    tau = {n: 0.3 + 0.05 * i for i, n in enumerate(sorted(G))}
+    s = strengths(G, tau, "drqe", tol=1e-13)
+
+    def dr(xs):
+        return sum(x * 0.5 ** k for k, x in enumerate(sorted(xs, reverse=True)))
+
+    for n in ("a", "b", "c"):
+        sup = [d["weight"] * s[u] for u, _, d in G.in_edges(n, data=True) if d["relation"] == "supports"]
+        att = [d["weight"] * s[u] for u, _, d in G.in_edges(n, data=True) if d["relation"] == "attacks"]
+        e = dr(sup) - dr(att)
+        expected = tau[n] + (1 - tau[n]) * h(e) - tau[n] * h(-e)
+        assert len(sup) >= 3 and s[n] == pytest.approx(expected, abs=1e-11), n
+
 def test_drqe_does_not_saturate_with_fan_in_where_qe_does():
     # Forty supporters at .5: qe's energy is 20 (σ ≈ .9988); drqe's is .5·(1 + 1/2 + …) < 1 (σ < .75).
     G = graph.from_edges([(f"s{i}", "t", "supports") for i in range(40)])
