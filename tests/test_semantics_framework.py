@@ -60,7 +60,6 @@ def test_diminishing_returns_sum_discounts_later_contributions():
     assert strengths(G, tau, "drsum-quadratic").values == strengths(G, tau, "drqe").values
 
 
-
 def test_drqe_inside_a_cycle_with_several_circling_arguments_is_a_fixed_point_of_the_definition():
     # a, b, c all support one another (two circling supports each), with outside supports and
     # attacks whose contributions fall between and beside the circling ones:
@@ -84,6 +83,7 @@ def test_drqe_inside_a_cycle_with_several_circling_arguments_is_a_fixed_point_of
         e = dr(sup) - dr(att)
         expected = tau[n] + (1 - tau[n]) * h(e) - tau[n] * h(-e)
         assert len(sup) >= 3 and s[n] == pytest.approx(expected, abs=1e-11), n
+
 
 def test_drqe_does_not_saturate_with_fan_in_where_qe_does():
     # Forty supporters at .5: qe's energy is 20 (σ ≈ .9988); drqe's is .5·(1 + 1/2 + …) < 1 (σ < .75).
