@@ -253,7 +253,7 @@ class Cache:
         return self._refresh(items, parse, True)[0]  # type: ignore[return-value]
 
     def hashes(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]],
-               relatives: Sequence[str] | None = None) -> list[str] | None:
+               relatives: Sequence[str] | None = None, partial: bool = False) -> list[str] | None:
         """A hash of each file's parse result, parsing only the changed files and decoding none.
 
         Two versions of a file that parse to the same data (a comment edited, a
@@ -261,18 +261,28 @@ class Cache:
         whether the knowledge base's content changed. None when some file's
         result cannot be kept (not a plain file, or data JSON cannot hold).
         ``relatives``: each item's path inside the knowledge base, when the
-        caller has them already.
+        caller has them already. ``partial``: items are some of the knowledge
+        base's files only (the others' entries are kept, and not read).
         """
-        hashes = self._refresh(items, parse, False, relatives)[1]
+        hashes = self._refresh(items, parse, False, relatives, partial)[1]
         return None if any(h is None for h in hashes) else hashes  # type: ignore[return-value]
 
     def _refresh(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]], decode: bool,
-                 relatives: Sequence[str] | None = None) -> tuple[list[Parsed | None], list[str | None]]:
+                 relatives: Sequence[str] | None = None, partial: bool = False
+                 ) -> tuple[list[Parsed | None], list[str | None]]:
         from kb.data.store import relative_to
+        if relatives is None:
+            relatives = [relative_to(item[0], self.root) for item in items]
+        columns = "SELECT path, size, mtime_ns, ctime_ns, ino, sha, racy, vhash" + (", value" if decode else "")
         try:
-            rows = {row[0]: row[1:] for row in self._conn.execute(
-                "SELECT path, size, mtime_ns, ctime_ns, ino, sha, racy, vhash" + (", value" if decode else "")
-                + " FROM files")}
+            if partial:
+                rows = {}
+                for relative in relatives:
+                    row = self._conn.execute(columns + " FROM files WHERE path = ?", (relative,)).fetchone()
+                    if row is not None:
+                        rows[row[0]] = row[1:]
+            else:
+                rows = {row[0]: row[1:] for row in self._conn.execute(columns + " FROM files")}
         except sqlite3.Error:
             rows = {}
         now = time.time_ns()
@@ -281,8 +291,6 @@ class Cache:
         todo: list[int] = []
         keys: dict[int, tuple] = {}
         refreshed: list[tuple] = []
-        if relatives is None:
-            relatives = [relative_to(item[0], self.root) for item in items]
         # What each file was when read (its key, and its hash where the key alone is not
         # trusted), for a caller that must tell whether it changed since.
         self.last_keys: list[tuple | None] = []
@@ -329,7 +337,7 @@ class Cache:
                 racy = int(now - key[1] < RACY_NS or key[1] > now)
                 writes.append((relatives[i], *key, sha, racy, value, vhash))
         current = set(relatives)
-        gone = [(path,) for path in rows if path not in current]
+        gone = [] if partial else [(path,) for path in rows if path not in current]
         if writes or gone or refreshed:
             self._write(writes, gone, refreshed)
         return results, hashes

@@ -88,12 +88,6 @@ def _raw(path: Path, root: Path) -> bytes:
         return f"refused {type(exc).__name__} {exc}".encode("utf-8", "replace")
 
 
-def _witness(root: Path, opened: kbcache.Cache) -> list:
-    """What shows that no file of the last :meth:`kb.data.cache.Cache.hashes` (nor a registry) changed since it read them."""
-    return [list(opened.last_keys), dict(opened.last_shas),
-            [_raw(root / name, root) for name in (store.PEOPLE_FILE, store.SOURCES_FILE, store.PENDING_FILE)]]
-
-
 def _scan_result(root: Path, scanned: list) -> tuple[list[Path], list[Problem]] | None:
     """What :func:`kb.data.store.scan` would return, from what :func:`digest` scanned (None: it did not)."""
     if not scanned:
@@ -112,11 +106,11 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     :func:`_unchanged` compares to tell that the files are still those the
     digest was taken of.
 
-    When every file has the name, size, times and inode it had when a digest
-    was last taken, and none was modified too recently for its times to be
-    trusted, that digest is read back (it is a function of exactly those, as
-    the parse cache's keys are): a warm command then spends one ``lstat`` per
-    file and reads nothing else.
+    What the last digest was taken of (each node file's size, times and inode,
+    and the hash of its parse result) is kept in the cache. When the same files
+    are there, only those whose state differs, or was too recent to trust, are
+    looked up in the parse cache (and parsed when changed): a warm command
+    spends one ``lstat`` per file and reads one record, not one per file.
     """
     root = Path(root)
     if not root.is_dir():
@@ -126,23 +120,35 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     prefix = os.path.join(str(root), "")
     keys = [kbcache._key(prefix + name) for name in names]
     registries = [_raw(root / name, root) for name in (store.PEOPLE_FILE, store.SOURCES_FILE, store.PENDING_FILE)]
-    quick = _quick_key(root, names, keys, walk_problems, registries)
-    if quick is not None:
-        known = opened.get_blob(quick)
-        if isinstance(known, dict) and isinstance(known.get("digest"), str) and _indices(known.get("nodes"), keys):
-            nodes = known["nodes"]
-            if scanned is not None:
-                scanned[:] = [names, walk_problems, [[keys[i] for i in nodes], {}, registries],
-                              [prefix + names[i] for i in nodes]]
-            return known["digest"]
-    entries, id_problems = store.node_entries(root, names)
-    items = [(prefix + names[index], display, root) for index, _, display in entries]
-    hashes = opened.hashes(items, lambda todo: store._parse_all(todo, parallel),
-                           [names[index] for index, _, _ in entries])
+    where = [code_hash(), kbcache._header(), str(root), store.display_path(root)]
+    last = _last_state(opened.get_blob(STATE_KEY), where, names)
+    if last is not None:
+        entries, id_lines, trusted, values = last
+        todo = [j for j, (index, _) in enumerate(entries) if trusted[j] is None or keys[index] != trusted[j]]
+    else:
+        found_entries, id_problems = store.node_entries(root, names)
+        entries = [(index, display) for index, _, display in found_entries]
+        id_lines = [[repr(p), str(p.loc)] for p in id_problems]
+        values = [None] * len(entries)
+        todo = list(range(len(entries)))
+    items = [(prefix + names[entries[j][0]], entries[j][1], root) for j in todo]
+    fresh: list[str] | None = []
+    # What each node file was when read: the fresh ones as hashed, the others as just seen.
+    read_keys = [keys[index] for index, _ in entries]
+    shas = {}
+    if todo:
+        fresh = opened.hashes(items, lambda pending: store._parse_all(pending, parallel),
+                              [names[entries[j][0]] for j in todo], partial=last is not None)
+        for position, j in enumerate(todo):
+            read_keys[j] = opened.last_keys[position]
+            if position in opened.last_shas:
+                shas[j] = opened.last_shas[position]
     if scanned is not None:
-        scanned[:] = [names, walk_problems, _witness(root, opened), [item[0] for item in items]]
-    if hashes is None:
+        scanned[:] = [names, walk_problems, [read_keys, shas, registries], [prefix + names[i] for i, _ in entries]]
+    if fresh is None:
         return None
+    for j, value in zip(todo, fresh):
+        values[j] = value
     h = hashlib.sha256()
 
     def add(*parts: object) -> None:
@@ -150,45 +156,56 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
             h.update(str(part).encode("utf-8", "surrogatepass"))
             h.update(b"\0")
 
-    add(code_hash(), kbcache._header(), str(root), store.display_path(root), len(names))
+    add(*where, len(names))
     h.update("\0".join(names).encode("utf-8", "surrogatepass"))
     h.update(b"\0\0")
     # the display path names the file; the parse result's hash is its content
-    h.update("\0".join(f"{display}\0{value}" for (_, display, _), value in zip(items, hashes))
+    h.update("\0".join(f"{display}\0{value}" for (_, display), value in zip(entries, values))
              .encode("utf-8", "surrogatepass"))
     h.update(b"\0\0")
-    for problem in (*walk_problems, *id_problems):
+    for problem in walk_problems:
         add(repr(problem), problem.loc)
+    for line in id_lines:
+        add(*line)
     for raw in registries:
         h.update(raw)
         h.update(b"\0")
-    found = h.hexdigest()
-    # Kept only when the files parsed are in the states the quick key names (none changed meanwhile).
-    if quick is not None and opened.last_keys == [keys[index] for index, _, _ in entries]:
-        opened.put_blob(quick, {"digest": found, "nodes": [index for index, _, _ in entries]}, replace="quick:")
-    return found
+    if todo:
+        # A state read too recently to be trusted on its times alone is kept as unknown: looked up again next time.
+        now = time.time_ns()
+        trusted = [key if key is not None and key == keys[index] and now - key[1] >= kbcache.RACY_NS else None
+                   for (index, _), key in zip(entries, read_keys)]
+        opened.put_blob(STATE_KEY, {"where": where, "names": names, "entries": [list(e) for e in entries],
+                                    "ids": id_lines, "keys": [key and list(key) for key in trusted],
+                                    "values": values}, checked=True)  # text, small integers and None only
+    return h.hexdigest()
 
 
-def _quick_key(root: Path, names: list[str], keys: list, walk_problems: list[Problem], registries: list[bytes]
-               ) -> str | None:
-    """The cache key under which the digest of files in exactly these states is kept; None when one's times
-    cannot be trusted (modified within :data:`kb.data.cache.RACY_NS` of now, or not a plain file)."""
-    now = time.time_ns()
-    if any(key is None or now - key[1] < kbcache.RACY_NS for key in keys):
+# Where digest() keeps what the last digest was taken of.
+STATE_KEY = "state"
+
+
+def _last_state(data: Any, where: list, names: list[str]) -> tuple[list, list, list, list] | None:
+    """(entries, id problems, trusted keys, parse hashes) of the last digest, when it was of these same files.
+
+    Checked only as far as a damaged record could make this command fail; a
+    wrong key or hash in it only makes a file looked up again, or a digest that
+    matches nothing stored.
+    """
+    try:
+        if data["where"] != where or data["names"] != names:
+            return None
+        entries, ids, keys, values = data["entries"], data["ids"], data["keys"], data["values"]
+    except (TypeError, KeyError):
         return None
-    h = hashlib.sha256()
-    for part in (code_hash(), kbcache._header(), str(root), store.display_path(root), len(names),
-                 "\0".join(names), repr(keys), repr([(repr(p), p.loc) for p in walk_problems])):
-        h.update(str(part).encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    for raw in registries:
-        h.update(raw)
-        h.update(b"\0")
-    return f"quick:{h.hexdigest()}"
-
-
-def _indices(nodes: Any, keys: list) -> bool:
-    return type(nodes) is list and all(type(i) is int and 0 <= i < len(keys) for i in nodes)
+    count = len(names)
+    if not (type(entries) is list and type(keys) is list and type(values) is list and type(ids) is list
+            and len(entries) == len(keys) == len(values)):
+        return None
+    if not all(type(e) is list and len(e) == 2 and type(e[0]) is int and 0 <= e[0] < count and type(e[1]) is str
+               for e in entries) or not all(type(i) is list for i in ids) or not all(type(v) is str for v in values):
+        return None
+    return entries, ids, [tuple(key) if type(key) is list else None for key in keys], values
 
 
 # --- the graph --------------------------------------------------------------------------------
