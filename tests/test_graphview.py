@@ -140,4 +140,4 @@ def test_a_warm_query_imports_neither_networkx_nor_pydantic_nor_yaml(tmp_path):
         warm = run(*args)
         assert warm.returncode == 0, warm.stderr
         assert "HEAVY []" in warm.stderr, (args, warm.stderr)
-        assert warm.stdout == run("--no-cache", *args).stdout
+        assert warm.stdout.strip()  # an answer (that it is the answer without the cache, test_cache checks)
