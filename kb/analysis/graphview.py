@@ -46,7 +46,9 @@ class _Nodes:
     def __call__(self, data: bool | str = False, default: Any = None) -> Iterable:
         if data is False:
             return iter(self._node)
-        return [(n, _pick(attrs, data, default)) for n, attrs in self._node.items()]
+        if data is True:
+            return list(self._node.items())
+        return [(n, attrs.get(data, default)) for n, attrs in self._node.items()]
 
 
 class GraphView:
@@ -148,9 +150,21 @@ class GraphView:
 
     def edges(self, data: bool | str = False, default: Any = None) -> list:
         ends = self._ends
+        order = [i for out in self._out.values() for i in out]  # networkx's: by source, then successor
         if data is False:
-            return [ends[i] for out in self._out.values() for i in out]
-        return [(*ends[i], _pick(self._attrs(i), data, default)) for out in self._out.values() for i in out]
+            return [ends[i] for i in order]
+        made = self._all_attrs()
+        if data is True:
+            return [(*ends[i], made[i]) for i in order]
+        return [(*ends[i], made[i].get(data, default)) for i in order]
+
+    def _all_attrs(self) -> list[_Attrs]:
+        """Every edge's attributes (a command that reads all of them pays for the making once, in one loop)."""
+        made, make = self._made, self._make
+        for i, attrs in enumerate(made):
+            if attrs is None:
+                made[i] = make(i)
+        return made  # type: ignore[return-value]
 
     def out_edges(self, n: str, data: bool | str = False, default: Any = None) -> list:
         return self._edges_of(self._out[n], data, default)
