@@ -214,6 +214,13 @@ class _Site:
         self._toward: dict[str, dict[str, str]] = {}
         self._main: list[str] | None = None
         self.atlas = maps.Atlas(self.G, page_url(node_page("{id}"), options.directory_urls), self._about())
+        # Nodes whose pages have an undercut, a linked premise or a restatement to show: the rest skip the search.
+        self.related: set[str] = set()
+        for u, v, d in self.G.edges(data=True):
+            if d["relation"] in ("undercuts", "restates"):
+                self.related.update((u, v, *(d.get("via") or ())))
+            elif d.get("linked"):
+                self.related.add(u)
         self.sections = self._sections()
         self.k = {n: i for i, n in enumerate(sorted(self.G.nodes))}  # a node's place in the client-side data
         self.texts: dict[str, str] = {}  # source id -> its text, line ends normalised
