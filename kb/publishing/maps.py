@@ -307,13 +307,15 @@ class Atlas:
         keep = set(nodes)
         pos: dict[str, tuple[float, float]] = {focus: (0.0, 0.0)}
         out_first = [n for n in self._succ[focus] if n in keep]
-        in_first = [n for n in self._pred[focus] if n in keep and n not in out_first]
+        placed = {focus, *out_first}
+        in_first = [n for n in self._pred[focus] if n in keep and n not in placed]
         ring1 = out_first + in_first
-        placed = {focus, *ring1}
+        placed.update(in_first)
         children: dict[str, list[str]] = {}
+        adj = self._adj
         for parent in ring1:
             kids = []
-            for other, _ in self._adj[parent]:
+            for other, _ in adj[parent]:
                 if other in keep and other not in placed:
                     kids.append(other)
                     placed.add(other)
@@ -324,21 +326,23 @@ class Atlas:
         r2 = max(r1 + SPACING * 1.2, SPACING * (total - len(ring1)) / (2 * math.pi))
         # Screen y grows downwards, so -pi/2 is the top; the out-neighbours' sectors are centred there.
         angle = -math.pi / 2 - math.pi * (sum(weights[: len(out_first)]) / total) if total else 0.0
+        cos, sin, tau = math.cos, math.sin, 2 * math.pi
         for parent, w in zip(ring1, weights):
-            span = 2 * math.pi * w / total
+            span = tau * w / total
             mid = angle + span / 2
-            pos[parent] = (r1 * math.cos(mid), r1 * math.sin(mid))
+            pos[parent] = (r1 * cos(mid), r1 * sin(mid))
             kids = children[parent]
+            count = len(kids)
             for k, kid in enumerate(kids):
-                a = angle + span * (k + 0.5) / len(kids)
-                pos[kid] = (r2 * math.cos(a), r2 * math.sin(a))
+                a = angle + span * (k + 0.5) / count
+                pos[kid] = (r2 * cos(a), r2 * sin(a))
             angle += span
         # Anything left (reachable only through a node the cap dropped) goes on an outer ring.
         rest = [n for n in nodes if n not in pos]
         r3 = (r2 if ring1 else 0.0) + SPACING
         for k, node in enumerate(rest):
-            a = 2 * math.pi * k / len(rest)
-            pos[node] = (r3 * math.cos(a), r3 * math.sin(a))
+            a = tau * k / len(rest)
+            pos[node] = (r3 * cos(a), r3 * sin(a))
         return pos
 
     def layered_layout(self, nodes: list[str], focus: str | None = None,

@@ -445,6 +445,8 @@ def _relations_sections(s: _Site, nid: str) -> list[str]:
     linked premises and restatements, with every restatement's own quote."""
     G = s.G
     out: list[str] = []
+    if nid not in s.related:
+        return out
     items: list[str] = []
     for _, target, d in sorted(G.out_edges(nid, data=True)):
         if d["relation"] == "undercuts":
