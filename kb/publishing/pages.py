@@ -687,12 +687,12 @@ def _node_page(s: _Site, nid: str) -> str:
         rest += [_heading("Where people stand", "where-people-stand"),
                  table(["Person", "Credence", "In their words"], rows)]
 
-    outgoing = sorted(G.out_edges(nid, data=True))
-    incoming = sorted(G.in_edges(nid, data=True))
-    supports = [(v, d) for _, v, d in outgoing if d["relation"] == "supports"]
-    attacks = [(v, d) for _, v, d in outgoing if d["relation"] == "attacks"]
-    supporters = [(u, d) for u, _, d in incoming if d["relation"] == "supports"]
-    attackers = [(u, d) for u, _, d in incoming if d["relation"] == "attacks"]
+    outgoing = sorted(G.succ[nid].items())  # (neighbour, edge data), as sorted(G.out_edges(nid, data=True)) orders them
+    incoming = sorted(G.pred[nid].items())
+    supports = [(v, d) for v, d in outgoing if d["relation"] == "supports"]
+    attacks = [(v, d) for v, d in outgoing if d["relation"] == "attacks"]
+    supporters = [(u, d) for u, d in incoming if d["relation"] == "supports"]
+    attackers = [(u, d) for u, d in incoming if d["relation"] == "attacks"]
     if supports or attacks:
         rest += [_heading("What it argues about", "what-it-argues-about"),
                  _edges_section(s, [("Supports", supports, False), ("Attacks", attacks, False)])]
@@ -716,7 +716,7 @@ def _node_page(s: _Site, nid: str) -> str:
     rest += [_heading("Map", "map"),
              f"<p>Everything within {s.o.local_steps} steps of this claim. Click a node to open its page.</p>",
              s.atlas.local_map(nid, s.base, steps=s.o.local_steps, cap=s.o.local_cap), s.footnote()]
-    undercutters = [(u, d) for u, _, d in incoming if d["relation"] == "undercuts"]
+    undercutters = [(u, d) for u, d in incoming if d["relation"] == "undercuts"]
     opening = [f'<p class="kb-summary">{" · ".join(summary)}</p>', _procon(s, nid, supporters, attackers + undercutters),
                _trails(s, nid)]
     return "\n".join([f"# {md(node.title)}", "", _block(*opening, search=False),
