@@ -380,7 +380,7 @@ class Atlas:
         """
         kinds = self._kind
         node_json = self._node_json
-        parts = [f'{{"x":{round(positions[n][0])},"y":{round(positions[n][1])},{node_json[n]}' for n in nodes]
+        parts = [f'{{"x":{round(x)},"y":{round(y)},{node_json[n]}' for n in nodes for x, y in (positions[n],)]
         if focus is not None and focus in node_json:
             node = dict(self._node_record[focus])
             node.update(_emphasis(kinds[focus], 4.0))

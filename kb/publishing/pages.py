@@ -215,6 +215,7 @@ class _Site:
         self._main: list[str] | None = None
         self.atlas = maps.Atlas(self.G, page_url(node_page("{id}"), options.directory_urls), self._about())
         # Nodes whose pages have an undercut, a linked premise or a restatement to show: the rest skip the search.
+        self.contribution_rows: dict[str, dict[str, float]] = {}  # node -> its arguments' contributions
         self.related: set[str] = set()
         for u, v, d in self.G.edges(data=True):
             if d["relation"] in ("undercuts", "restates"):
@@ -542,7 +543,10 @@ def _contribution(s: _Site, nid: str, other: str) -> float | None:
     net = s.a.network
     if net is None or other not in net.index:
         return None
-    return s.a.contributions.get(net.ids[net.canon(nid)], {}).get(net.ids[net.canon(other)])
+    row = s.contribution_rows.get(nid)
+    if row is None:  # a claim's row is read once per argument, twice: for its rank and for its figure
+        row = s.contribution_rows[nid] = s.a.contributions.get(net.ids[net.canon(nid)], {})
+    return row.get(net.ids[net.canon(other)])
 
 
 def _by_contribution(s: _Site, nid: str, items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
