@@ -1,9 +1,9 @@
 """Interactive argument maps as HTML fragments that run nothing until the site's own script draws them.
 
-A map is built as a pyvis network (so that its nodes and edges carry the
-attribute names vis-network reads), but it is never rendered with pyvis's
+A map's nodes and edges are plain records with the attribute names vis-network
+reads (the ones pyvis would give them), and they are never rendered with pyvis's
 template: that template loads vis-network from a CDN or from a folder beside
-each page, and it writes titles into the page as HTML. Here the network's data
+each page, and it writes titles into the page as HTML. Here the map's data
 is serialised as JSON into a ``<script type="application/json">`` block, which
 the browser never executes, and every character that could end the block
 (``<``, ``>``, ``&``) is written as a JSON escape. ``kb/publishing/assets/kb-map.js``, loaded
@@ -231,7 +231,7 @@ def build_network(G: nx.DiGraph, about: dict[str, str] | None = None) -> tuple[l
 
 
 class Atlas:
-    """Every map of one knowledge base, cut from one pyvis network built once.
+    """Every map of one knowledge base, cut from one set of node and edge records built once.
 
     A site has a map on every node page; building a pyvis network and encoding
     it per page would cost more than the rest of the build. Each node and edge
