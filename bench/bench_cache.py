@@ -2,11 +2,13 @@
 
 For the real map and synthetic maps (bench/synth.py, written once into
 $KB_BENCH_DIR, default /tmp/kb-bench, and reused), each command runs cold
-(``kb cache clear`` first), warm (the cache filled by an earlier run, then one
-node file saved again with a comment added: its data unchanged, so every
-cached analysis still holds) and edited (then one node's title changed: the
-file is parsed again and the graph and analyses recomputed from the cached
-files). Each wall time is printed beside two floors measured in the same run:
+(``kb cache clear`` first), same (again, nothing changed: the digest is read
+back after one ``lstat`` per file), warm (then one node file saved again with a
+comment added: its data unchanged, so every cached analysis still holds, but
+every file's cached state is compared and that one parsed) and edited (then
+one node's title changed: the file is parsed again and the graph and analyses
+recomputed from the cached files). kb's modules are compiled to bytecode first,
+as an installed package's are. Each wall time is printed beside two floors measured in the same run:
 ``python -c pass`` and reading and YAML-parsing every file with the same C
 loader kb uses. Peak memory (ru_maxrss of the command) is printed for every
 row. A command that takes longer than --timeout is shown as such instead of
@@ -131,6 +133,9 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(os.environ.get("KB_BENCH_DIR", "/tmp/kb-bench"))
     folder.mkdir(parents=True, exist_ok=True)
+    # An installed package has its bytecode compiled; an editable checkout run with
+    # PYTHONDONTWRITEBYTECODE would compile kb's modules again in every process timed.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "kb")], capture_output=True)
     for name, root, thesis, word, n in maps(args.sizes.split(","), folder):
         cwd = root.parent
         python = statistics.median(measure([sys.executable, "-c", "pass"], cwd, 60)[0] for _ in range(3))
@@ -138,16 +143,19 @@ def main() -> None:
         floor = measure([sys.executable, "-c", PARSE_FLOOR, str(root)], cwd, args.timeout)[0] or float("nan")
         print(f"\n== {name} ({root}) ==")
         print(f"python -c pass {python:.3f} s; YAML-parse floor {floor:.3f} s")
-        print(f"{'command':<14}{'cold s':>9}{'warm s':>9}{'edited s':>10}{'cold/floor':>11}{'warm/floor':>11}"
-              f"{'peak MiB':>10}  target (warm)")
+        print(f"{'command':<14}{'cold s':>9}{'same s':>9}{'warm s':>9}{'edited s':>10}{'cold/floor':>11}"
+              f"{'warm/floor':>11}{'peak MiB':>10}  target (warm)")
         for label, argv in commands(thesis, word).items():
             if args.commands and label not in args.commands.split(","):
                 continue
-            colds, warms, edits, peak = [], [], [], 0
+            colds, sames, warms, edits, peak = [], [], [], [], 0
             for turn in range(args.repeats):
                 subprocess.run([*KB, "--kb", str(root), "cache", "clear"], cwd=cwd, capture_output=True)
                 wall, rss = measure([*KB, "--kb", str(root), *argv], cwd, args.timeout)
                 colds.append(wall)
+                peak = max(peak, rss)
+                wall, rss = measure([*KB, "--kb", str(root), *argv], cwd, args.timeout)
+                sames.append(wall)
                 peak = max(peak, rss)
                 touch_one(root, turn)
                 wall, rss = measure([*KB, "--kb", str(root), *argv], cwd, args.timeout)
@@ -158,6 +166,7 @@ def main() -> None:
                 edits.append(wall)
                 peak = max(peak, rss)
             cold = None if None in colds else statistics.median(colds)
+            same = None if None in sames else statistics.median(sames)
             warm = None if None in warms else statistics.median(warms)
             edited = None if None in edits else statistics.median(edits)
             target = TARGETS.get((label, n, "warm"))
@@ -174,7 +183,8 @@ def main() -> None:
             def ratio(value: float | None) -> str:
                 return f"{value / floor:>10.1f}×" if value is not None else f"{'-':>11}"
 
-            print(f"{label:<14}{show(cold)}{show(warm)} {show(edited)}{ratio(cold)}{ratio(warm)}{peak / 1024:>10.0f}  "
+            print(f"{label:<14}{show(cold)}{show(same)}{show(warm)} {show(edited)}{ratio(cold)}{ratio(warm)}"
+                  f"{peak / 1024:>10.0f}  "
                   f"{verdict}", flush=True)
 
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.changes import authoring
-from kb.data import store
+from kb.data import parsing, store
 from kb.rules import validate
 from kb.cli import author as author_cli
 from kb.cli import cli
@@ -109,7 +109,7 @@ def test_add_prompts_for_missing_values_on_a_terminal(root, monkeypatch):
     answers = "claim\nAsked title\nAsked text.\nalice\ndoc1\n\nAudits need it.\n\n"
     result = kb("add", "--supports", "see-inside", input=answers)
     assert result.exit_code == 0, result.output
-    node, errs = store.parse_node((root / "asked-title.yaml").read_text(), "x")
+    node, errs = parsing.parse_node((root / "asked-title.yaml").read_text(), "x")
     assert not errs and (node.title, node.speaker, node.source.quote) == ("Asked title", "alice", "Audits need it.")
 
 
@@ -118,7 +118,7 @@ def test_prompts_ask_for_edges_when_none_are_given(root, monkeypatch):
     answers = "claim\nAsked\nAsked text.\nalice\ndoc1\n\n\nsee-inside, audits\nwont-scale\n\n"
     result = kb("add", input=answers)
     assert result.exit_code == 0, result.output
-    node, _ = store.parse_node((root / "asked.yaml").read_text(), "x")
+    node, _ = parsing.parse_node((root / "asked.yaml").read_text(), "x")
     assert [e.target for e in node.supports] == ["see-inside", "audits"]
     assert [e.target for e in node.attacks] == ["wont-scale"] and node.source.quote is None
 
@@ -191,7 +191,7 @@ def test_link_short_form_and_unlink(root):
 
 def test_link_updates_the_weight_of_an_existing_edge(root):
     assert kb("link", "audits", "supports", "see-inside", "--weight", "0.8").exit_code == 0
-    node, _ = store.parse_node((root / "audits.yaml").read_text(), "x")
+    node, _ = parsing.parse_node((root / "audits.yaml").read_text(), "x")
     assert [(e.target, e.weight, e.note) for e in node.supports] == [("see-inside", 0.8, "Our reading.")]
 
 
@@ -208,7 +208,7 @@ def test_stance_short_then_quoted_then_updated(root):
     assert "stances:\n  bob: 0.3\n" in (root / "audits.yaml").read_text()
     assert kb("stance", "bob", "audits", "0.25", "--quote", "It won't scale").exit_code == 0
     assert kb("stance", "bob", "audits", "0.2").exit_code == 0
-    node, _ = store.parse_node((root / "audits.yaml").read_text(), "x")
+    node, _ = parsing.parse_node((root / "audits.yaml").read_text(), "x")
     assert (node.stances["bob"].credence, node.stances["bob"].quote) == (0.2, "It won't scale")
     assert_clean(root)
 

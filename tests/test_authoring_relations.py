@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.analysis import graph
-from kb.data import store
+from kb.data import parsing, store
 from kb.rules import validate
 from kb.cli import cli
 
@@ -38,7 +38,7 @@ def kb(*args: str):
 
 
 def node(root: Path, node_id: str, folder: str = ""):
-    parsed, errs = store.parse_node((root / folder / f"{node_id}.yaml").read_text(), node_id)
+    parsed, errs = parsing.parse_node((root / folder / f"{node_id}.yaml").read_text(), node_id)
     assert not errs
     return parsed
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.data import store
+from kb.data import parsing
 
 from conftest import kb_here as kb  # noqa: F401  (the root fixture comes from conftest)
 from test_authoring import ADD, COMMENTED, assert_clean, snapshot
@@ -15,7 +15,7 @@ from test_authoring import ADD, COMMENTED, assert_clean, snapshot
 
 
 def node(root: Path, node_id: str):
-    parsed, errs = store.parse_node((root / f"{node_id}.yaml").read_text(), node_id)
+    parsed, errs = parsing.parse_node((root / f"{node_id}.yaml").read_text(), node_id)
     assert not errs
     return parsed
 

@@ -455,3 +455,56 @@ def test_damaged_compiled_results_are_recomputed(kb):
                 data["problems"] = [["x"]]
             conn.execute("UPDATE blobs SET value = ? WHERE key = ?", (json.dumps(data), key))
     assert _outputs(kb, only=4) == before
+
+
+def _age(root: Path, seconds: float = 3600) -> None:
+    """Give every file a modification time long past, so that the cache trusts their times."""
+    when = os.stat(root).st_mtime - seconds
+    for path in root.rglob("*"):
+        if path.is_file() and not path.name.startswith(".kb-cache"):
+            os.utime(path, (when, when))
+
+
+def test_an_unchanged_map_reads_its_digest_back_without_hashing_a_file(kb, monkeypatch):
+    _age(kb)
+    first = _kb_digest(kb)
+    assert first is not None and "quick" in _blobs(kb)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("every file is as it was: nothing should be hashed or parsed")
+
+    monkeypatch.setattr(cache.Cache, "hashes", refuse)
+    scanned: list = []
+    opened = cache.Cache.open(kb)
+    try:
+        assert compiled.digest(kb, opened, scanned=scanned) == first
+    finally:
+        opened.close()
+    assert compiled._unchanged(kb, scanned)  # what a caller compares before storing a result
+    assert sorted(Path(p).name for p in scanned[3]) == sorted(p.name for p in kb.rglob("n*.yaml"))
+    monkeypatch.undo()
+    # A real edit, its times set back as far: the size and the change time differ, so the digest is taken again.
+    path = next(kb.rglob("n000007.yaml"))
+    path.write_text(path.read_text().replace("title: ", "title: Changed ", 1))
+    _age(kb)
+    edited = _kb_digest(kb)
+    assert edited not in (None, first)
+    (kb / cache.CACHE_FILE).unlink()
+    assert _kb_digest(kb) == edited  # the same digest a cache that never saw the first state takes
+
+
+def test_a_file_modified_just_now_is_never_taken_on_its_times(kb, monkeypatch):
+    _age(kb)
+    first = _kb_digest(kb)
+    path = next(kb.rglob("n000011.yaml"))
+    path.write_text(path.read_text() + "# a comment: the same data\n")  # modified now: its times are not trusted
+    calls = []
+    hashes = cache.Cache.hashes
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return hashes(self, *args, **kwargs)
+
+    monkeypatch.setattr(cache.Cache, "hashes", counted)
+    assert _kb_digest(kb) == first  # same data, same digest, found by hashing
+    assert calls

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.data import canonical, roundtrip, store
+from kb.data import canonical, parsing, roundtrip, store
 from kb.data.models import KINDS, SourceRef, Node
 
 from conftest import BASE
@@ -45,7 +45,7 @@ def test_every_node_reads_back_exactly_and_formats_idempotently(node):
     path, root = Path("/kb/claims/sub/x.yaml"), Path("/kb/claims")
     text = canonical.node_text(node, path, root, Path("/kb/schema"))
     assert text.startswith("# yaml-language-server: $schema=../../schema/node.schema.json\n")
-    parsed, errs = store.parse_node(text, "x.yaml")
+    parsed, errs = parsing.parse_node(text, "x.yaml")
     assert errs == [] and parsed == node
     assert canonical.format_text(text, parsed, path, root, Path("/kb/schema")) == text
 
@@ -67,7 +67,7 @@ def test_comments_survive_formatting(node, words):
     assert out is not None
     for comment in comments:
         assert comment in out
-    assert store.parse_node(out, "x")[0] == node
+    assert parsing.parse_node(out, "x")[0] == node
 
 
 def test_ids_that_yaml_would_misread_are_quoted():
@@ -94,10 +94,10 @@ def test_base_fixture_formats_to_valid_equal_nodes(tmp_path):
         if path.name in store.REGISTRIES:
             continue
         original = path.read_text()
-        node, errs = store.parse_node(original, str(path))
+        node, errs = parsing.parse_node(original, str(path))
         assert not errs
         out = canonical.format_text(original, node, path, BASE)
-        assert store.parse_node(out, "x")[0] == node
+        assert parsing.parse_node(out, "x")[0] == node
 
 
 # --- round-trip edits ---------------------------------------------------------------------------

@@ -129,3 +129,30 @@ def test_lengths_outside_the_range_cannot_reach_the_cutoff():
             for m in range(0, 250):
                 if not low <= m <= high:
                     assert fuzz.ratio("a" * n, "a" * m) < cutoff, (n, m)
+
+
+def test_comparing_on_every_core_finds_the_same_pairs(monkeypatch):
+    """Forked workers, each comparing a share of the values, find exactly the pairs one process finds."""
+    import multiprocessing
+    import os
+
+    from conftest import REPO
+    from kb.analysis import duplicates
+    from kb.data import store
+
+    if multiprocessing.cpu_count() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs two cores and fork")
+    values = duplicates._values(store.load(REPO / "claims")[0].nodes)["title"]
+    among = sorted(values)
+    serial = duplicates._similar(values, 60.0, among)
+    assert len(serial) > 20, "the cutoff must make pairs to compare"
+    parent, compare = os.getpid(), duplicates._compare
+
+    def in_a_worker_only(task, chunk):
+        assert os.getpid() != parent, "compared in the parent: the work was not shared out"
+        return compare(task, chunk)
+
+    monkeypatch.setattr(duplicates, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(duplicates, "_compare", in_a_worker_only)  # inherited by the workers at the fork
+    assert duplicates._similar(values, 60.0, among, parallel=True) == serial
+    assert duplicates._TASK is None  # the shared values are not kept for a later call

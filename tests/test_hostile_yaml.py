@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from kb.data import store
+from kb.data import parsing, store
 
 from hostile import disk, kb, refused, world  # noqa: F401
 
@@ -104,7 +104,7 @@ def test_ten_thousand_unknown_keys_are_located_in_linear_time(world):
 def test_locate_indexes_each_mapping_once():
     text = "".join(f"k{i}: {i}\n" for i in range(3000))
     problems = [store.Problem("f.yaml", 0, 0, "unknown-field", "m", "error", (f"k{i}",)) for i in range(3000)]
-    located = store.locate(problems, {"f.yaml": text})
+    located = parsing.locate(problems, {"f.yaml": text})
     assert [(p.line, p.col) for p in located] == [(i + 1, 1) for i in range(3000)]
 
 

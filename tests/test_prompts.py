@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.data import store
+from kb.data import parsing
 
 from conftest import BASE, SOURCES
 
@@ -62,7 +62,7 @@ def test_each_answer_is_checked_as_typed_and_asked_again(session):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
-    node, errs = store.parse_node((root / "probes-catch-lies.yaml").read_text(), "x")
+    node, errs = parsing.parse_node((root / "probes-catch-lies.yaml").read_text(), "x")
     assert not errs
     assert (node.kind, node.title, node.speaker, node.source.document, node.source.section, node.source.quote) == (
         "claim", "Probes catch lies", "bob", "doc1", "Opening", "Audits need it.")

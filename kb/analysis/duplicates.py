@@ -99,15 +99,24 @@ def length_range(length: int, cutoff: float) -> tuple[int, int]:
     return max(low, 0), high
 
 
-def _similar(values: dict[str, str], cutoff: float, among: Iterable[str]) -> set[tuple[str, str, float]]:
+# Below this many values to compare, forking workers costs more than it saves.
+PARALLEL_MIN = 2000
+# Set in the parent just before workers are forked, which inherit it instead of being sent it.
+_TASK: tuple | None = None
+
+
+def _similar(values: dict[str, str], cutoff: float, among: Iterable[str],
+             parallel: bool = False) -> set[tuple[str, str, float]]:
     """Pairs with at least one end in among whose values score at least cutoff.
 
     Each value is compared only with the values whose length lets the pair
     reach cutoff (:func:`length_range`): the same pairs as comparing every one,
     at a fraction of the cost, since near-duplicates have near-equal lengths.
+    What is left still grows with the square of the map (every pair of titles
+    of about the same length), so with ``parallel`` the values of among are
+    shared out among forked workers, one per core: the same pairs, sooner.
     """
-    from rapidfuzz import fuzz, process
-
+    global _TASK
     from kb.data.progress import track
 
     among = list(among)
@@ -115,10 +124,44 @@ def _similar(values: dict[str, str], cutoff: float, among: Iterable[str]) -> set
     if len(keys) < 2:
         return set()
     keys.sort(key=lambda k: len(values[k]))
-    lengths = [len(values[k]) for k in keys]
-    pool = [values[k] for k in keys]
+    task = (values, cutoff, keys, [len(values[k]) for k in keys], [values[k] for k in keys])
+    workers = _workers(len(among)) if parallel else 1
+    if workers < 2:
+        return _compare(task, track(among, "looking for duplicates", len(among)))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [among[i:i + 256] for i in range(0, len(among), 256)]
+    _TASK = task
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            out: set[tuple[str, str, float]] = set()
+            for found in track(pool.map(_compare_chunk, chunks), "looking for duplicates", len(chunks)):
+                out |= found
+            return out
+    finally:
+        _TASK = None
+
+
+def _workers(count: int) -> int:
+    import multiprocessing
+
+    if count < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(multiprocessing.cpu_count(), 8)
+
+
+def _compare_chunk(chunk: list[str]) -> set[tuple[str, str, float]]:
+    assert _TASK is not None  # inherited from the parent at the fork
+    return _compare(_TASK, chunk)
+
+
+def _compare(task: tuple, among: Iterable[str]) -> set[tuple[str, str, float]]:
+    from rapidfuzz import fuzz, process
+
+    values, cutoff, keys, lengths, pool = task
     out = set()
-    for a in track(among, "looking for duplicates", len(among)):
+    for a in among:
         low, high = length_range(len(values[a]), cutoff)
         start, end = bisect.bisect_left(lengths, low), bisect.bisect_right(lengths, high)
         # extract, one query at a time: C inside, and no numpy to import (cdist returns an array).
@@ -130,7 +173,7 @@ def _similar(values: dict[str, str], cutoff: float, among: Iterable[str]) -> set
     return out
 
 
-def index(nodes: Mapping[str, Node], previous: Index | None = None) -> Index:
+def index(nodes: Mapping[str, Node], previous: Index | None = None, parallel: bool = False) -> Index:
     """The similar pairs of the whole map, reusing ``previous`` for every pair of unchanged values."""
     values = _values(nodes)
     pairs = {}
@@ -142,12 +185,13 @@ def index(nodes: Mapping[str, Node], previous: Index | None = None) -> Index:
         if previous is not None:
             kept = {p for p in previous.pairs[field]
                     if p[0] not in changed and p[1] not in changed and p[0] in now and p[1] in now}
-        fresh = _similar(now, CUTOFFS[field], sorted(changed))
+        fresh = _similar(now, CUTOFFS[field], sorted(changed), parallel)
         pairs[field] = sorted(kept | fresh)
     return Index(values, pairs)
 
 
-def find(nodes: Mapping[str, Node], among: Iterable[str] | None = None, known: Index | None = None) -> list[Duplicate]:
+def find(nodes: Mapping[str, Node], among: Iterable[str] | None = None, known: Index | None = None,
+         parallel: bool = False) -> list[Duplicate]:
     """Each node (of among, default all) that nearly repeats another's title or quote, once per pair.
 
     The later id in sort order is the one reported, pointing at the earlier.
@@ -159,7 +203,8 @@ def find(nodes: Mapping[str, Node], among: Iterable[str] | None = None, known: I
     found: dict[frozenset[str], Duplicate] = {}
     if known is None:
         values = _values(nodes)
-        known = Index(values, {f: sorted(_similar(values[f], CUTOFFS[f], [i for i in values[f] if i in wanted]))
+        known = Index(values, {f: sorted(_similar(values[f], CUTOFFS[f], [i for i in values[f] if i in wanted],
+                                                  parallel))
                                for f in FIELDS})
     for field in FIELDS:
         for earlier, later, score in known.pairs[field]:

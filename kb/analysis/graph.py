@@ -25,15 +25,17 @@ Nothing here reads or writes files.
 
 from __future__ import annotations
 
-from typing import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable
 
 from kb.data.errors import UnknownId
-from kb.data.models import Node
 from kb.data.relations import ARGUMENT_RELATIONS, EDGE_RELATIONS
-from kb.data.store import KnowledgeBase
 from kb.data.suggest import closest
+
+if TYPE_CHECKING:  # networkx and the models are imported where a graph is built, not by readers of one
+    import networkx as nx
+
+    from kb.data.models import Node
+    from kb.data.store import KnowledgeBase
 
 RELATIONS = EDGE_RELATIONS
 THESIS_TAG = "thesis"
@@ -65,6 +67,8 @@ def build(kb: KnowledgeBase) -> nx.DiGraph:
     second of two edges between the same pair of nodes (the first listed wins,
     supports before attacks, as in the duplicate-edge check).
     """
+    import networkx as nx
+
     G = nx.DiGraph()
     G.graph["people"] = {pid: p.model_dump(exclude_none=True) for pid, p in sorted(kb.people.items())}
     G.graph["sources"] = {sid: s.model_dump(exclude_none=True) for sid, s in sorted(kb.sources.items())}
@@ -124,6 +128,8 @@ def from_edges(
     among the others) and ``restates`` ``(node, restated node)``.
     """
     stances = stances or {}
+    import networkx as nx
+
     G = nx.DiGraph()
     G.graph["people"] = {}
     G.graph["sources"] = {}

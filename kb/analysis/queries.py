@@ -10,21 +10,21 @@ Nothing here does I/O.
 from __future__ import annotations
 
 import time
-
 import unicodedata
-from dataclasses import dataclass
-from typing import Callable
 from collections import Counter
+from dataclasses import dataclass
 from itertools import islice
+from typing import TYPE_CHECKING, Callable
 
-import networkx as nx
-
-from kb.data.errors import UnknownId
 from kb.analysis.graph import require_node
-from kb.data.models import KINDS
-from kb.analysis.semantics import (DEFAULT_METHOD, NEUTRAL, Label, Method, Network, Prior, Strengths, grounded, priors,
-                          strengths, verdict)
+from kb.analysis.semantics import (DEFAULT_METHOD, NEUTRAL, Label, Method, Network, Prior, Strengths, grounded,
+                                   priors, strengths, verdict)
+from kb.data.errors import UnknownId
+from kb.data.kinds import KINDS
 from kb.data.suggest import closest
+
+if TYPE_CHECKING:  # read through its API only (a cached graph view serves it too); paths() imports it to search
+    import networkx as nx
 
 # How much a query word counts in each field when ranking search hits.
 SEARCH_WEIGHTS = {"id": 3.0, "title": 3.0, "speaker": 2.0, "quote": 1.5, "text": 1.0}
@@ -174,6 +174,8 @@ def _fold(text: str | None) -> str:
     """Lower case without accents, so that "segerie" finds "Ségerie"."""
     if not text:
         return ""
+    if text.isascii():  # nothing to decompose and no accents: most text, folded at C speed
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -271,6 +273,8 @@ def paths(G: nx.DiGraph, start: str, end: str, limit: int = 10, max_length: int 
     of the graph, not by collecting every tie) and after ``budget`` seconds;
     ``stopped`` says which bound ended it: ``limit``, ``length``, ``time`` or None.
     """
+    import networkx as nx
+
     require_node(G, start)
     require_node(G, end)
     result = {"from": start, "to": end, "paths": [], "truncated": False, "stopped": None}

@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from kb.analysis import queries
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _WORD = re.compile(r"[^\W_]+")
 

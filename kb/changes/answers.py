@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.changes import authoring
-from kb.data import settings, store
+from kb.data import parsing, settings, store
 from kb.data.quotes import closest_passage, fold
 from kb.data.errors import KBError, UnknownId
 from kb.data.models import KINDS
@@ -93,7 +93,7 @@ class Answers:
 
 
 def _source_text(root: Path, document: str) -> str | None:
-    data, errs = store.parse_yaml(Path(root) / store.SOURCES_FILE, store.SOURCES_FILE)
+    data, errs = parsing.parse_yaml(Path(root) / store.SOURCES_FILE, store.SOURCES_FILE)
     if errs or not isinstance(data, list):
         return None
     entry = next((e for e in data if isinstance(e, dict) and e.get("id") == document), None)

@@ -38,7 +38,7 @@ from filelock import FileLock
 from pydantic import ValidationError
 from ruamel.yaml.scalarstring import FoldedScalarString
 
-from kb.data import canonical, roundtrip, settings, store
+from kb.data import canonical, parsing, roundtrip, settings, store
 from kb.rules import validate
 from kb.data.errors import KBError, UnknownId
 from kb.data.models import KINDS, MAX_ID_LEN, Node, is_valid_id
@@ -263,7 +263,7 @@ def _after(state: _State, changes: list[FileChange]) -> tuple[KnowledgeBase, lis
             load_problems.append(Problem(display, 1, 1, "duplicate-id",
                                          f"id '{node_id}' is also used by {display_path(new.paths[node_id])}"))
             continue
-        node, errs = store.parse_node(change.after, display)
+        node, errs = parsing.parse_node(change.after, display)
         if errs:
             load_problems.extend(errs)
             continue
@@ -292,7 +292,7 @@ def _commit(state: _State, changes: list[FileChange], summary: str, dry_run: boo
             before[key] -= 1
         else:
             new.append(problem)
-    new += store.locate(_new_quote_problems(state, kb, changes), documents)
+    new += parsing.locate(_new_quote_problems(state, kb, changes), documents)
     errors = [p for p in new if p.severity == "error"]
     if errors:
         raise Refused(f"{command}: refused, the change would add {len(errors)} error{'s' * (len(errors) != 1)}; "
@@ -504,7 +504,7 @@ def add(root: Path, kind: str, title: str, text: str, speaker: str, document: st
         outcome = _commit(state, [change], summary, dry_run, f"kb add {node_id}", node_id)
         # Only the new node is compared with the others: one row, not the whole matrix.
         with_new = replace(state.kb, nodes={**state.kb.nodes, node_id: node}, paths={**state.kb.paths, node_id: path})
-        outcome.warnings += store.locate(validate.duplicate_problems(with_new, [node_id]),
+        outcome.warnings += parsing.locate(validate.duplicate_problems(with_new, [node_id]),
                                          {display_path(path): change.after})
         return outcome
 
@@ -987,9 +987,9 @@ def fmt(root: Path, paths: Sequence[Path] | None = None, check: bool = False,
             original, errs = _read_for_format(path, display, root)
             node = None
             if not errs:
-                node, errs = store.parse_node(original, display)
+                node, errs = parsing.parse_node(original, display)
             if errs:
-                problems.extend(store.locate(errs, {display: original} if original is not None else None))
+                problems.extend(parsing.locate(errs, {display: original} if original is not None else None))
                 continue
             text = canonical.format_text(original, node, path, root, schema_dir)
             if text is None:
@@ -1029,7 +1029,7 @@ def node_ids(root: Path) -> list[str]:
 
 def _registry(root: Path, name: str, label: str) -> dict[str, str]:
     path = Path(root) / name
-    data, errs = store.parse_yaml(path, name, Path(root)) if os.path.lexists(path) else (None, [])
+    data, errs = parsing.parse_yaml(path, name, Path(root)) if os.path.lexists(path) else (None, [])
     if errs or not isinstance(data, list):
         return {}
     return {str(e["id"]): str(e.get(label) or "") for e in data if isinstance(e, dict) and e.get("id")}

@@ -34,7 +34,7 @@ from filelock import Timeout
 from pydantic import ValidationError
 
 from kb.changes import aifread, authoring
-from kb.data import canonical, store
+from kb.data import canonical, parsing, store
 from kb.rules import validate
 from kb.changes.authoring import LOCK_FILE, LOCK_TIMEOUT, slugify, unique_id as unique  # noqa: F401 (LOCK_FILE: for callers)
 from kb.data.errors import KBError, UnknownId
@@ -175,7 +175,7 @@ def plan(root: Path, aif: aifread.AifMap, *, display: str, stem: str, source: st
     blocking = [p for p in load_problems if p.severity == "error" and p.path not in creating]
     if blocking or (root.is_dir() and validate.graph_problems(kb)):
         raise KBError(f"{display_path(root)} has errors already (see kb check); fix them before importing",
-                      store.locate(blocking))
+                      parsing.locate(blocking))
     if source is not None and source not in kb.sources:
         raise UnknownId("source", source, closest(source, kb.sources))
     if speaker is not None and speaker not in kb.people:
@@ -357,7 +357,7 @@ def _registry_change(path: Path, root: Path, entries: list[dict], schema: str) -
         after = canonical.registry_text(entries, head)
     else:
         after = (before if before.endswith("\n") or not before else before + "\n") + canonical.registry_text(entries)
-    data, errs = store.parse_text(after, display_path(path))
+    data, errs = parsing.parse_text(after, display_path(path))
     if errs or not isinstance(data, list) or [e.get("id") for e in data][-len(entries):] != [e["id"] for e in entries]:
         raise KBError(f"{display_path(path)} cannot be extended safely (its layout is unusual); "
                       "add the entries by hand or fix the file")
@@ -396,7 +396,7 @@ def _finish(state: _Plan, nodes: dict[str, Node], renamed: dict[str, str], creat
         documents[shown + path.name] = text
     # A UTF-8 character is at most 4 bytes: only a text that long can be over the limit.
     too_large = [p for c in changes if 4 * len(c.after) > store.MAX_FILE_BYTES
-                 for p in store.size_problems(c.after, display_path(c.path))]
+                 for p in parsing.size_problems(c.after, display_path(c.path))]
     problems = too_large + validate.problems_for(after, documents=documents)
     errors = [p for p in problems if p.severity == "error"]
     if errors:

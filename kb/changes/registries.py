@@ -14,7 +14,7 @@ from typing import Sequence
 from pydantic import ValidationError
 
 from kb.changes import authoring
-from kb.data import cache, canonical, settings, store
+from kb.data import cache, canonical, parsing, settings, store
 from kb.changes.authoring import FileChange, Outcome, check_id
 from kb.data.errors import KBError
 from kb.data.models import Person, Source
@@ -53,7 +53,7 @@ def _entry(model, data: dict) -> dict:
 
 
 def _registry_data(text: str, display: str) -> list:
-    data, errs = store.parse_text(text, display)
+    data, errs = parsing.parse_text(text, display)
     if errs and errs[0].code == "empty":
         return []
     if errs:
@@ -75,7 +75,7 @@ def appended(text: str, entry: dict, display: str) -> str:
         lines = [ln for ln in lines if ln.split("#", 1)[0].strip() != "[]"]
     head = "\n".join(lines).rstrip("\n")
     new = (head + "\n" if head else "") + canonical.registry_text([entry])
-    after, errs = store.parse_text(new, display)
+    after, errs = parsing.parse_text(new, display)
     if errs or after != before + [_parsed(entry)]:
         raise KBError(f"{display} cannot be extended safely (its layout is unusual, e.g. a flow-style list); "
                       "add the entry by hand")
@@ -83,7 +83,7 @@ def appended(text: str, entry: dict, display: str) -> str:
 
 
 def _parsed(entry: dict) -> dict:
-    data, _ = store.parse_text(canonical.registry_text([entry]), "entry")
+    data, _ = parsing.parse_text(canonical.registry_text([entry]), "entry")
     return data[0]
 
 

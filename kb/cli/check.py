@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from kb.data import compiled
-from kb.rules import report, schema
+from kb.rules import report
 from kb.cli import cli
 from kb.cli.common import kb_dir, use_cache
 from kb.data.errors import KBError
@@ -45,6 +45,8 @@ def check(ctx: click.Context, sources_dirs: tuple[str, ...], strict: bool, analy
 @click.pass_context
 def schema_cmd(ctx: click.Context, out_dir: str, check_only: bool) -> None:
     """Write the JSON Schema files generated from the models."""
+    from kb.rules import schema  # builds every model: only this command needs them
+
     if check_only:
         stale = schema.drift(Path(out_dir))
         for name in stale:

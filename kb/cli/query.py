@@ -23,13 +23,14 @@ from kb.analysis import semantics
 from kb.cli import cli, complete
 from kb.cli.common import kb_dir, use_cache
 from kb.data.errors import KBError
-from kb.data.models import KINDS
+from kb.data.kinds import KINDS
 
 if TYPE_CHECKING:
     import networkx as nx
     from rich.table import Table
 
     from kb.analysis import cruxes as cruxes_mod
+    from kb.analysis.graphview import GraphView
 
 # networkx, rich and the analysis modules are imported inside the commands:
 # every `kb` command imports this module, and `kb check` should not pay for them.
@@ -103,6 +104,11 @@ def _load(ctx: click.Context) -> nx.DiGraph:
     return _compiled(ctx).graph
 
 
+def _view(ctx: click.Context) -> nx.DiGraph | GraphView:
+    """The graph for a query that only reads it: from the cache, without networkx (see kb.analysis.graphview)."""
+    return _compiled(ctx).view
+
+
 def _json(data: dict) -> None:
     click.echo(jsonout.dumps({"version": JSON_VERSION, **data}))
 
@@ -141,7 +147,7 @@ class _Rows:
 
     def plain(self) -> str:
         """Aligned columns, a rule under the header, every row on one line (fit for grep and diff)."""
-        rows = [tuple(" ".join(cell.split("\n")) for cell in row) for row in self.rows]
+        rows = [tuple(cell.replace("\n", " ") for cell in row) for row in self.rows]
         widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(self.columns)]
         left = [name in TEXT_COLUMNS for name in self.columns]
 
@@ -382,22 +388,25 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
     _render(_crux_header(rep), table, *_footnote(provisional or not rep.converged))
 
 
+
+def _node_question(fn: Callable) -> Callable:
+    """The arguments and options of a question about one node from a perspective (show, explain)."""
+    for decorate in reversed((click.argument("node_id", metavar="ID", shell_complete=complete.ids),
+                              perspective_option, semantics_option, format_option, click.pass_context, _friendly)):
+        fn = decorate(fn)
+    return fn
+
 # --- show, search, list, path, stats -----------------------------------------------------------
 
 
 @cli.command("show")
-@click.argument("node_id", metavar="ID", shell_complete=complete.ids)
-@perspective_option
-@semantics_option
-@format_option
-@click.pass_context
-@_friendly
+@_node_question
 def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: bool, method: str, fmt: str) -> None:
     """One node: its claim, source, stances, supporters and attackers both ways, strength and label."""
     from kb.analysis import queries
 
     found = _compiled(ctx)
-    data = queries.show(found.graph, node_id, perspective=perspective, method=method, implied=not recorded_only,
+    data = queries.show(found.view, node_id, perspective=perspective, method=method, implied=not recorded_only,
                         analysis=lambda: found.analysis(perspective, method, not recorded_only))
     if fmt == "json":
         _json(data)
@@ -453,12 +462,7 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: 
 
 
 @cli.command("explain")
-@click.argument("node_id", metavar="ID", shell_complete=complete.ids)
-@perspective_option
-@semantics_option
-@format_option
-@click.pass_context
-@_friendly
+@_node_question
 def explain_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: bool, method: str, fmt: str) -> None:
     """How much each argument into ID moves its strength (Shapley contributions that add up)."""
     from kb.analysis.explain import explain
@@ -508,7 +512,7 @@ def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
     """
     from kb.analysis import textsearch
 
-    G = _load(ctx)
+    G = _view(ctx)
     result = textsearch.search(G, text, limit)
     hits = result.hits
     if fmt == "json":
@@ -544,7 +548,7 @@ def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presente
     """Nodes matching every filter given, by id (--speaker: what a person holds; --presenter: what they present)."""
     from kb.analysis import queries
 
-    G = _load(ctx)
+    G = _view(ctx)
     nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag, presenter=presenter)
     if fmt == "json":
         _json({"filters": {"kind": kind, "speaker": speaker, "presenter": presenter, "source": source, "tag": tag},
@@ -611,7 +615,7 @@ def stats_cmd(ctx: click.Context, top: int, fmt: str) -> None:
     """Counts by kind and source, and the most attacked and most contested nodes."""
     from kb.analysis import queries
 
-    G = _load(ctx)
+    G = _view(ctx)
     data = queries.stats(G, top)
     if fmt == "json":
         _json(data)

@@ -51,15 +51,34 @@ BUSY_SECONDS = 0.2
 # Files over this size are never cached (loading refuses them anyway).
 MAX_CACHED_BYTES = 1 << 20
 # The modules whose code decides what a parse returns: any change to them is a new cache.
-_PARSING_CODE = ("data/store.py", "rules/report.py", "data/cache.py", "data/models.py")  # under kb/
+_PARSING_CODE = ("data/parsing.py", "data/store.py", "rules/report.py", "data/cache.py", "data/models.py")  # under kb/
 
 Item = tuple[Path, str, Path]  # (file, display path, knowledge-base root), as kb.data.store passes them
 Parsed = tuple[Any, list[Problem]]
 
 
-def _header() -> str:
-    import yaml  # already loaded by kb.data.store, the only caller
+def library_id(name: str, *extras: str) -> str:
+    """An installed library's identity, found without importing it: its file's path, size and times.
 
+    An upgrade or a reinstall changes them. ``extras``: name patterns of other
+    files in the package's folder that also matter (PyYAML's C extension, whose
+    presence decides which loader parses the files).
+    """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        parts = [origin]
+        for path in [Path(origin)] + sorted(p for pattern in extras for p in Path(origin).parent.glob(pattern)):
+            info = os.stat(path)
+            parts.append(f"{path.name} {info.st_size} {info.st_mtime_ns} {info.st_ino}")
+    except (ImportError, ValueError, OSError, TypeError):
+        return f"{name} ?"
+    return " ".join(map(str, parts))
+
+
+def _header() -> str:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parents[1]
     for name in _PARSING_CODE:
@@ -67,8 +86,8 @@ def _header() -> str:
             digest.update((here / name).read_bytes())
         except OSError:
             digest.update(name.encode())
-    libyaml = "c" if getattr(yaml, "CSafeLoader", None) else "py"
-    return f"kb-cache {FORMAT} {__version__} pyyaml {yaml.__version__}-{libyaml} {digest.hexdigest()[:16]}"
+    digest.update(library_id("yaml", "_yaml*").encode("utf-8", "surrogateescape"))
+    return f"kb-cache {FORMAT} {__version__} {digest.hexdigest()[:16]}"
 
 
 def cache_path(root: Path) -> Path:
@@ -233,19 +252,22 @@ class Cache:
         """
         return self._refresh(items, parse, True)[0]  # type: ignore[return-value]
 
-    def hashes(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]]) -> list[str] | None:
+    def hashes(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]],
+               relatives: Sequence[str] | None = None) -> list[str] | None:
         """A hash of each file's parse result, parsing only the changed files and decoding none.
 
         Two versions of a file that parse to the same data (a comment edited, a
         key's quoting changed) have the same hash, so a digest over these says
         whether the knowledge base's content changed. None when some file's
         result cannot be kept (not a plain file, or data JSON cannot hold).
+        ``relatives``: each item's path inside the knowledge base, when the
+        caller has them already.
         """
-        hashes = self._refresh(items, parse, False)[1]
+        hashes = self._refresh(items, parse, False, relatives)[1]
         return None if any(h is None for h in hashes) else hashes  # type: ignore[return-value]
 
-    def _refresh(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]],
-                 decode: bool) -> tuple[list[Parsed | None], list[str | None]]:
+    def _refresh(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]], decode: bool,
+                 relatives: Sequence[str] | None = None) -> tuple[list[Parsed | None], list[str | None]]:
         from kb.data.store import relative_to
         try:
             rows = {row[0]: row[1:] for row in self._conn.execute(
@@ -259,7 +281,8 @@ class Cache:
         todo: list[int] = []
         keys: dict[int, tuple] = {}
         refreshed: list[tuple] = []
-        relatives = [relative_to(item[0], self.root) for item in items]
+        if relatives is None:
+            relatives = [relative_to(item[0], self.root) for item in items]
         # What each file was when read (its key, and its hash where the key alone is not
         # trusted), for a caller that must tell whether it changed since.
         self.last_keys: list[tuple | None] = []
@@ -334,21 +357,25 @@ def open_cache(root: Path, enabled: bool = True) -> Cache | None:
     return Cache.open(root) if enabled else None
 
 
-def exact(value: Any, depth: int = 0) -> bool:
-    """Whether value is data that JSON gives back equal: no tuples, NaN, infinities or integers beyond 64 bits."""
+def exact(value: Any, depth: int = 0, wide: bool = False) -> bool:
+    """Whether value is data JSON gives back equal: no tuples, NaN, infinities or integers beyond 64 bits.
+
+    ``wide``: any number passes, for data written by Python's json module, which
+    writes integers of any size and NaN and infinities as tokens it reads back.
+    """
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
     if kind is float:
-        return math.isfinite(value)
+        return wide or math.isfinite(value)
     if kind is int:
-        return -(1 << 63) <= value < (1 << 63)
+        return wide or -(1 << 63) <= value < (1 << 63)
     if depth > 100:
         return False
     if kind is list:
-        return all(exact(v, depth + 1) for v in value)
+        return all(exact(v, depth + 1, wide) for v in value)
     if kind is dict:
-        return all(type(k) is str and exact(v, depth + 1) for k, v in value.items())
+        return all(type(k) is str and exact(v, depth + 1, wide) for k, v in value.items())
     return False
 
 
@@ -423,20 +450,6 @@ def _sha(path: Path) -> str | None:
         os.close(fd)
 
 
-def _plain(value: Any, depth: int = 0) -> bool:
-    """Whether JSON gives value back exactly (no dates, no non-text keys, no tuples)."""
-    kind = type(value)
-    if kind in (str, int, float, bool) or value is None:
-        return True
-    if depth > 100:
-        return False
-    if kind is list:
-        return all(_plain(v, depth + 1) for v in value)
-    if kind is dict:
-        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
-    return False
-
-
 def _encode(result: Parsed) -> str | None:
     data, problems = result
     if problems:
@@ -444,7 +457,7 @@ def _encode(result: Parsed) -> str | None:
             return None
         return json.dumps({"problems": [[p.line, p.col, p.code, p.message, p.severity, list(p.loc)]
                                         for p in problems]}, ensure_ascii=False)
-    if not _plain(data):
+    if not exact(data, wide=True):
         return None
     try:
         return json.dumps({"data": data}, ensure_ascii=False)

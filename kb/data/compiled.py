@@ -29,6 +29,7 @@ import gc
 import hashlib
 import math
 import os
+import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,11 +39,12 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from kb.data import cache as kbcache
 from kb.data import store
-from kb.rules.report import Problem
+from kb.rules.report import Findings, Problem
 
 if TYPE_CHECKING:
     import networkx as nx
 
+    from kb.analysis.graphview import GraphView
     from kb.analysis.queries import Analysis
 
 # Edge attributes that the graph holds as tuples (JSON gives lists back).
@@ -61,7 +63,6 @@ def code_hash() -> str:
     is identified by its installed file's size and times (found without
     importing it), which change when it is upgraded.
     """
-    import importlib.util
     import sys
 
     digest = hashlib.sha256(sys.version.encode())
@@ -73,15 +74,7 @@ def code_hash() -> str:
         except OSError:
             digest.update(b"?")
     for name in _LIBRARIES:
-        spec = None
-        try:
-            spec = importlib.util.find_spec(name)
-            info = os.stat(spec.origin) if spec is not None and spec.origin else None
-        except (ImportError, ValueError, OSError):
-            info = None
-        where = spec.origin if spec is not None and info is not None else None
-        digest.update(f"{name} {where} {info and (info.st_size, info.st_mtime_ns, info.st_ino)}"
-                      .encode("utf-8", "surrogateescape"))
+        digest.update(kbcache.library_id(name).encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -101,23 +94,53 @@ def _witness(root: Path, opened: kbcache.Cache) -> list:
             [_raw(root / name, root) for name in (store.PEOPLE_FILE, store.SOURCES_FILE, store.PENDING_FILE)]]
 
 
+def _scan_result(root: Path, scanned: list) -> tuple[list[Path], list[Problem]] | None:
+    """What :func:`kb.data.store.scan` would return, from what :func:`digest` scanned (None: it did not)."""
+    if not scanned:
+        return None
+    names, walk_problems = scanned[:2]
+    return [root / name for name in names], walk_problems
+
+
 def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: list | None = None) -> str | None:
     """The digest of the knowledge base's content (see the module's docstring), or None when it cannot be taken.
 
     Files that changed since the last command are parsed (and cached) on the
-    way. ``scanned``, a list, receives ``[files, walk problems, witness]``:
-    what :func:`kb.data.store.scan` found, for a caller that loads the knowledge
-    base next, and what :func:`_unchanged` compares to tell that the files
-    are still those the digest was taken of.
+    way. ``scanned``, a list, receives ``[names, walk problems, witness,
+    node files]``: what :func:`kb.data.store.scan_names` found, for a caller
+    that loads the knowledge base next (see :func:`_scan_result`), and what
+    :func:`_unchanged` compares to tell that the files are still those the
+    digest was taken of.
+
+    When every file has the name, size, times and inode it had when a digest
+    was last taken, and none was modified too recently for its times to be
+    trusted, that digest is read back (it is a function of exactly those, as
+    the parse cache's keys are): a warm command then spends one ``lstat`` per
+    file and reads nothing else.
     """
     root = Path(root)
     if not root.is_dir():
         return None
-    files, walk_problems = store.scan(root)
-    items, id_problems = store.node_items(root, files)
-    hashes = opened.hashes(items, lambda todo: store._parse_all(todo, parallel))
+    # Text paths throughout: on a warm command this is most of the work, and Path objects would double it.
+    names, walk_problems = store.scan_names(root)
+    prefix = os.path.join(str(root), "")
+    keys = [kbcache._key(prefix + name) for name in names]
+    registries = [_raw(root / name, root) for name in (store.PEOPLE_FILE, store.SOURCES_FILE, store.PENDING_FILE)]
+    quick = _quick_key(root, names, keys, walk_problems, registries)
+    if quick is not None:
+        known = opened.get_blob(quick)
+        if isinstance(known, dict) and isinstance(known.get("digest"), str) and _indices(known.get("nodes"), keys):
+            nodes = known["nodes"]
+            if scanned is not None:
+                scanned[:] = [names, walk_problems, [[keys[i] for i in nodes], {}, registries],
+                              [prefix + names[i] for i in nodes]]
+            return known["digest"]
+    entries, id_problems = store.node_entries(root, names)
+    items = [(prefix + names[index], display, root) for index, _, display in entries]
+    hashes = opened.hashes(items, lambda todo: store._parse_all(todo, parallel),
+                           [names[index] for index, _, _ in entries])
     if scanned is not None:
-        scanned[:] = [files, walk_problems, _witness(root, opened), [item[0] for item in items]]
+        scanned[:] = [names, walk_problems, _witness(root, opened), [item[0] for item in items]]
     if hashes is None:
         return None
     h = hashlib.sha256()
@@ -127,8 +150,8 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
             h.update(str(part).encode("utf-8", "surrogatepass"))
             h.update(b"\0")
 
-    add(code_hash(), kbcache._header(), str(root), store.display_path(root), len(files))
-    h.update("\0".join(store.relative_to(path, root) for path in files).encode("utf-8", "surrogatepass"))
+    add(code_hash(), kbcache._header(), str(root), store.display_path(root), len(names))
+    h.update("\0".join(names).encode("utf-8", "surrogatepass"))
     h.update(b"\0\0")
     # the display path names the file; the parse result's hash is its content
     h.update("\0".join(f"{display}\0{value}" for (_, display, _), value in zip(items, hashes))
@@ -136,10 +159,36 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     h.update(b"\0\0")
     for problem in (*walk_problems, *id_problems):
         add(repr(problem), problem.loc)
-    for name in (store.PEOPLE_FILE, store.SOURCES_FILE, store.PENDING_FILE):
-        h.update(_raw(root / name, root))
+    for raw in registries:
+        h.update(raw)
         h.update(b"\0")
-    return h.hexdigest()
+    found = h.hexdigest()
+    # Kept only when the files parsed are in the states the quick key names (none changed meanwhile).
+    if quick is not None and opened.last_keys == [keys[index] for index, _, _ in entries]:
+        opened.put_blob(quick, {"digest": found, "nodes": [index for index, _, _ in entries]}, replace="quick:")
+    return found
+
+
+def _quick_key(root: Path, names: list[str], keys: list, walk_problems: list[Problem], registries: list[bytes]
+               ) -> str | None:
+    """The cache key under which the digest of files in exactly these states is kept; None when one's times
+    cannot be trusted (modified within :data:`kb.data.cache.RACY_NS` of now, or not a plain file)."""
+    now = time.time_ns()
+    if any(key is None or now - key[1] < kbcache.RACY_NS for key in keys):
+        return None
+    h = hashlib.sha256()
+    for part in (code_hash(), kbcache._header(), str(root), store.display_path(root), len(names),
+                 "\0".join(names), repr(keys), repr([(repr(p), p.loc) for p in walk_problems])):
+        h.update(str(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    for raw in registries:
+        h.update(raw)
+        h.update(b"\0")
+    return f"quick:{h.hexdigest()}"
+
+
+def _indices(nodes: Any, keys: list) -> bool:
+    return type(nodes) is list and all(type(i) is int and 0 <= i < len(keys) for i in nodes)
 
 
 # --- the graph --------------------------------------------------------------------------------
@@ -182,17 +231,6 @@ def _edge_order(G: nx.DiGraph) -> list[tuple[str, str]]:
             if not waiting[j]:
                 ready.append(j)
     return order if len(order) == len(edges) else edges
-
-
-def _plain(value: Any) -> bool:
-    kind = type(value)
-    if kind in (str, int, float, bool) or value is None:
-        return True
-    if kind is list:
-        return all(_plain(v) for v in value)
-    if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
-    return False
 
 
 _TEXT = {str}
@@ -283,29 +321,59 @@ def _no_collection():
 
 
 def graph_from_json(data: Any) -> nx.DiGraph | None:
+    """The networkx graph :func:`graph_to_json` wrote, or None when data is not one."""
+    view = view_from_json(data)
+    return None if view is None else graph_from_view(view)
+
+
+def view_from_json(data: Any) -> GraphView | None:
+    """The graph :func:`graph_to_json` wrote, as a :class:`~kb.analysis.graphview.GraphView` (no networkx)."""
     with _no_collection():
-        return _graph_from_json(data)
+        return _view_from_json(data)
 
 
-def _graph_from_json(data: Any) -> nx.DiGraph | None:
-    import networkx as nx
+def _view_from_json(data: Any) -> GraphView | None:
+    from kb.analysis.graphview import GraphView
 
     try:
-        G = nx.DiGraph()
-        G.graph.update(data["graph"])
         node_keys, edge_keys = data["node_keys"], data["edge_keys"]
         nodes = [(n, dict(zip(node_keys[shape], values)))
                  for n, shape, values in zip(data["nodes"], data["node_shape"], data["node_values"], strict=True)]
+        if not all(type(n) is str for n, _ in nodes) or type(data["graph"]) is not dict:
+            return None
+        ends = [(u, v) for u, v in data["edges"]]
+        shapes, values = data["edge_shape"], data["edge_values"]
         tuples = [[i for i, key in enumerate(keys) if key in _TUPLE_ATTRS] for keys in edge_keys]
-        edges = []
-        for (u, v), shape, values in zip(data["edges"], data["edge_shape"], data["edge_values"], strict=True):
+        widths = [len(keys) for keys in edge_keys]
+        # Every check here, so that an edge's attributes made later (when read) cannot fail.
+        if len(shapes) != len(ends) or len(values) != len(ends) or not all(type(k) is str for keys in edge_keys
+                                                                              for k in keys):
+            return None
+        for shape, row in zip(shapes, values):
+            if type(row) is not list or len(row) != widths[shape] or any(type(row[i]) is not list
+                                                                          for i in tuples[shape]):
+                return None
+
+        def edge_attrs(index: int) -> dict:
+            shape, row = shapes[index], list(values[index])
             for i in tuples[shape]:
-                values[i] = tuple(values[i])
-            edges.append((u, v, dict(zip(edge_keys[shape], values, strict=True))))
-        _assemble(G, nodes, edges)
-        return G
+                row[i] = tuple(row[i])
+            return dict(zip(edge_keys[shape], row))
+
+        return GraphView(data["graph"], nodes, ends, edge_attrs)
     except (TypeError, KeyError, ValueError, AttributeError, IndexError):
         return None
+
+
+def graph_from_view(view: GraphView) -> nx.DiGraph:
+    """The networkx graph with the view's nodes, edges, attributes and adjacency order."""
+    import networkx as nx
+
+    with _no_collection():
+        G = nx.DiGraph()
+        G.graph.update(view.graph)
+        _assemble(G, list(view.nodes(data=True)), view.edges_in_order())
+        return G
 
 
 def _assemble(G: nx.DiGraph, nodes: list[tuple[str, dict]], edges: list[tuple[str, str, dict]]) -> None:
@@ -340,15 +408,30 @@ def _assemble(G: nx.DiGraph, nodes: list[tuple[str, dict]], edges: list[tuple[st
 
 @dataclass
 class Compiled:
-    """A checked knowledge base: its graph when it has no errors, else the problems that stop analysis."""
+    """A checked knowledge base: its graph when it has no errors, else the problems that stop analysis.
+
+    ``view`` is the graph as the queries read it: the networkx graph when it
+    was just built, else the cache's :class:`~kb.analysis.graphview.GraphView`,
+    which answers a query without networkx being imported; :attr:`graph`
+    gives the networkx graph either way (built from the view when first asked).
+    """
 
     root: Path
     files: int
-    graph: nx.DiGraph | None = None
+    view: nx.DiGraph | GraphView | None = None
     problems: list[Problem] = field(default_factory=list)
     digest: str | None = None
     cache: bool = True
     scanned: list = field(default_factory=list, repr=False)  # see digest(): what the digest was taken of
+    _graph: nx.DiGraph | None = field(default=None, repr=False)
+
+    @property
+    def graph(self) -> nx.DiGraph | None:
+        if self._graph is None and self.view is not None:
+            from kb.analysis.graphview import GraphView
+
+            self._graph = graph_from_view(self.view) if isinstance(self.view, GraphView) else self.view
+        return self._graph
 
     @property
     def errors(self) -> list[Problem]:
@@ -356,20 +439,20 @@ class Compiled:
 
     @property
     def ok(self) -> bool:
-        return self.graph is not None
+        return self.view is not None
 
     def analysis(self, perspective: str, method: str, implied: bool = True) -> Analysis:
         """Priors, strengths and grounded labels from a perspective (see :func:`kb.analysis.queries.analyse`), cached by digest."""
         from kb.analysis.queries import Analysis, analyse
 
-        assert self.graph is not None
+        assert self.view is not None
         key = f"analysis:{self.digest}:{method}:{int(implied)}:{perspective}"
         opened = kbcache.open_cache(self.root, self.cache and self.digest is not None)
         try:
             if opened is not None:
                 with _no_collection():
                     found = Analysis.from_json(opened.get_blob(key))
-                if found is not None and set(found.priors) == set(self.graph):
+                if found is not None and found.priors.keys() == set(self.view):
                     return found
             result = analyse(self.graph, perspective, method, implied)
             if opened is not None and _unchanged(self.root, self.scanned):
@@ -407,9 +490,6 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
     warnings=False)`` and :func:`kb.analysis.graph.build` give, read from the cache when
     the knowledge base's digest has not changed since they were stored.
     """
-    from kb.analysis import graph
-    from kb.rules import validate
-
     root = Path(root)
     opened = kbcache.open_cache(root, cache)
     try:
@@ -421,10 +501,13 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
             with _no_collection():
                 blob = opened.get_blob(key)  # type: ignore[union-attr]
             if isinstance(blob, dict) and isinstance(blob.get("files"), int):
-                G = graph_from_json(blob.get("graph"))
-                if G is not None:
-                    return Compiled(root, blob["files"], G, [], found, cache, scanned)
-        kb, raw = validate.gather(root, None, parallel, False, opened, tuple(scanned[:2]) or None)
+                view = view_from_json(blob.get("graph"))
+                if view is not None:
+                    return Compiled(root, blob["files"], view, [], found, cache, scanned)
+        from kb.analysis import graph  # only now: a graph read from the cache needs neither
+        from kb.rules import validate
+
+        kb, raw = validate.gather(root, None, parallel, False, opened, _scan_result(root, scanned))
         # Only errors are shown here (warnings are counted): locating the rest would read their files.
         errors = validate.finish([p for p in raw if p.severity == "error"])
         problems = errors + [p for p in raw if p.severity != "error"]
@@ -446,25 +529,17 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
 
 
 @dataclass
-class Checked:
+class Checked(Findings):
     """What ``kb check`` reports: every problem, located, and notes for the reader."""
 
     problems: list[Problem]
     files: int
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 def _problems_to_json(problems: Sequence[Problem]) -> list | None:
     out = [[p.path, p.line, p.col, p.code, p.message, p.severity, list(p.loc)] for p in problems]
-    return out if _plain(out) else None
+    return out if kbcache.exact(out) else None
 
 
 def _problems_from_json(data: Any) -> list[Problem] | None:
@@ -518,7 +593,7 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
                 extra = _problems_from_json(blob.get("extra"))
                 if raw is not None and extra is not None:
                     return Checked(_finish(raw, extra, strict, analysis), blob["files"], notes)
-        kb, raw = validate.gather(root, sources_dir, parallel, True, opened, tuple(scanned[:2]) or None)
+        kb, raw = validate.gather(root, sources_dir, parallel, True, opened, _scan_result(root, scanned))
         extra: list[Problem] = []
         if analysis and not any(p.severity == "error" for p in raw):
             extra = validate.analysis_extra(kb)

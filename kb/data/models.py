@@ -7,29 +7,17 @@ editing a claim file sees.
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints
 
+from kb.data.kinds import ID_PATTERN, ID_RE, KINDS, MAX_ID_LEN, Kind, is_valid_id  # noqa: F401
 from kb.data.relations import ATTACKS, RESTATES, SUPPORTS, UNDERCUTS, ArgumentRelation, Relation  # noqa: F401
-
-ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-MAX_ID_LEN = 80
 
 Id = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=MAX_ID_LEN),
+    StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID_LEN),
 ]
-
-Kind = Literal["claim", "theory_of_impact", "rebuttal", "evidence", "question", "proposal"]
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
-
-
-
-def is_valid_id(value: object) -> bool:
-    """Ids become file names, so they are checked before any path is built."""
-    return isinstance(value, str) and len(value) <= MAX_ID_LEN and ID_RE.fullmatch(value) is not None
 
 
 class _Strict(BaseModel):

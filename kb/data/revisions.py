@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import ValidationError
 
-from kb.data import store
+from kb.data import parsing, store
 from kb.data.errors import KBError
 from kb.data.models import Node, Person, Source, is_valid_id
 from kb.data.store import KnowledgeBase
@@ -73,7 +73,7 @@ def files_at(root: Path, rev: str) -> dict[str, str]:
 
 
 def _registry(text: str | None, model, display: str) -> dict:
-    data, errs = store.parse_text(text, display) if text else (None, [])
+    data, errs = parsing.parse_text(text, display) if text else (None, [])
     items = {}
     for entry in data if isinstance(data, list) else []:
         try:
@@ -129,7 +129,7 @@ def load_at(root: Path, rev: str | None, cache: dict[str, Node | None] | None = 
 
 
 def _parse(text: str, display: str) -> Node | None:
-    data, errs = store.parse_text(text, display)
+    data, errs = parsing.parse_text(text, display)
     if errs or not isinstance(data, dict):
         return None
     try:

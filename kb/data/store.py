@@ -15,15 +15,16 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-import yaml
 from filelock import FileLock, Timeout
-from pydantic import ValidationError
 
 from kb.data.errors import KBError
-from kb.data.models import Node, PeopleFile, Person, Source, SourcesFile, is_valid_id
+from kb.data.kinds import is_valid_id
 from kb.rules.report import Problem
+
+if TYPE_CHECKING:
+    from kb.data.models import Node, Person, Source
 
 MAX_FILE_BYTES = 1 << 20
 PEOPLE_FILE = "people.yaml"
@@ -36,105 +37,8 @@ PENDING_FILE = ".kb-pending.json"
 # Taken by every writer, so that concurrent commands queue.
 LOCK_FILE = ".kb.lock"
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Refused(Exception):
-    def __init__(self, code: str, message: str, node: yaml.Node):
-        super().__init__(message)
-        self.code, self.message, self.node = code, message, node
-
-
-_STR = "tag:yaml.org,2002:str"
-_MERGE = "tag:yaml.org,2002:merge"
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader whose composed tree is turned into data by :func:`_convert`."""
-
-    def resolve(self, kind, value, implicit):
-        # Fast path for the common case: a plain scalar whose first character no
-        # implicit resolver (bool, int, float, null, timestamp) can start with
-        # is a string, with no regex to run. Everything else takes the full path.
-        if kind is yaml.ScalarNode and implicit[0] and value and value[0] not in self.yaml_implicit_resolvers:
-            return _STR
-        return super().resolve(kind, value, implicit)
-
-
-# Scalar tags a knowledge-base file may hold: everything else (``!!binary``,
-# ``!!python/...``, local tags) is refused, as are tagged collections (``!!set``,
-# ``!!omap``, ``!!pairs``), which would otherwise load as something the schema
-# reads as empty.
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:null": "null", "tag:yaml.org,2002:bool": "true or false",
-    "tag:yaml.org,2002:int": "whole number", "tag:yaml.org,2002:float": "number",
-    "tag:yaml.org,2002:timestamp": "date",
-}
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-# Deeper than any file the schema allows (a stance mapping sits 3 deep), far
-# below the interpreter's recursion limit and libyaml's own.
-MAX_DEPTH = 64
-
-
-def _tag_name(tag: str) -> str:
-    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
-
-
-def _convert(loader: _Loader, node: yaml.Node, seen: set[int], depth: int = 0) -> Any:
-    """Build plain data from a composed YAML tree, refusing what a claim file never needs.
-
-    A hand-rolled walk instead of PyYAML's constructor: it is several times faster
-    on thousands of small files, and it is where duplicate keys, aliases, tags
-    and nesting are caught. Aliases are refused outright: a node file never
-    needs one, and they are the vehicle of "billion laughs" expansion bombs.
-    Every value the schema cannot hold is a located problem here, never an
-    exception: a tagged collection would otherwise load as something that reads
-    as empty, and a malformed scalar (``!!float abc``, ``2023-02-29``) as a
-    traceback.
-    """
-    if id(node) in seen:
-        raise _Refused("yaml-alias", "anchors and aliases are not allowed in knowledge-base files", node)
-    seen.add(id(node))
-    if depth > MAX_DEPTH:
-        raise _Refused("too-deep", f"nested more than {MAX_DEPTH} levels deep", node)
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag == _STR:
-            return node.value
-        if node.tag not in _SCALAR_TAGS:
-            raise _Refused("yaml-tag", f"tag {_tag_name(node.tag)} is not allowed (plain YAML only)", node)
-        try:
-            return loader.construct_object(node)
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, ArithmeticError):
-            raise _Refused("invalid-value", f"'{_short(node.value)}' is not a valid {_SCALAR_TAGS[node.tag]}"
-                           " (quote it to make it text)", node) from None
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != _SEQ:
-            raise _Refused("yaml-tag", f"tag {_tag_name(node.tag)} is not allowed (plain YAML only)", node)
-        return [_convert(loader, item, seen, depth + 1) for item in node.value]
-    if node.tag != _MAP:
-        raise _Refused("yaml-tag", f"tag {_tag_name(node.tag)} is not allowed (plain YAML only)", node)
-    data: dict = {}
-    for key_node, value_node in node.value:
-        if key_node.tag == _MERGE:
-            raise _Refused("yaml-alias", "merge keys ('<<') are not allowed in knowledge-base files", key_node)
-        key = _convert(loader, key_node, seen, depth + 1)
-        try:
-            duplicate = key in data
-        except TypeError:
-            raise _Refused("invalid-value", "a mapping key must be a plain value", key_node) from None
-        if duplicate:
-            raise _Refused("duplicate-key", f"duplicate key '{key}' in a mapping", key_node)
-        data[key] = _convert(loader, value_node, seen, depth + 1)
-    return data
-
-
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _loc_problem(path: str, code: str, message: str, loc: tuple = (), severity: str = "error") -> Problem:
-    return Problem(path, 0, 0, code, message, severity, loc)  # type: ignore[arg-type]
 
 
 class Refused(KBError):
@@ -254,105 +158,6 @@ def read_source_text(sources_dir: Path, name: str) -> str:
     return read_text(Path(sources_dir) / name, MAX_SOURCE_BYTES, Path(sources_dir))
 
 
-def parse_yaml(path: Path, display: str, root: Path | None = None, walked: bool = False) -> tuple[Any, list[Problem]]:
-    """Read one YAML file, returning its data or the problems that stop it loading."""
-    try:
-        raw = read_regular(path, MAX_FILE_BYTES, root, walked)
-    except Refused as exc:
-        return None, [Problem(display, 1, 1, exc.code, str(exc))]
-    except OSError as exc:
-        return None, [Problem(display, 1, 1, "io", f"cannot read file: {exc.strerror or exc}")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [Problem(display, line, col, "encoding", "file is not valid UTF-8")]
-    return parse_text(text, display)
-
-
-def size_problems(text: str, display: str) -> list[Problem]:
-    """A ``too-large`` problem for a text over the limit, so writers refuse what loading would refuse."""
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_FILE_BYTES:
-        return [Problem(display, 1, 1, "too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)")]
-    return []
-
-
-def parse_text(text: str, display: str) -> tuple[Any, list[Problem]]:
-    """Parse YAML held in memory, so an edit can be checked before it is written.
-
-    The size limit is checked here too, so that a change is refused before it
-    writes a file that loading would then refuse.
-    """
-    too_large = size_problems(text, display)
-    if too_large:
-        return None, too_large
-    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        return None, [Problem(display, 1, 1, "empty", "file is empty")]
-    loader = _Loader(text)
-    try:
-        root = loader.get_single_node()
-        return (None if root is None else _convert(loader, root, set())), []
-    except _Refused as exc:
-        mark = exc.node.start_mark
-        if exc.code == "yaml-alias":
-            mark = _first_alias_mark(text) or mark
-        return None, [Problem(display, mark.line + 1, mark.column + 1, exc.code, exc.message)]
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        if exc.problem and "could not determine a constructor" in exc.problem:
-            tag = exc.problem.split("tag", 1)[-1].strip()
-            return None, [Problem(display, line, col, "yaml-tag", f"tag {tag} is not allowed (plain YAML only)")]
-        return None, [Problem(display, line, col, "yaml-syntax", str(exc.problem or exc))]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = exc.problem or "malformed YAML"
-        if exc.context:
-            message = f"{message} ({exc.context})"
-        return None, [Problem(display, line, col, "yaml-syntax", message)]
-    except yaml.YAMLError as exc:
-        return None, [Problem(display, 1, 1, "yaml-syntax", str(exc))]
-    finally:
-        loader.dispose()
-
-
-def _first_alias_mark(text: str):
-    # An alias shares the node of its anchor, so the node's mark points at the
-    # anchor; the event stream knows where the alias itself was written.
-    for event in yaml.parse(text, Loader=_BaseLoader):
-        if isinstance(event, yaml.AliasEvent):
-            return event.start_mark
-    return None
-
-
-def _describe(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(type(value), type(value).__name__)
-
-
-def validation_problems(display: str, exc: ValidationError, data: Any, allowed: Iterable[str] = ()) -> list[Problem]:
-    """Turn pydantic's errors into problems people can act on, with their locations."""
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        dotted = ".".join(str(x) for x in loc)
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            hint = f" (allowed: {', '.join(allowed)})" if allowed and len(loc) == 1 else ""
-            out.append(_loc_problem(display, "unknown-field", f"unknown field '{dotted}'{hint}", loc))
-        elif kind == "missing":
-            out.append(_loc_problem(display, "missing-field", f"missing required field '{dotted}'", loc[:-1]))
-        elif kind in ("model_type", "dict_type", "model_attributes_type"):
-            out.append(_loc_problem(display, "not-a-mapping", f"{dotted}: expected a mapping, got {_describe(err['input'])}", loc))
-        elif kind == "list_type":
-            out.append(_loc_problem(display, "invalid-value", f"{dotted}: expected a list, got {_describe(err['input'])}", loc))
-        else:
-            out.append(_loc_problem(display, "invalid-value", f"{dotted}: {err['msg']}", loc))
-    return out
-
-
 @dataclass
 class KnowledgeBase:
     """Everything loaded from a claims folder, plus where each item came from."""
@@ -386,23 +191,37 @@ def scan(root: Path) -> tuple[list[Path], list[Problem]]:
     file are reported, so that "no problems" never hides a missing node.
     """
     root = Path(root)
-    found: list[Path] = []
+    names, problems = scan_names(root)
+    return [root / name for name in names], problems
+
+
+def scan_names(root: Path) -> tuple[list[str], list[Problem]]:
+    """:func:`scan`'s files as paths relative to root (text), in the same order, with the same problems.
+
+    A command answered from the cache only needs to know which files exist and
+    whether they changed; making a ``Path`` of each of 10^4 files costs more
+    than the walk itself.
+    """
+    root_text = str(root)
+    found: list[str] = []
     problems: list[Problem] = []
     real_root = _real(root)
 
     def unreadable(exc: OSError) -> None:
-        where = Path(exc.filename) if exc.filename else root
+        where = Path(exc.filename) if exc.filename else Path(root)
         problems.append(Problem(display_path(where), 1, 1, "io", f"cannot read folder: {exc.strerror or exc}"))
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
-        here = Path(dirpath)
+    for dirpath, dirnames, filenames in os.walk(root_text, onerror=unreadable):
+        top = dirpath == root_text
+        prefix = "" if top else dirpath[len(root_text):].lstrip(os.sep) + os.sep
         kept = []
         for name in sorted(dirnames):
             if name.startswith("."):
                 continue
-            if os.path.islink(here / name):
-                display = display_path(here / name)
-                if not is_inside(real_root, _real(here / name)):
+            folder = os.path.join(dirpath, name)
+            if os.path.islink(folder):
+                display = display_path(Path(folder))
+                if not is_inside(real_root, _real(folder)):
                     problems.append(Problem(display, 1, 1, "outside-kb", "a link to a folder outside the "
                                             "knowledge base; kb does not read it"))
                 else:
@@ -411,15 +230,14 @@ def scan(root: Path) -> tuple[list[Path], list[Problem]]:
                 continue
             kept.append(name)
         dirnames[:] = kept
-        top = here == root
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             if name.endswith(".yaml"):
                 if not (top and name in REGISTRIES):
-                    found.append(here / name)
+                    found.append(prefix + name)
             elif name.endswith(".yml"):
-                problems.append(Problem(display_path(here / name), 1, 1, "skipped",
+                problems.append(Problem(display_path(Path(dirpath, name)), 1, 1, "skipped",
                                         "not read: node files end in .yaml", "warning"))
     return found, problems
 
@@ -432,6 +250,10 @@ def relative_to(path: Path, root: Path) -> str:
 
 
 def _load_registry(path: Path, model, kb_items: dict, code: str, problems: list[Problem]) -> None:
+    from pydantic import ValidationError
+
+    from kb.data.parsing import _describe, _loc_problem, parse_yaml, validation_problems
+
     display = display_path(path)
     if not os.path.lexists(path):
         problems.append(Problem(display, 1, 1, "missing-registry", f"{path.name} is missing"))
@@ -459,6 +281,8 @@ def _load_registry(path: Path, model, kb_items: dict, code: str, problems: list[
 
 def load_sources(root: Path, kb: KnowledgeBase) -> None:
     """Fill in ``kb.sources`` from the registry alone (problems are left to a full load)."""
+    from kb.data.models import SourcesFile
+
     _load_registry(Path(root) / SOURCES_FILE, SourcesFile, kb.sources, "duplicate-source", [])
 
 
@@ -466,6 +290,8 @@ PARALLEL_MIN_FILES = 2000
 
 
 def _parse_item(item: tuple[Path, str, Path]) -> tuple[Any, list[Problem]]:
+    from kb.data.parsing import parse_yaml
+
     return parse_yaml(*item, walked=True)
 
 
@@ -496,37 +322,57 @@ def node_items(root: Path, files: list[Path], paths: dict[str, Path] | None = No
     not read. ``paths`` (id -> file) is filled in as a side effect.
     """
     paths = {} if paths is None else paths
-    root_display = display_path(root)
+    entries, problems = node_entries(root, [relative_to(path, root) for path in files])
     pending: list[tuple[Path, str, Path]] = []
+    for index, node_id, display in entries:
+        paths[node_id] = files[index]
+        pending.append((files[index], display, root))
+    return pending, problems
+
+
+def node_entries(root: Path, names: list[str]) -> tuple[list[tuple[int, str, str]], list[Problem]]:
+    """Which of the scanned names (see :func:`scan_names`) are read as nodes: (index, id, display path) of each.
+
+    A file whose name is not a valid id, or repeats an earlier file's id, is
+    not read; each such file gets a problem.
+    """
+    prefix = os.path.join(display_path(Path(root)), "")  # the display path and a separator, joined once
+    entries: list[tuple[int, str, str]] = []
     problems: list[Problem] = []
-    for path in files:
-        display = os.path.join(root_display, relative_to(path, root))
-        node_id = path.stem
+    first: dict[str, str] = {}
+    for index, name in enumerate(names):
+        display = prefix + name
+        base = name[name.rfind(os.sep) + 1:]
+        node_id = base[:-len(".yaml")] if base.endswith(".yaml") else Path(base).stem
         if not is_valid_id(node_id):
             problems.append(
-                Problem(display, 1, 1, "bad-id", f"file name '{path.name}' is not a valid id "
+                Problem(display, 1, 1, "bad-id", f"file name '{base}' is not a valid id "
                         "(lowercase letters, digits and single hyphens, at most 80 characters)")
             )
             continue
-        if node_id in paths:
-            problems.append(
-                Problem(display, 1, 1, "duplicate-id", f"id '{node_id}' is also used by {display_path(paths[node_id])}")
-            )
+        if node_id in first:
+            problems.append(Problem(display, 1, 1, "duplicate-id", f"id '{node_id}' is also used by "
+                                    f"{display_path(Path(root, first[node_id]))}"))
             continue
-        paths[node_id] = path
-        pending.append((path, display, root))
-    return pending, problems
+        first[node_id] = name
+        entries.append((index, node_id, display))
+    return entries, problems
 
 
 def load(root: Path, parallel: bool = False, cache=None,
          scanned: tuple[list[Path], list[Problem]] | None = None) -> tuple[KnowledgeBase, list[Problem]]:
     """Load a knowledge base, returning it with every problem found while reading.
 
-    Problems carry ``loc`` paths; call :func:`locate` to fill in lines and columns.
+    Problems carry ``loc`` paths; call :func:`kb.data.parsing.locate` to fill in lines and columns.
     With ``cache`` (a :class:`kb.data.cache.Cache`), only files changed since it was
     last updated are parsed; the result is the same. ``scanned``: what
     :func:`scan` just returned for root, when the caller has it.
     """
+    from pydantic import ValidationError
+
+    from kb.data.models import Node, PeopleFile, SourcesFile
+    from kb.data.parsing import _describe, validation_problems
+
     root = Path(root)
     kb = KnowledgeBase(root=root)
     problems: list[Problem] = []
@@ -566,79 +412,6 @@ def load(root: Path, parallel: bool = False, cache=None,
         problems.extend(errs)
         del kb.paths[node_id]
     return kb, problems
-
-
-def parse_node(text: str, display: str) -> tuple[Node | None, list[Problem]]:
-    """A node from YAML text in memory, or the problems loading its file would report."""
-    data, errs = parse_text(text, display)
-    if not errs and not isinstance(data, dict):
-        errs = [Problem(display, 1, 1, "not-a-mapping", f"a node file must be a mapping of fields, got {_describe(data)}")]
-    if errs:
-        return None, errs
-    try:
-        return Node.model_validate(data), []
-    except ValidationError as exc:
-        return None, validation_problems(display, exc, data, list(Node.model_fields))
-
-
-def _walk(node: yaml.Node, loc: tuple, index: dict[int, dict[str, tuple]]) -> yaml.Node:
-    """The YAML node a loc path points at: the key for a field, the item for an index.
-
-    Pydantic locations can name things the document lacks (a missing field); the
-    walk stops at the deepest part that exists. Each mapping's keys are indexed
-    once (in ``index``), so locating many problems in one large mapping stays
-    linear.
-    """
-    current = node
-    for i, part in enumerate(loc):
-        last = i == len(loc) - 1
-        if isinstance(current, yaml.MappingNode):
-            keys = index.get(id(current))
-            if keys is None:
-                keys = index[id(current)] = {}
-                for key_node, value_node in current.value:
-                    keys.setdefault(str(key_node.value), (key_node, value_node))
-            hit = keys.get(str(part))
-            if hit is None:
-                return current
-            current = hit[0] if last else hit[1]
-        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int) and part < len(current.value):
-            current = current.value[part]
-        else:
-            return current
-    return current
-
-
-def locate(problems: list[Problem], documents: dict[str, str] | None = None) -> list[Problem]:
-    """Fill in line and column for problems that only know their loc path.
-
-    ``documents`` maps display paths to texts not yet on disk (an edit being checked).
-    """
-    documents = documents or {}
-    trees: dict[str, tuple[yaml.Node | None, dict]] = {}
-    out = []
-    for p in problems:
-        if p.line:
-            out.append(p)
-            continue
-        if p.path not in trees:
-            tree = None
-            try:
-                if p.path in documents:
-                    text = documents[p.path]
-                else:
-                    text = read_regular(Path(p.path)).decode("utf-8")
-                tree = yaml.compose(text, Loader=_BaseLoader)
-            except (OSError, UnicodeDecodeError, yaml.YAMLError, KBError, RecursionError):
-                tree = None
-            trees[p.path] = (tree, {})
-        tree, index = trees[p.path]
-        line, col = 1, 1
-        if tree is not None:
-            mark = _walk(tree, p.loc, index).start_mark
-            line, col = mark.line + 1, mark.column + 1
-        out.append(Problem(p.path, line, col, p.code, p.message, p.severity, p.loc))
-    return out
 
 
 def _umask() -> int:

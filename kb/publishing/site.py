@@ -40,7 +40,7 @@ from kb.analysis import cruxes as crux_mod
 from kb.analysis import explain as explain_mod
 from kb.analysis import graph as kbgraph
 from kb.analysis import semantics
-from kb.data import store
+from kb.data import parsing, store
 from kb.rules import validate
 from kb.data.errors import KBError
 from kb.data.store import KnowledgeBase
@@ -266,7 +266,7 @@ def load_checked(root: Path) -> KnowledgeBase:
     missing people; warnings (an orphan, a missing quote) do not stop it.
     """
     kb, problems = store.load(Path(root))
-    errors = [p for p in store.locate(problems + validate.graph_problems(kb)) if p.severity == "error"]
+    errors = [p for p in parsing.locate(problems + validate.graph_problems(kb)) if p.severity == "error"]
     if errors:
         raise KBError(f"the knowledge base in {root} has {len(errors)} error(s); run `kb check`", errors)
     return kb

@@ -56,6 +56,20 @@ class Problem:
         return d
 
 
+class Findings:
+    """Errors and verdict of a result that holds ``problems`` (a check's, read fresh or from the cache)."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.code, p.message))
 

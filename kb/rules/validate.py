@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from kb.data import settings, store
+from kb.data import parsing, settings, store
 from kb.data.quotes import closest_passage, fold
 from kb.data.settings import find_text
-from kb.rules.report import Problem, sort_problems
+from kb.rules.report import Findings, Problem, sort_problems
 from kb.data.store import KnowledgeBase, display_path
 from kb.data.suggest import closest
 
@@ -154,22 +154,23 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     return out
 
 
-def duplicate_problems(kb: KnowledgeBase, among=None, cache=None) -> list[Problem]:
+def duplicate_problems(kb: KnowledgeBase, among=None, cache=None, parallel: bool = False) -> list[Problem]:
     """Warnings for nodes whose title or quote nearly repeats another's (see kb.analysis.duplicates).
 
     Comparing every pair grows with the square of the map, so with ``cache``
     (a :class:`kb.data.cache.Cache`) the similar pairs found last time are kept and
-    only changed nodes are compared again.
+    only changed nodes are compared again. ``parallel``: compare on every core
+    (forked workers), for a caller that runs no threads.
     """
     from kb.analysis import duplicates  # rapidfuzz: paid only by the commands that look for duplicates
 
     known = None
     if cache is not None:
         previous = duplicates.Index.from_json(cache.get_blob("duplicates"))
-        known = duplicates.index(kb.nodes, previous)
+        known = duplicates.index(kb.nodes, previous, parallel)
         cache.put_blob("duplicates", known.to_json())
     out = []
-    for dup in duplicates.find(kb.nodes, among, known):
+    for dup in duplicates.find(kb.nodes, among, known, parallel):
         other = kb.nodes[dup.other]
         shown = other.title if dup.field == "title" else other.source.quote
         loc = ("title",) if dup.field == "title" else ("source", "quote")
@@ -233,18 +234,10 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 @dataclass
-class CheckResult:
+class CheckResult(Findings):
     kb: KnowledgeBase
     problems: list[Problem]
     notes: list[str] = field(default_factory=list)  # said to the reader, never problems (so --strict ignores them)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: dict[str, str] | None = None,
@@ -259,7 +252,7 @@ def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: di
         problems += quote_problems(kb, texts)
     if strict:
         problems = [p.as_error() for p in problems]
-    return sort_problems(store.locate(problems, documents))
+    return sort_problems(parsing.locate(problems, documents))
 
 
 def source_folders(root: Path, sources_dir: Path | Sequence[Path] | None, configured: bool
@@ -292,7 +285,7 @@ def gather(root: Path, sources_dir: Path | Sequence[Path] | None = None, paralle
         texts, source_problems = load_source_texts(kb, sources_dir)
         problems += source_problems
     if warnings:
-        problems += duplicate_problems(kb, cache=cache)
+        problems += duplicate_problems(kb, cache=cache, parallel=parallel)
     problems += graph_problems(kb) + lint_problems(kb)
     if texts is not None:
         problems += quote_problems(kb, texts)
@@ -303,7 +296,7 @@ def finish(problems: list[Problem], strict: bool = False) -> list[Problem]:
     """Problems located and sorted, warnings made errors under ``strict``."""
     if strict:
         problems = [p.as_error() for p in problems]
-    return sort_problems(store.locate(problems))
+    return sort_problems(parsing.locate(problems))
 
 
 def with_findings(found: list[Problem], extra: Sequence[Problem], strict: bool = False) -> list[Problem]:
@@ -314,7 +307,7 @@ def with_findings(found: list[Problem], extra: Sequence[Problem], strict: bool =
     """
     if strict:
         extra = [p.as_error() if p.severity == "warning" else p for p in extra]
-    return sort_problems(found + store.locate(list(extra)))
+    return sort_problems(found + parsing.locate(list(extra)))
 
 
 def analysis_extra(kb: KnowledgeBase) -> list[Problem]:

@@ -1,0 +1,169 @@
+"""A read-only argument graph with networkx's reading API, built without importing networkx.
+
+A query answered from the cache (``kb show``, ``search``, ``list``, ``stats``)
+reads a few attributes of a compiled graph; importing networkx and rebuilding
+its graph cost more than the whole answer on a map of 10^4 nodes. This view
+holds the same dicts networkx would (node attributes, and the successors and
+predecessors of every node, in the same order) and answers the calls those
+queries make with the same results, in the same order, so the query functions
+take either. :mod:`kb.data.compiled` turns it into the networkx graph when a
+command needs an algorithm.
+
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Iterator
+
+_Attrs = dict[str, Any]
+
+
+def _pick(attrs: _Attrs, data: bool | str, default: Any = None) -> Any:
+    return attrs if data is True else attrs.get(data, default)  # type: ignore[arg-type]
+
+
+class _Nodes:
+    """``G.nodes``: iterable over ids, indexable by id, callable as ``G.nodes(data=...)``."""
+
+    __slots__ = ("_node",)
+
+    def __init__(self, node: dict[str, _Attrs]):
+        self._node = node
+
+    def __getitem__(self, n: str) -> _Attrs:
+        return self._node[n]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._node)
+
+    def __len__(self) -> int:
+        return len(self._node)
+
+    def __contains__(self, n: object) -> bool:
+        return n in self._node
+
+    def __call__(self, data: bool | str = False, default: Any = None) -> Iterable:
+        if data is False:
+            return iter(self._node)
+        return [(n, _pick(attrs, data, default)) for n, attrs in self._node.items()]
+
+
+class GraphView:
+    """The subset of ``networkx.DiGraph``'s reading API that the queries use, over plain dicts.
+
+    Edges are given in an order that networkx, given the same nodes and edges
+    in the same order, would also give every node's successors and
+    predecessors in (see :func:`kb.data.compiled._edge_order`). Each node's
+    edges are indexed when an edge is first asked for, and an edge's attributes
+    made when first read (``edge_attrs(i)`` for the i-th edge): ``kb list``
+    reads no edge, ``kb show`` those of one node.
+    """
+
+    def __init__(self, graph: dict, nodes: Iterable[tuple[str, _Attrs]], ends: Iterable[tuple[str, str]],
+                 edge_attrs: Callable[[int], _Attrs]):
+        self.graph = graph
+        self._node: dict[str, _Attrs] = {}
+        node = self._node
+        for n, attrs in nodes:
+            if n in node:
+                raise ValueError(f"node {n!r} given twice")
+            node[n] = attrs
+        self._ends = [(u, v) for u, v in ends]
+        if len(set(self._ends)) != len(self._ends):
+            raise ValueError("an edge given twice")
+        if not all(u in node and v in node for u, v in self._ends):
+            raise ValueError("an edge to a node the graph does not have")
+        self._index: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
+        self._made: list[_Attrs | None] = [None] * len(self._ends)
+        self._make = edge_attrs
+        self._succ: dict[str, dict[str, _Attrs]] | None = None
+        self._pred: dict[str, dict[str, _Attrs]] | None = None
+        self.nodes = _Nodes(node)
+
+    @property
+    def _out(self) -> dict[str, list[int]]:
+        return self._indexed()[0]
+
+    @property
+    def _in(self) -> dict[str, list[int]]:
+        return self._indexed()[1]
+
+    def _indexed(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """Each node's outgoing and incoming edges, by position: made when an edge is first asked for."""
+        if self._index is None:
+            out: dict[str, list[int]] = {n: [] for n in self._node}
+            into: dict[str, list[int]] = {n: [] for n in self._node}
+            for i, (u, v) in enumerate(self._ends):
+                out[u].append(i)
+                into[v].append(i)
+            self._index = (out, into)
+        return self._index
+
+    def _attrs(self, i: int) -> _Attrs:
+        made = self._made[i]
+        if made is None:
+            made = self._made[i] = self._make(i)
+        return made
+
+    @property
+    def succ(self) -> dict[str, dict[str, _Attrs]]:
+        if self._succ is None:
+            ends, attrs = self._ends, self._attrs
+            self._succ = {u: {ends[i][1]: attrs(i) for i in out} for u, out in self._out.items()}
+        return self._succ
+
+    @property
+    def pred(self) -> dict[str, dict[str, _Attrs]]:
+        if self._pred is None:
+            ends, attrs = self._ends, self._attrs
+            self._pred = {v: {ends[i][0]: attrs(i) for i in into} for v, into in self._in.items()}
+        return self._pred
+
+    adj = succ
+
+    def __contains__(self, n: object) -> bool:
+        return n in self._node
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._node)
+
+    def __len__(self) -> int:
+        return len(self._node)
+
+    def number_of_nodes(self) -> int:
+        return len(self._node)
+
+    def number_of_edges(self) -> int:
+        return len(self._ends)
+
+    def has_edge(self, u: str, v: str) -> bool:
+        return u in self._out and any(self._ends[i][1] == v for i in self._out[u])
+
+    def out_degree(self, n: str) -> int:
+        return len(self._out[n])
+
+    def in_degree(self, n: str) -> int:
+        return len(self._in[n])
+
+    def edges(self, data: bool | str = False, default: Any = None) -> list:
+        ends = self._ends
+        if data is False:
+            return [ends[i] for out in self._out.values() for i in out]
+        return [(*ends[i], _pick(self._attrs(i), data, default)) for out in self._out.values() for i in out]
+
+    def out_edges(self, n: str, data: bool | str = False, default: Any = None) -> list:
+        return self._edges_of(self._out[n], data, default)
+
+    def in_edges(self, n: str, data: bool | str = False, default: Any = None) -> list:
+        return self._edges_of(self._in[n], data, default)
+
+    def _edges_of(self, indices: list[int], data: bool | str, default: Any) -> list:
+        ends = self._ends
+        if data is False:
+            return [ends[i] for i in indices]
+        return [(*ends[i], _pick(self._attrs(i), data, default)) for i in indices]
+
+    def edges_in_order(self) -> list[tuple[str, str, _Attrs]]:
+        """The edges in the order they were given: added to networkx in it, they rebuild the same graph."""
+        return [(u, v, self._attrs(i)) for i, (u, v) in enumerate(self._ends)]

@@ -1,0 +1,143 @@
+"""kb.analysis.graphview: the cache's graph, read without networkx, answers every query as networkx does.
+
+The reference is the networkx graph built from the files (``graph.build``);
+the view is what a warm command reads (the cache's JSON, decoded). Each reading
+call the queries make, and each query's whole answer, must be equal, in the
+same order: the real map, and a synthetic one with linked arguments,
+undercuts and restatements.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb.analysis import graph, queries, textsearch
+from kb.analysis.graphview import GraphView
+from kb.data import compiled, store
+
+REPO = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
+synth = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(synth)
+
+
+def _view(G) -> GraphView:
+    view = compiled.view_from_json(json.loads(json.dumps(compiled.graph_to_json(G))))
+    assert isinstance(view, GraphView)
+    return view
+
+
+@pytest.fixture(scope="module", params=["real", "synthetic"])
+def pair(request, tmp_path_factory):
+    if request.param == "real":
+        root = REPO / "claims"
+    else:
+        root = tmp_path_factory.mktemp("synth") / "claims"
+        synth.generate(root, 300, seed=7)
+    G = graph.build(store.load(root)[0])
+    return G, _view(G)
+
+
+def test_every_reading_call_agrees_with_networkx(pair):
+    G, V = pair
+    assert len(V) == len(G) == V.number_of_nodes() == G.number_of_nodes()
+    assert V.number_of_edges() == G.number_of_edges()
+    assert list(V) == list(G) and list(V.nodes) == list(G.nodes)
+    assert V.graph == G.graph
+    for data in (True, "speaker", "tags", "missing"):
+        assert list(V.nodes(data=data)) == list(G.nodes(data=data))
+        assert list(V.edges(data=data)) == list(G.edges(data=data))
+    assert list(V.edges()) == list(G.edges())
+    for n in G:
+        assert V.nodes[n] == G.nodes[n]
+        assert list(V.succ[n].items()) == list(G.succ[n].items())
+        assert list(V.pred[n].items()) == list(G.pred[n].items())
+        assert list(V.in_edges(n, data=True)) == list(G.in_edges(n, data=True))
+        assert list(V.out_edges(n, data="relation")) == list(G.out_edges(n, data="relation"))
+        assert (V.in_degree(n), V.out_degree(n)) == (G.in_degree(n), G.out_degree(n))
+    assert "no-such-node" not in V and next(iter(G)) in V
+
+
+def test_every_query_answers_the_same_from_the_view(pair):
+    G, V = pair
+    fixed = queries.analyse(G)
+    for n in list(G)[:150]:
+        assert queries.show(V, n, analysis=lambda: fixed) == queries.show(G, n, analysis=lambda: fixed)
+    assert queries.list_nodes(V) == queries.list_nodes(G)
+    speaker = next(s for _, s in G.nodes(data="speaker") if s)
+    assert queries.list_nodes(V, speaker=speaker) == queries.list_nodes(G, speaker=speaker)
+    assert queries.stats(V, top=8) == queries.stats(G, top=8)
+    for text in ("interpretability", "safety research", "n00001", "zzzz nothing", "deception detection"):
+        assert textsearch.search(V, text, 30) == textsearch.search(G, text, 30)
+    assert graph.theses(V) == graph.theses(G)
+    assert graph.restatement_classes(V) == graph.restatement_classes(G)
+
+
+def test_the_view_rebuilds_the_networkx_graph_exactly(pair):
+    G, V = pair
+    H = compiled.graph_from_view(V)
+    assert list(H.nodes(data=True)) == list(G.nodes(data=True))
+    assert [list(H.succ[n].items()) for n in H] == [list(G.succ[n].items()) for n in G]
+    assert [list(H.pred[n].items()) for n in H] == [list(G.pred[n].items()) for n in G]
+
+
+def test_a_view_refuses_what_a_graph_cannot_hold():
+    def no_attrs(i):
+        return {}
+
+    with pytest.raises(ValueError):
+        GraphView({}, [("a", {}), ("a", {})], [], no_attrs)
+    with pytest.raises(ValueError):
+        GraphView({}, [("a", {})], [("a", "b")], no_attrs)
+    with pytest.raises(ValueError):
+        GraphView({}, [("a", {}), ("b", {})], [("a", "b"), ("a", "b")], no_attrs)
+    assert compiled.view_from_json({"graph": {}, "nodes": ["a"]}) is None
+
+
+def test_damaged_edge_columns_are_refused_before_any_edge_is_read():
+    """Edge attributes are made when read, so every way the stored columns can be wrong is caught up front."""
+    from kb.analysis import graph as kbgraph
+
+    G = kbgraph.from_edges([("a", "b", "supports"), ("b", "c", "attacks")])
+    good = json.loads(json.dumps(compiled.graph_to_json(G)))
+    linked = good["edge_keys"][good["edge_shape"][0]].index("linked")
+    assert compiled.view_from_json(json.loads(json.dumps(good))) is not None
+    for damage in (lambda d: d["edge_values"].pop(),                      # a row missing
+                   lambda d: d["edge_values"][0].pop(),                   # a row too short
+                   lambda d: d["edge_shape"].__setitem__(0, 7),           # no such shape
+                   lambda d: d["edge_values"].__setitem__(0, "x"),        # not a row
+                   lambda d: d["edges"].append(["a", "zz"]),              # an unknown end
+                   lambda d: d["edge_keys"][0].__setitem__(0, 3),         # a key that is not text
+                   lambda d: d["edge_values"][0].__setitem__(linked, "ac")):  # premises that are not a list
+        broken = json.loads(json.dumps(good))
+        damage(broken)
+        assert compiled.view_from_json(broken) is None
+
+
+def test_a_warm_query_imports_neither_networkx_nor_pydantic_nor_yaml(tmp_path):
+    """The point of the view: a query answered from the cache skips the heavy imports (a whole process)."""
+    root = tmp_path / "claims"
+    synth.generate(root, 60, seed=3)
+    node = sorted(p.stem for p in root.rglob("n*.yaml"))[5]
+    probe = ("import runpy, sys\n"
+             "sys.argv = ['kb', '--kb', sys.argv[1], *sys.argv[2:]]\n"
+             "try:\n    runpy.run_module('kb', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print('HEAVY', sorted(m for m in ('networkx', 'pydantic', 'yaml') if m in sys.modules), file=sys.stderr)\n")
+    def run(*args):
+        return subprocess.run([sys.executable, "-c", probe, str(root), *args], capture_output=True, text=True,
+                              timeout=120)
+
+    cold = run("show", node)  # fills the cache: parses, checks and builds the graph
+    assert "HEAVY ['networkx', 'pydantic', 'yaml']" in cold.stderr, cold.stderr
+    for args in (("show", node), ("list",), ("stats",), ("search", "claim")):
+        warm = run(*args)
+        assert warm.returncode == 0, warm.stderr
+        assert "HEAVY []" in warm.stderr, (args, warm.stderr)
+        assert warm.stdout == run("--no-cache", *args).stdout
