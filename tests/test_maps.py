@@ -57,23 +57,45 @@ def test_hostile_titles_stay_data():
     assert "alert" not in fragment.replace(script, "")
 
 
-def test_built_with_pyvis_styled_by_kind_and_relation():
+def test_records_styled_by_kind_and_relation():
     G = _graph()
-    net = maps.build_network(G)
-    assert isinstance(net, Network)
-    nodes = {n["id"]: n for n in net.nodes}
+    node_list, edge_list = maps.build_network(G)
+    nodes = {n["id"]: n for n in node_list}
     assert nodes["see-inside"]["group"] == "theory_of_impact"
     assert nodes["see-inside"]["title"].startswith("Interpretability lets us see inside models")
-    edges = {(e["from"], e["to"]): e for e in net.edges}
+    edges = {(e["from"], e["to"]): e for e in edge_list}
     support, attack = edges[("audits", "see-inside")], edges[("wont-scale", "see-inside")]
     assert support["color"] == style.RELATION_STYLES["supports"].colour
     assert attack["color"] == style.RELATION_STYLES["attacks"].colour and attack["dashes"] is True
-    assert support["arrows"] == "to" and attack["arrows"] == "to"  # pyvis's; the site's maps set arrows once
+    assert "arrows" not in support and "arrows" not in attack  # the map options set arrows once for every edge
     assert support["width"] == style.edge_width(0.5) < attack["width"] == style.edge_width(1.0)
     assert "Our reading." in support["title"]
     options = maps.map_options()
     assert options["physics"]["enabled"] is False
+    assert options["edges"]["arrows"]["to"]["enabled"] is True
     assert set(options["groups"]) == set(style.KIND_STYLES)
+
+
+def test_records_are_what_pyvis_would_build():
+    """The maps' JSON is unchanged from when they were cut from a pyvis network: same keys, same order."""
+    G = _graph()
+    G.nodes["see-inside"]["tags"] = [style.THESIS_TAG]  # a thesis's emphasis too (pyvis drops a grouped node's colour)
+    G.nodes["audits"]["title"] = " "  # a blank label falls back to the id, as pyvis does
+    about = {n: f"someone|0.50|balanced|UNDEC {n}" for n in G.nodes}
+    net = Network(directed=True)
+    for node_id in sorted(G.nodes):
+        data = G.nodes[node_id]
+        net.add_node(node_id, **maps._node_options(node_id, data, maps.importance(data, G.in_degree(node_id)),
+                                                   about[node_id]))
+    for source, target, data in sorted(G.edges(data=True)):
+        net.add_edge(source, target, **maps._edge_options(data))
+    node_list, edge_list = maps.build_network(G, about)
+    want_nodes = [{k: v for k, v in n.items() if k != "shape"} for n in net.nodes]
+    assert [list(n.items()) for n in node_list] == [list(n.items()) for n in want_nodes]
+    assert any("borderWidth" in n and "color" not in n for n in node_list)
+    assert next(n for n in node_list if n["id"] == "audits")["label"] == "audits"
+    want_edges = [{k: v for k, v in e.items() if k != "arrows"} for e in net.edges]
+    assert [list(e.items()) for e in edge_list] == [list(e.items()) for e in want_edges]
 
 
 def test_local_map_data():

@@ -1,9 +1,9 @@
 """Interactive argument maps as HTML fragments that run nothing until the site's own script draws them.
 
-A map is built as a pyvis network (so that its nodes and edges carry the
-attribute names vis-network reads), but it is never rendered with pyvis's
+A map's nodes and edges are plain records with the attribute names vis-network
+reads (the ones pyvis would give them), and they are never rendered with pyvis's
 template: that template loads vis-network from a CDN or from a folder beside
-each page, and it writes titles into the page as HTML. Here the network's data
+each page, and it writes titles into the page as HTML. Here the map's data
 is serialised as JSON into a ``<script type="application/json">`` block, which
 the browser never executes, and every character that could end the block
 (``<``, ``>``, ``&``) is written as a JSON escape. ``kb/publishing/assets/kb-map.js``, loaded
@@ -35,7 +35,6 @@ from typing import Iterable, Mapping
 from collections import Counter, defaultdict
 
 import networkx as nx
-from pyvis.network import Network
 
 from kb.publishing import style
 
@@ -90,18 +89,6 @@ def escape_json(text: str) -> str:
 
 def _dumps(value) -> str:
     return escape_json(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-
-
-class _Network(Network):
-    """pyvis's network with membership tests that do not scan a list.
-
-    pyvis checks that both ends of every edge exist by searching its list of node
-    ids, which makes a whole-map graph quadratic to build; its node map answers
-    the same question at once.
-    """
-
-    def get_nodes(self):  # noqa: D401 - pyvis hook
-        return self.node_map
 
 
 def label_for(title: str, limit: int = LABEL_CHARS) -> str:
@@ -219,24 +206,32 @@ def map_options(*, physics: bool = False) -> dict:
     }
 
 
-def build_network(G: nx.DiGraph, about: dict[str, str] | None = None) -> Network:
-    """The whole argument graph as a pyvis network: styled nodes and edges, no positions yet.
+def build_network(G: nx.DiGraph, about: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
+    """The whole argument graph as vis-network's node and edge records: styled, no positions yet.
 
+    Plain dicts with the keys in the order pyvis would give them, not a pyvis
+    network: pyvis checks each new node against a list of the ids so far, which
+    makes a big map quadratic to build, and the site never renders with pyvis.
     ``about`` gives each node a line of facts (kind, speaker, strength, verdict) for hovering.
     """
     about = about or {}
-    net = _Network(directed=True)
+    nodes = []
     for node_id in sorted(G.nodes):
         data = G.nodes[node_id]
-        net.add_node(node_id, **_node_options(node_id, data, importance(data, G.in_degree(node_id)),
-                                              about.get(node_id, "")))
+        node = _node_options(node_id, data, importance(data, G.in_degree(node_id)), about.get(node_id, ""))
+        label = node.pop("label")
+        node.pop("shape")  # every node's group says it already
+        node.pop("color", None)  # a thesis's colour: dropped, as pyvis drops a grouped node's, so its group colours it
+        node.update(id=node_id, label=label or node_id)
+        nodes.append(node)
+    edges = []
     for source, target, data in sorted(G.edges(data=True), key=lambda e: (e[0], e[1])):
-        net.add_edge(source, target, **_edge_options(data))
-    return net
+        edges.append({**_edge_options(data), "from": source, "to": target})
+    return nodes, edges
 
 
 class Atlas:
-    """Every map of one knowledge base, cut from one pyvis network built once.
+    """Every map of one knowledge base, cut from one set of node and edge records built once.
 
     A site has a map on every node page; building a pyvis network and encoding
     it per page would cost more than the rest of the build. Each node and edge
@@ -253,20 +248,20 @@ class Atlas:
         ``about``: see :func:`build_network`.
         """
         self.graph = G
-        self.network = build_network(G, about)
+        nodes, edges = build_network(G, about)
+        self._node_record: dict[str, dict] = {}
         self._node_json: dict[str, str] = {}
         self._kind: dict[str, str] = {}
-        for node in self.network.nodes:
-            del node["shape"]  # pyvis always sets one; the node's group already says it
-            self._node_json[node["id"]] = _dumps(node)[1:-1]  # without the braces: x and y go in front
+        for node in nodes:
+            self._node_record[node["id"]] = node
+            self._node_json[node["id"]] = _dumps(node)[1:]  # without the opening brace: x and y go in front
             self._kind[node["id"]] = node["group"]
         self._thesis = thesis_rank(G)
         self._circle: dict[str, int] | None = None  # node -> its circle of arguments, for nodes in one
         self._out: dict[str, list[tuple[str, str]]] = {n: [] for n in self._node_json}
         self._adj: dict[str, list[tuple[str, float]]] = {n: [] for n in self._node_json}
-        self._page = page
-        for edge in self.network.edges:
-            edge.pop("arrows", None)  # pyvis marks every edge of a directed network; the options do it once
+        self._page = _dumps(page)
+        for edge in edges:
             source, target = edge["from"], edge["to"]
             self._out[source].append((target, _dumps(edge)))
             weight = float(G.edges[source, target].get("weight", 1.0))
@@ -275,6 +270,8 @@ class Atlas:
         self._succ = {n: sorted(G.successors(n)) for n in self._node_json}
         self._pred = {n: sorted(G.predecessors(n)) for n in self._node_json}
         self._options = _dumps(map_options())
+        self._legends: dict[frozenset, str] = {}  # the kinds a map shows -> its legend's JSON
+        self._strings: dict[str, str] = {}  # a base or node id -> its JSON
 
     # -- which nodes a local map shows --
 
@@ -310,13 +307,15 @@ class Atlas:
         keep = set(nodes)
         pos: dict[str, tuple[float, float]] = {focus: (0.0, 0.0)}
         out_first = [n for n in self._succ[focus] if n in keep]
-        in_first = [n for n in self._pred[focus] if n in keep and n not in out_first]
+        placed = {focus, *out_first}
+        in_first = [n for n in self._pred[focus] if n in keep and n not in placed]
         ring1 = out_first + in_first
-        placed = {focus, *ring1}
+        placed.update(in_first)
         children: dict[str, list[str]] = {}
+        adj = self._adj
         for parent in ring1:
             kids = []
-            for other, _ in self._adj[parent]:
+            for other, _ in adj[parent]:
                 if other in keep and other not in placed:
                     kids.append(other)
                     placed.add(other)
@@ -327,21 +326,23 @@ class Atlas:
         r2 = max(r1 + SPACING * 1.2, SPACING * (total - len(ring1)) / (2 * math.pi))
         # Screen y grows downwards, so -pi/2 is the top; the out-neighbours' sectors are centred there.
         angle = -math.pi / 2 - math.pi * (sum(weights[: len(out_first)]) / total) if total else 0.0
+        cos, sin, tau = math.cos, math.sin, 2 * math.pi
         for parent, w in zip(ring1, weights):
-            span = 2 * math.pi * w / total
+            span = tau * w / total
             mid = angle + span / 2
-            pos[parent] = (r1 * math.cos(mid), r1 * math.sin(mid))
+            pos[parent] = (r1 * cos(mid), r1 * sin(mid))
             kids = children[parent]
+            count = len(kids)
             for k, kid in enumerate(kids):
-                a = angle + span * (k + 0.5) / len(kids)
-                pos[kid] = (r2 * math.cos(a), r2 * math.sin(a))
+                a = angle + span * (k + 0.5) / count
+                pos[kid] = (r2 * cos(a), r2 * sin(a))
             angle += span
         # Anything left (reachable only through a node the cap dropped) goes on an outer ring.
         rest = [n for n in nodes if n not in pos]
         r3 = (r2 if ring1 else 0.0) + SPACING
         for k, node in enumerate(rest):
-            a = 2 * math.pi * k / len(rest)
-            pos[node] = (r3 * math.cos(a), r3 * math.sin(a))
+            a = tau * k / len(rest)
+            pos[node] = (r3 * cos(a), r3 * sin(a))
         return pos
 
     def layered_layout(self, nodes: list[str], focus: str | None = None,
@@ -377,29 +378,41 @@ class Atlas:
         ``base`` leads from the page the map sits on to the site's root (``../../``);
         clicking a node follows ``base`` and its page's address.
         """
-        parts = []
-        for node_id in nodes:
-            x, y = positions[node_id]
-            head = f'"x":{round(x)},"y":{round(y)},'
-            if node_id == focus:
-                node = dict(self.network.node_map[node_id])
-                node.update(_emphasis(self._kind[node_id], 4.0))
-                node.update(_sized(self._kind[node_id], 3))
-                parts.append("{" + head + _dumps(node)[1:])
-            else:
-                parts.append("{" + head + self._node_json[node_id] + "}")
+        kinds = self._kind
+        node_json = self._node_json
+        parts = [f'{{"x":{round(x)},"y":{round(y)},{node_json[n]}' for n in nodes for x, y in (positions[n],)]
+        if focus is not None and focus in node_json:
+            node = dict(self._node_record[focus])
+            node.update(_emphasis(kinds[focus], 4.0))
+            node.update(_sized(kinds[focus], 3))
+            at = nodes.index(focus)
+            x, y = positions[focus]
+            parts[at] = f'{{"x":{round(x)},"y":{round(y)},' + _dumps(node)[1:]
         keep = set(nodes)
-        edges = [text for node_id in nodes for target, text in self._out[node_id] if target in keep]
-        key = _dumps(legend({self._kind[n] for n in nodes}))
+        out = self._out
+        edges = [text for node_id in nodes for target, text in out[node_id] if target in keep]
+        shown = frozenset(kinds[n] for n in nodes)
+        key = self._legends.get(shown)
+        if key is None:
+            key = self._legends[shown] = _dumps(legend(shown))
         main = sorted((n for n in nodes if n in self._thesis), key=self._thesis.get)
         top = focus if focus is not None else (main[0] if main else nodes[0] if nodes else None)
         # The map opens showing the labels of this size (and larger) from the top node down: a local map its
         # focus's neighbours, a whole map its main claims.
         readable = FONT_SIZES[1] if focus is not None else FONT_SIZES[2]
-        body = ('{"base":' + _dumps(base) + ',"page":' + _dumps(self._page) + ',"top":' + _dumps(top)
-                + ',"open":' + str(readable) + ',"nodes":[' + ",".join(parts) + '],"edges":[' + ",".join(edges) + '],"options":' + self._options
-                + ',"legend":' + key + "}")
+        body = ('{"base":' + self._string(base) + ',"page":' + self._page + ',"top":' + self._string(top)
+                + ',"open":' + str(readable) + ',"nodes":[' + ",".join(parts) + '],"edges":[' + ",".join(edges)
+                + '],"options":' + self._options + ',"legend":' + key + "}")
         return body, len(edges)
+
+    def _string(self, value: str | None) -> str:
+        """A string's JSON, kept: a site's maps share a few bases, and each node is the top of a map or two."""
+        text = self._strings.get(value) if value is not None else None
+        if text is None:
+            text = _dumps(value)
+            if value is not None:
+                self._strings[value] = text
+        return text
 
     def local_map(self, focus: str, base: str, *, steps: int = LOCAL_STEPS, cap: int = LOCAL_CAP) -> str:
         """The map of one node's neighbourhood, for its page (``base``: see :meth:`data_json`)."""

@@ -214,6 +214,14 @@ class _Site:
         self._toward: dict[str, dict[str, str]] = {}
         self._main: list[str] | None = None
         self.atlas = maps.Atlas(self.G, page_url(node_page("{id}"), options.directory_urls), self._about())
+        # Nodes whose pages have an undercut, a linked premise or a restatement to show: the rest skip the search.
+        self.contribution_rows: dict[str, dict[str, float]] = {}  # node -> its arguments' contributions
+        self.related: set[str] = set()
+        for u, v, d in self.G.edges(data=True):
+            if d["relation"] in ("undercuts", "restates"):
+                self.related.update((u, v, *(d.get("via") or ())))
+            elif d.get("linked"):
+                self.related.add(u)
         self.sections = self._sections()
         self.k = {n: i for i, n in enumerate(sorted(self.G.nodes))}  # a node's place in the client-side data
         self.texts: dict[str, str] = {}  # source id -> its text, line ends normalised
@@ -438,6 +446,8 @@ def _relations_sections(s: _Site, nid: str) -> list[str]:
     linked premises and restatements, with every restatement's own quote."""
     G = s.G
     out: list[str] = []
+    if nid not in s.related:
+        return out
     items: list[str] = []
     for _, target, d in sorted(G.out_edges(nid, data=True)):
         if d["relation"] == "undercuts":
@@ -533,7 +543,10 @@ def _contribution(s: _Site, nid: str, other: str) -> float | None:
     net = s.a.network
     if net is None or other not in net.index:
         return None
-    return s.a.contributions.get(net.ids[net.canon(nid)], {}).get(net.ids[net.canon(other)])
+    row = s.contribution_rows.get(nid)
+    if row is None:  # a claim's row is read once per argument, twice: for its rank and for its figure
+        row = s.contribution_rows[nid] = s.a.contributions.get(net.ids[net.canon(nid)], {})
+    return row.get(net.ids[net.canon(other)])
 
 
 def _by_contribution(s: _Site, nid: str, items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
@@ -678,12 +691,12 @@ def _node_page(s: _Site, nid: str) -> str:
         rest += [_heading("Where people stand", "where-people-stand"),
                  table(["Person", "Credence", "In their words"], rows)]
 
-    outgoing = sorted(G.out_edges(nid, data=True))
-    incoming = sorted(G.in_edges(nid, data=True))
-    supports = [(v, d) for _, v, d in outgoing if d["relation"] == "supports"]
-    attacks = [(v, d) for _, v, d in outgoing if d["relation"] == "attacks"]
-    supporters = [(u, d) for u, _, d in incoming if d["relation"] == "supports"]
-    attackers = [(u, d) for u, _, d in incoming if d["relation"] == "attacks"]
+    outgoing = sorted(G.succ[nid].items())  # (neighbour, edge data), as sorted(G.out_edges(nid, data=True)) orders them
+    incoming = sorted(G.pred[nid].items())
+    supports = [(v, d) for v, d in outgoing if d["relation"] == "supports"]
+    attacks = [(v, d) for v, d in outgoing if d["relation"] == "attacks"]
+    supporters = [(u, d) for u, d in incoming if d["relation"] == "supports"]
+    attackers = [(u, d) for u, d in incoming if d["relation"] == "attacks"]
     if supports or attacks:
         rest += [_heading("What it argues about", "what-it-argues-about"),
                  _edges_section(s, [("Supports", supports, False), ("Attacks", attacks, False)])]
@@ -707,7 +720,7 @@ def _node_page(s: _Site, nid: str) -> str:
     rest += [_heading("Map", "map"),
              f"<p>Everything within {s.o.local_steps} steps of this claim. Click a node to open its page.</p>",
              s.atlas.local_map(nid, s.base, steps=s.o.local_steps, cap=s.o.local_cap), s.footnote()]
-    undercutters = [(u, d) for u, _, d in incoming if d["relation"] == "undercuts"]
+    undercutters = [(u, d) for u, d in incoming if d["relation"] == "undercuts"]
     opening = [f'<p class="kb-summary">{" · ".join(summary)}</p>', _procon(s, nid, supporters, attackers + undercutters),
                _trails(s, nid)]
     return "\n".join([f"# {md(node.title)}", "", _block(*opening, search=False),

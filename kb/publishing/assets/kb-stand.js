@@ -334,34 +334,35 @@
       }
     }
 
+    // One block of the crux tables: a heading, what to read first, then the rows as a table, or a line
+    // saying there are none (rows null: nothing to list, as when the reader and a participant agree).
+    function cruxBlock(title, lines, header, rows, none) {
+      cruxHolder.appendChild(el("h3", null, title));
+      lines.forEach(function (line) { cruxHolder.appendChild(el("p", null, line)); });
+      if (rows === null) return;
+      cruxHolder.appendChild(rows.length ? table(header, rows) : el("p", null, none));
+    }
+
     function cruxesNow() {
       var t = +thesisSelect.value;
       cruxHolder.textContent = "";
       var mine = net.cruxes(tau, solved.values, t, TOP_CRUXES).filter(function (c) { return Math.abs(c.swing) >= 0.005; });
-      cruxHolder.appendChild(el("h3", null, "What it hinges on for you"));
-      if (!mine.length) {
-        cruxHolder.appendChild(el("p", null, "No single claim moves it by as much as 0.01 for you."));
-      } else {
-        cruxHolder.appendChild(table(["Crux", "Thesis if it holds", "if it fails", "Swing"], mine.map(function (c) {
+      cruxBlock("What it hinges on for you", [], ["Crux", "Thesis if it holds", "if it fails", "Swing"],
+        mine.map(function (c) {
           return [link(c.index), fixed(c.high), fixed(c.low), (c.swing >= 0 ? "+" : "") + fixed(c.swing)];
-        })));
-      }
+        }), "No single claim moves it by as much as 0.01 for you.");
       people.forEach(function (p) {
         var report = net.doubleCruxes(tau, solved.values, p.tau, p.solved.values, t, TOP_DOUBLE);
-        cruxHolder.appendChild(el("h3", null, "You and " + p.name));
         var line = "Your strength " + fixed(report.strengthA) + ", theirs " + fixed(report.strengthB) + ".";
         var agree = Math.abs(report.gap) < 0.05 && K.verdict(report.strengthA) === K.verdict(report.strengthB);
-        cruxHolder.appendChild(el("p", null, line + (agree ? " You agree on it (the same verdict, strengths within 0.05)." : "")));
-        var rows = report.items.filter(function (i) { return i.score !== null && Math.max(Math.abs(i.closeA), Math.abs(i.closeB)) >= 0.005; });
-        if (agree) return;
-        if (!rows.length) {
-          cruxHolder.appendChild(el("p", null, "No single claim you score differently closes any of the gap."));
-          return;
-        }
-        cruxHolder.appendChild(table(["Claim", "You", p.name, "Gap closed if you adopt theirs", "if they adopt yours"],
-          rows.map(function (i) {
-            return [link(i.index), fixed(i.tauA), fixed(i.tauB), pct(i.closeA), pct(i.closeB)];
-          })));
+        var rows = agree ? null : report.items.filter(function (i) {
+          return i.score !== null && Math.max(Math.abs(i.closeA), Math.abs(i.closeB)) >= 0.005;
+        }).map(function (i) {
+          return [link(i.index), fixed(i.tauA), fixed(i.tauB), pct(i.closeA), pct(i.closeB)];
+        });
+        cruxBlock("You and " + p.name, [line + (agree ? " You agree on it (the same verdict, strengths within 0.05)." : "")],
+          ["Claim", "You", p.name, "Gap closed if you adopt theirs", "if they adopt yours"], rows,
+          "No single claim you score differently closes any of the gap.");
       });
     }
 
