@@ -122,8 +122,6 @@ class GraphView:
             self._pred = {v: {ends[i][0]: attrs(i) for i in into} for v, into in self._in.items()}
         return self._pred
 
-    adj = succ
-
     def __contains__(self, n: object) -> bool:
         return n in self._node
 
@@ -136,17 +134,8 @@ class GraphView:
     def number_of_nodes(self) -> int:
         return len(self._node)
 
-    def number_of_edges(self) -> int:
-        return len(self._ends)
-
-    def has_edge(self, u: str, v: str) -> bool:
-        return u in self._out and any(self._ends[i][1] == v for i in self._out[u])
-
     def out_degree(self, n: str) -> int:
         return len(self._out[n])
-
-    def in_degree(self, n: str) -> int:
-        return len(self._in[n])
 
     def edges(self, data: bool | str = False, default: Any = None) -> list:
         ends = self._ends
