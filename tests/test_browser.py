@@ -790,10 +790,19 @@ def _your_strength(reader: Reader, thesis: str) -> float:
 
 
 def _shown(value: float) -> float:
-    """A strength as the stand page prints it: two decimals, three when two would read 0.50 off the middle."""
+    """A strength as the stand page prints it: two decimals, more (up to six) while they read 0.5 off the middle."""
     from kb.analysis import semantics
 
-    return round(value, 3 if f"{value:.2f}" == "0.50" and semantics.verdict(value) != "balanced" else 2)
+    digits = 2
+    while digits < 6 and round(value, digits) == 0.5 and semantics.verdict(value) != "balanced":
+        digits += 1
+    return round(value, digits)
+
+
+def test_a_strength_just_off_the_middle_is_printed_on_its_side():
+    """The rule the stand page follows (mirrored by _shown): never "0.500 rejected"."""
+    assert _shown(0.4996) == 0.4996 and _shown(0.5004) == 0.5004
+    assert _shown(0.496) == 0.496 and _shown(0.5) == 0.5 and _shown(0.73) == 0.73
 
 
 def test_stand_page_sliders_move_the_verdict_persist_and_copy_out(sized, real_site, real_graph):

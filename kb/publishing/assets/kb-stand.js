@@ -309,8 +309,12 @@
     }
 
     function verdictCell(value, converged) {
-      // A strength that rounds to 0.50 but falls on one side shows a third decimal: "0.50 rejected" would puzzle.
-      var shown = fixed(value) === "0.50" && K.verdict(value) !== "balanced" ? value.toFixed(3) : fixed(value);
+      // A strength off the middle that two decimals would print as 0.50 gets more (up to six), until the
+      // number shows the side its verdict names: "0.500 rejected" would puzzle.
+      var shown = fixed(value);
+      for (var d = 3; d <= 6 && Number(shown) === 0.5 && K.verdict(value) !== "balanced"; d++) {
+        shown = value.toFixed(d);
+      }
       var span = el("span", null, shown + " " + K.verdict(value) + (converged ? "" : " (provisional)"));
       span.className = "kb-stand__v kb-stand__v--" + K.verdict(value);
       return span;
