@@ -52,8 +52,10 @@ test-tools: $(if $(KB_SKIP_EXTERNAL),,$(ARGDOWN)) $(if $(KB_SKIP_BROWSER),,$(AXE
 	@[ "$(KB_SKIP_BROWSER)" = 1 ] || [ -x /usr/bin/chromium ] || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
+# One worker per core (pytest-xdist); each test file stays on one worker, so a file's shared
+# fixtures (a built site, a browser) are made once. `.venv/bin/pytest FILE` runs one file alone.
 test: $(VENV)/.installed-test test-tools
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 check: $(VENV)/.installed
 	$(BIN)/kb check --strict $(if $(wildcard $(SEEDS)),--sources $(SEEDS))

@@ -246,6 +246,15 @@ def test_provisional_numbers_are_marked():
     assert "provisional" in cli_query._footnote(True)[0] and cli_query._footnote(False) == []
 
 
+def test_a_strength_a_hair_off_the_middle_shows_its_side():
+    # A strength a hair off the middle is printed until its number shows the side its verdict names.
+    assert cli_query._num(0.4996) == "0.4996"
+    assert cli_query._num(0.50004, final=False) == "0.50004?"
+    assert cli_query._num(0.5 - 2e-6) == "0.499998"
+    assert cli_query._num(0.5 + 1e-13) == "0.500"  # within the verdict's tolerance: balanced, so 0.500 is right
+    assert cli_query._num(-0.0004, signed=True) == "-0.000"  # a signed part or gap names no verdict
+
+
 def test_markup_in_titles_is_printed_as_written(kb_root):
     path = kb_root / "probes-are-cheap.yaml"
     path.write_text(path.read_text().replace("title: Probes are cheap", "title: Probes are [bold]cheap[/bold]"))

@@ -180,9 +180,16 @@ def _render(*items) -> None:
 
 
 def _num(value: float | None, final: bool = True, signed: bool = False) -> str:
+    """Three decimals; a strength a hair off 0.5 gets more (up to six) until the printed number shows the
+    side its verdict names, as the stand page does: "0.500 (rejected)" would puzzle a reader."""
     if value is None:
         return "-"
     text = f"{value:+.3f}" if signed else f"{value:.3f}"
+    if not signed and text == "0.500" and semantics.verdict(value) != "balanced":
+        for places in range(4, 7):
+            text = f"{value:.{places}f}"
+            if float(text) != 0.5:
+                break
     return text if final else text + PROVISIONAL
 
 
