@@ -103,10 +103,10 @@ def test_length_filter_finds_the_pairs_every_comparison_finds():
                     chars.insert(at, rng.choice(alphabet))
             values[f"k{i}"] = "".join(chars)
         for cutoff in (50.0, 80.0, duplicates.TITLE_SIMILARITY, duplicates.QUOTE_SIMILARITY, 100.0):
-            among = rng.sample(sorted(values), 8)
-            expected = _every_pair(values, cutoff, among)
-            assert duplicates._similar(values, cutoff, among) == expected
-            found += len(expected)
+            for among in (rng.sample(sorted(values), 8), sorted(values)):
+                expected = _every_pair(values, cutoff, among)
+                assert duplicates._similar(values, cutoff, among) == expected
+                found += len(expected)
     assert found > 1000, "the random values must make pairs to compare"
     nodes = store.load(REPO / "claims")[0].nodes
     values = duplicates._values(nodes)
@@ -114,6 +114,29 @@ def test_length_filter_finds_the_pairs_every_comparison_finds():
         for cutoff in (duplicates.CUTOFFS[field], 60.0):
             assert duplicates._similar(values[field], cutoff, list(values[field])) == \
                 _every_pair(values[field], cutoff, list(values[field]))
+
+
+def test_each_pair_is_compared_once(monkeypatch):
+    """The ratio is symmetric, so a first check compares each pair from one end only (half the work)."""
+    from rapidfuzz import process
+
+    from kb.analysis import duplicates
+
+    values = {f"k{i}": "same length title" for i in range(40)}  # every pair in every other's length range
+    compared = []
+    extract = process.extract
+
+    def counting(query, choices, **kwargs):
+        compared.extend((query, c) for c in choices)
+        return extract(query, choices, **kwargs)
+
+    monkeypatch.setattr(process, "extract", counting)
+    pairs = duplicates._similar(values, 92.0, sorted(values))
+    assert len(pairs) == 40 * 39 // 2 and len(compared) == 40 * 39 // 2
+    compared.clear()
+    among = ["k3", "k17"]  # a check after an edit: the changed values against all, their own pair once
+    assert len(duplicates._similar(values, 92.0, among)) == 2 * 38 + 1
+    assert len(compared) == 2 * 38 + 1
 
 
 def test_lengths_outside_the_range_cannot_reach_the_cutoff():

@@ -124,7 +124,11 @@ def _similar(values: dict[str, str], cutoff: float, among: Iterable[str],
     if len(keys) < 2:
         return set()
     keys.sort(key=lambda k: len(values[k]))
-    task = (values, cutoff, keys, [len(values[k]) for k in keys], [values[k] for k in keys])
+    among_set = set(among)
+    # Each pair with both ends in among is compared once, from the end earlier in length order (the ratio
+    # is symmetric): half the work of a first check, where among is every value.
+    task = (values, cutoff, keys, [len(values[k]) for k in keys], [values[k] for k in keys],
+            {k: i for i, k in enumerate(keys)}, among_set, len(among_set) == len(keys))
     workers = _workers(len(among)) if parallel else 1
     if workers < 2:
         return _compare(task, track(among, "looking for duplicates", len(among)))
@@ -159,16 +163,20 @@ def _compare_chunk(chunk: list[str]) -> set[tuple[str, str, float]]:
 def _compare(task: tuple, among: Iterable[str]) -> set[tuple[str, str, float]]:
     from rapidfuzz import fuzz, process
 
-    values, cutoff, keys, lengths, pool = task
+    values, cutoff, keys, lengths, pool, position, among_set, everything = task
     out = set()
     for a in among:
         low, high = length_range(len(values[a]), cutoff)
         start, end = bisect.bisect_left(lengths, low), bisect.bisect_right(lengths, high)
-        # extract, one query at a time: C inside, and no numpy to import (cdist returns an array).
-        for _, score, ki in process.extract(values[a], pool[start:end], scorer=fuzz.ratio, score_cutoff=cutoff,
-                                            limit=None):
-            b = keys[start + ki]
-            if a != b:
+        here = position[a]
+        later = range(max(start, here + 1), end)
+        # Earlier values are compared from here only when they are not in among (else they compare with a).
+        earlier = [] if everything else [j for j in range(start, min(here, end)) if keys[j] not in among_set]
+        for positions, choices in ((later, pool[later.start:later.stop]), (earlier, [pool[j] for j in earlier])):
+            # extract, one query at a time: C inside, and no numpy to import (cdist returns an array).
+            for _, score, ki in process.extract(values[a], choices, scorer=fuzz.ratio, score_cutoff=cutoff,
+                                                limit=None):
+                b = keys[positions[ki]]
                 out.add((min(a, b), max(a, b), float(score)))
     return out
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Iterator
 
 _Attrs = dict[str, Any]
+# One-node edge questions answered by scanning the edge list before it is indexed (see GraphView._positions).
+SCANS = 4
 
 
 def _pick(attrs: _Attrs, data: bool | str, default: Any = None) -> Any:
@@ -77,6 +79,7 @@ class GraphView:
         if not all(u in node and v in node for u, v in self._ends):
             raise ValueError("an edge to a node the graph does not have")
         self._index: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
+        self._scans = 0
         self._made: list[_Attrs | None] = [None] * len(self._ends)
         self._make = edge_attrs
         self._succ: dict[str, dict[str, _Attrs]] | None = None
@@ -156,10 +159,24 @@ class GraphView:
         return made  # type: ignore[return-value]
 
     def out_edges(self, n: str, data: bool | str = False, default: Any = None) -> list:
-        return self._edges_of(self._out[n], data, default)
+        return self._edges_of(self._positions(n, 0), data, default)
 
     def in_edges(self, n: str, data: bool | str = False, default: Any = None) -> list:
-        return self._edges_of(self._in[n], data, default)
+        return self._edges_of(self._positions(n, 1), data, default)
+
+    def _positions(self, n: str, end: int) -> list[int]:
+        """The positions of n's outgoing (end 0) or incoming (end 1) edges, in the index's order.
+
+        The first few one-node questions scan the edge list instead: ``kb show``
+        asks about one node, and indexing 10^4 nodes' edges costs it more than
+        two scans. Past SCANS the index is made and kept.
+        """
+        if self._index is None and self._scans < SCANS:
+            if n not in self._node:
+                raise KeyError(n)
+            self._scans += 1
+            return [i for i, ends in enumerate(self._ends) if ends[end] == n]
+        return self._indexed()[end][n]
 
     def _edges_of(self, indices: list[int], data: bool | str, default: Any) -> list:
         ends = self._ends

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from filelock import FileLock, Timeout
-
 from kb.data.errors import KBError
 from kb.data.kinds import is_valid_id
 from kb.rules.report import Problem
 
 if TYPE_CHECKING:
+    from filelock import FileLock
+
     from kb.data.models import Node, Person, Source
 
 MAX_FILE_BYTES = 1 << 20
@@ -845,6 +845,9 @@ def lock(root: Path, timeout: float) -> FileLock:
     if info is not None and not stat.S_ISREG(info.st_mode):
         kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else _file_kind(info.st_mode)
         raise KBError(f"{display_path(path)} is {kind}, not kb's lock file; remove it and try again")
+    # Imported here: filelock costs tens of milliseconds, and a reading command never locks.
+    from filelock import FileLock, Timeout
+
     handle = FileLock(str(path), timeout=timeout)
     try:
         handle.acquire()
