@@ -337,7 +337,7 @@ def _blobs(root: Path) -> set[str]:
 def test_commands_answer_alike_with_and_without_the_compiled_cache_after_random_edits(kb):
     rng = random.Random(23)
     assert _outputs(kb, "--no-cache", cruxes=True) == _outputs(kb) + [_outputs(kb, cruxes=True)[-1]]
-    assert {"graph", "analysis", "check"} <= _blobs(kb), "the second run must have read what the first stored"
+    assert {"graph", "analysis", "check", "rows"} <= _blobs(kb), "the second run must have read what the first stored"
     for _ in range(2):
         for _ in range(rng.randint(1, 3)):
             _edit(rng, kb)
@@ -453,6 +453,10 @@ def test_damaged_compiled_results_are_recomputed(kb):
                 data["labels"] = {"n000001": "MAYBE"}
             elif key.startswith("check:"):
                 data["problems"] = [["x"]]
+            elif key.startswith(compiled.ROWS) and ":e:" in key:
+                data = [["x"]]  # a node's edges that are not [in, out]
+            elif key.startswith(compiled.ROWS) and ":a:" in key:
+                data = 5  # attributes that are not a mapping
             conn.execute("UPDATE blobs SET value = ? WHERE key = ?", (json.dumps(data), key))
     assert _outputs(kb, only=4) == before
 
@@ -511,3 +515,47 @@ def test_a_file_modified_just_now_is_never_taken_on_its_times(kb, monkeypatch):
     calls.clear()
     assert _kb_digest(kb) == first
     assert calls  # its state unchanged since, but still too recent to be trusted: looked up again
+
+
+@pytest.mark.parametrize("which", ["real", "synthetic"])
+def test_a_question_about_one_node_reads_its_neighbourhood_and_answers_as_the_whole_graph(which, kb, tmp_path):
+    """kb show reads one node's rows (its edges and neighbours), not the whole graph: the same answer for every node."""
+    from kb.analysis import queries
+
+    root = kb
+    if which == "real":
+        root = tmp_path / "real" / "claims"
+        shutil.copytree(REPO / "claims", root, ignore=shutil.ignore_patterns(".kb-cache*", ".kb.lock"))
+    whole = compiled.load(root)  # computes, and stores the graph and its rows
+    assert not whole.partial and whole.view is not None
+    perspectives = ("neutral", sorted(whole.view.graph["people"])[1])
+    full = {p: whole.analysis(p, "drqe") for p in perspectives}
+    for n in whole.view:
+        near = compiled.load(root, around=n)
+        assert near.partial and n in near.view and near.count == len(whole.view)
+        assert len(near.view) == 1 + len(set(whole.view.pred[n]) | set(whole.view.succ[n]) - {n})
+        for p in perspectives:
+            got = queries.show(near.view, n, perspective=p, analysis=lambda: near.analysis(p, "drqe"))
+            assert got == queries.show(whole.view, n, perspective=p, analysis=lambda: full[p]), n
+    unknown = compiled.load(root, around="no-such-node")
+    assert not unknown.partial and len(unknown.view) == len(whole.view)  # the whole map, to suggest ids from
+    near = compiled.load(root, around=next(iter(whole.view)))
+    assert list(near.graph.nodes) == list(whole.graph.nodes)  # a whole-map question from a partial load
+
+
+def test_a_neighbourhood_answer_never_computes_on_a_partial_graph(kb, monkeypatch):
+    """An analysis missing from the cache is computed on the whole graph, never on the few nodes read."""
+    from kb.analysis import queries
+
+    whole = compiled.load(kb)
+    n = max(whole.view, key=lambda x: len(whole.view.pred[x]) + len(whole.view.succ[x]))
+    expected = queries.show(whole.view, n, analysis=lambda: whole.analysis("neutral", "drqe"))
+    with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
+        conn.execute("DELETE FROM blobs WHERE key LIKE 'analysis:%'")
+    near = compiled.load(kb, around=n)
+    assert near.partial
+    analysed = []
+    real = queries.analyse
+    monkeypatch.setattr(queries, "analyse", lambda G, *a, **k: analysed.append(len(G)) or real(G, *a, **k))
+    assert queries.show(near.view, n, analysis=lambda: near.analysis("neutral", "drqe")) == expected
+    assert analysed == [len(whole.view)]

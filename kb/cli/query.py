@@ -85,9 +85,11 @@ def _friendly(fn: Callable) -> Callable:
     return wrapper
 
 
-def _compiled(ctx: click.Context) -> compiled.Compiled:
-    """The checked, compiled knowledge base; analysing a broken one would mislead, so errors stop here."""
-    found = compiled.load(Path(kb_dir(ctx)), cache=use_cache(ctx), parallel=True)
+def _compiled(ctx: click.Context, around: str | None = None) -> compiled.Compiled:
+    """The checked, compiled knowledge base; analysing a broken one would mislead, so errors stop here.
+
+    ``around``: the one node the question is about (see :func:`kb.data.compiled.load`)."""
+    found = compiled.load(Path(kb_dir(ctx)), cache=use_cache(ctx), parallel=True, around=around)
     if not found.ok:
         for problem in found.errors:
             click.echo(problem.format(), err=True)
@@ -412,7 +414,7 @@ def show_cmd(ctx: click.Context, node_id: str, perspective: str, recorded_only: 
     """One node: its claim, source, stances, supporters and attackers both ways, strength and label."""
     from kb.analysis import queries
 
-    found = _compiled(ctx)
+    found = _compiled(ctx, around=node_id)
     data = queries.show(found.view, node_id, perspective=perspective, method=method, implied=not recorded_only,
                         analysis=lambda: found.analysis(perspective, method, not recorded_only))
     if fmt == "json":

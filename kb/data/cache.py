@@ -204,11 +204,20 @@ class Cache:
 
     def get_blob(self, key: str) -> Any:
         """What :meth:`put_blob` stored under key (plain JSON data), or None."""
+        return self.get_blobs([key]).get(key)
+
+    def get_blobs(self, keys: Sequence[str]) -> dict[str, Any]:
+        """The values stored under those of keys that are there (one query, however many keys)."""
+        out: dict[str, Any] = {}
         try:
-            row = self._conn.execute("SELECT value FROM blobs WHERE key = ?", (key,)).fetchone()
-            return None if row is None else _loads(row[0])
+            for start in range(0, len(keys), 500):  # within SQLite's limit on a query's parameters
+                chunk = list(keys[start:start + 500])
+                marks = ", ".join("?" * len(chunk))
+                for key, text in self._conn.execute(f"SELECT key, value FROM blobs WHERE key IN ({marks})", chunk):
+                    out[key] = _loads(text)
         except (sqlite3.Error, ValueError, RecursionError):
-            return None
+            return {}
+        return out
 
     def put_blob(self, key: str, value: Any, replace: str | None = None, keep: str | None = None,
                  checked: bool = False) -> None:
@@ -219,8 +228,16 @@ class Cache:
         base, which no command will ask for again). ``checked``: the caller
         made sure value is data JSON gives back equal (see :func:`exact`).
         """
+        self.put_blobs([(key, value)], replace, keep, checked)
+
+    def put_blobs(self, items: Sequence[tuple[str, Any]], replace: str | None = None, keep: str | None = None,
+                  checked: bool = False) -> None:
+        """:meth:`put_blob` for many keys in one transaction: all are kept, or none.
+
+        ``replace`` without ``keep`` drops every other entry under that prefix.
+        """
         try:
-            text = _dumps(value, checked)
+            rows = [(key, _dumps(value, checked)) for key, value in items]
         except (TypeError, ValueError, RecursionError):
             return
         conn = self._conn
@@ -229,11 +246,12 @@ class Cache:
         except sqlite3.Error:
             return
         try:
-            if replace is not None:
-                keep = keep or key
+            if replace is not None and keep:
                 conn.execute("DELETE FROM blobs WHERE substr(key, 1, ?) = ? AND substr(key, 1, ?) != ?",
                              (len(replace), replace, len(keep), keep))
-            conn.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (key, text))
+            elif replace is not None:
+                conn.execute("DELETE FROM blobs WHERE substr(key, 1, ?) = ?", (len(replace), replace))
+            conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?)", rows)
             conn.execute("COMMIT")
         except (sqlite3.Error, UnicodeError):  # text SQLite cannot hold (a lone surrogate) is not kept
             try:

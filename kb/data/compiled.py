@@ -423,6 +423,52 @@ def _assemble(G: nx.DiGraph, nodes: list[tuple[str, dict]], edges: list[tuple[st
         clear(G)
 
 
+# Cache keys of the per-node rows stored beside the graph: ROWS + digest + ":a:" + id for a node's
+# attributes, ":e:" + id for its edges both ways, ":meta" for the graph's own attributes and sizes.
+ROWS = "rows:"
+
+
+def _json_attrs(attrs: dict) -> dict:
+    return {k: list(v) if k in _TUPLE_ATTRS and type(v) is tuple else v for k, v in attrs.items()}
+
+
+def _node_rows(G: nx.DiGraph, found: str, files: int) -> list[tuple[str, Any]]:
+    """One row per node for its attributes and one for its edges (each end's attributes in networkx's order)."""
+    prefix = f"{ROWS}{found}:"
+    rows: list[tuple[str, Any]] = [(prefix + "meta", {"graph": dict(G.graph), "files": files, "count": len(G)})]
+    for n, attrs in G.nodes(data=True):
+        rows.append((f"{prefix}a:{n}", attrs))
+        rows.append((f"{prefix}e:{n}", [[[u, _json_attrs(e)] for u, e in G.pred[n].items()],
+                                        [[v, _json_attrs(e)] for v, e in G.succ[n].items()]]))
+    return rows
+
+
+def _neighbourhood(opened: kbcache.Cache, found: str, node: str) -> tuple[int, int, GraphView] | None:
+    """The files and node counts, and a view of node with its edges and neighbours, from the rows; None if absent."""
+    from kb.analysis.graphview import GraphView
+
+    prefix = f"{ROWS}{found}:"
+    head = opened.get_blobs([prefix + "meta", f"{prefix}e:{node}"])
+    try:
+        meta, (into, out) = head[prefix + "meta"], head[f"{prefix}e:{node}"]
+        files, count, graph_attrs = meta["files"], meta["count"], meta["graph"]
+        ends = [(str(u), node) for u, _ in into] + [(node, str(v)) for v, _ in out]
+        attrs = [e for _, e in into] + [e for _, e in out]
+        ids = list(dict.fromkeys([node, *(u for u, _ in ends), *(v for _, v in ends)]))
+        rows = opened.get_blobs([f"{prefix}a:{n}" for n in ids])
+        nodes = [(n, rows[f"{prefix}a:{n}"]) for n in ids]
+        if type(files) is not int or type(count) is not int or type(graph_attrs) is not dict or not all(
+                type(a) is dict for _, a in nodes) or not all(type(e) is dict for e in attrs):
+            return None
+
+        def edge_attrs(index: int) -> dict:
+            return {k: tuple(v) if k in _TUPLE_ATTRS and type(v) is list else v for k, v in attrs[index].items()}
+
+        return files, count, GraphView(graph_attrs, nodes, ends, edge_attrs)
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
+
+
 @dataclass
 class Compiled:
     """A checked knowledge base: its graph when it has no errors, else the problems that stop analysis.
@@ -440,10 +486,18 @@ class Compiled:
     digest: str | None = None
     cache: bool = True
     scanned: list = field(default_factory=list, repr=False)  # see digest(): what the digest was taken of
+    count: int | None = None  # the map's number of nodes (the view's, unless partial)
+    partial: bool = False  # the view is one node's neighbourhood (see load's ``around``)
     _graph: nx.DiGraph | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.count is None and self.view is not None:
+            self.count = len(self.view)
 
     @property
     def graph(self) -> nx.DiGraph | None:
+        if self._graph is None and self.partial:
+            self._graph = load(self.root, self.cache).graph  # a whole-map question after all
         if self._graph is None and self.view is not None:
             from kb.analysis.graphview import GraphView
 
@@ -469,7 +523,7 @@ class Compiled:
             if opened is not None:
                 with _no_collection():
                     found = Analysis.from_json(opened.get_blob(key))
-                if found is not None and found.priors.keys() == set(self.view):
+                if found is not None and len(found.priors) == self.count and all(n in found.priors for n in self.view):
                     return found
             result = analyse(self.graph, perspective, method, implied)
             if opened is not None and _unchanged(self.root, self.scanned):
@@ -500,12 +554,18 @@ def _unchanged(root: Path, scanned: list) -> bool:
                                                                 store.PENDING_FILE)]
 
 
-def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
+def load(root: Path, cache: bool = True, parallel: bool = False, around: str | None = None) -> Compiled:
     """The knowledge base checked for errors (no warnings) and, when it has none, compiled into its graph.
 
     The library behind every analysing command: what ``validate.check(...,
     warnings=False)`` and :func:`kb.analysis.graph.build` give, read from the cache when
     the knowledge base's digest has not changed since they were stored.
+
+    ``around``: a node id, for a question about that node alone (``kb show``).
+    When the cache holds its rows, the view is only the node, its edges and its
+    neighbours (``partial``), read without decoding the whole graph; an id the
+    map does not have gets the whole graph, so that the answer names the ids
+    it could have meant.
     """
     root = Path(root)
     opened = kbcache.open_cache(root, cache)
@@ -514,6 +574,11 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
         with _no_collection():
             found = digest(root, opened, parallel, scanned) if opened is not None else None
         key = f"graph:{found}"
+        if found is not None and around is not None:
+            near = _neighbourhood(opened, found, around)  # type: ignore[arg-type]
+            if near is not None:
+                files, count, view = near
+                return Compiled(root, files, view, [], found, cache, scanned, count=count, partial=True)
         if found is not None:
             with _no_collection():
                 blob = opened.get_blob(key)  # type: ignore[union-attr]
@@ -536,6 +601,7 @@ def load(root: Path, cache: bool = True, parallel: bool = False) -> Compiled:
             if data is not None:
                 opened.put_blob(key, {"files": kb.files, "graph": data}, replace="graph:",  # type: ignore[union-attr]
                                 checked=True)
+                opened.put_blobs(_node_rows(G, found, kb.files), replace=ROWS, keep=f"{ROWS}{found}:")  # type: ignore[union-attr]
         return Compiled(root, kb.files, G, problems, found, cache, scanned)
     finally:
         if opened is not None:
