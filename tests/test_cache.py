@@ -453,6 +453,10 @@ def test_damaged_compiled_results_are_recomputed(kb):
                 data["labels"] = {"n000001": "MAYBE"}
             elif key.startswith("check:"):
                 data["problems"] = [["x"]]
+            elif key.startswith(compiled.ROWS + "analysis:") and key.endswith(":shared"):
+                data["count"] = "many"
+            elif key.startswith(compiled.ROWS + "analysis:"):
+                data = [0.5, "neutral", 0.5, "MAYBE", False]  # a label no semantics gives
             elif key.startswith(compiled.ROWS) and ":e:" in key:
                 data = [["x"]]  # a node's edges that are not [in, out]
             elif key.startswith(compiled.ROWS) and ":a:" in key:
@@ -518,7 +522,8 @@ def test_a_file_modified_just_now_is_never_taken_on_its_times(kb, monkeypatch):
 
 
 @pytest.mark.parametrize("which", ["real", "synthetic"])
-def test_a_question_about_one_node_reads_its_neighbourhood_and_answers_as_the_whole_graph(which, kb, tmp_path):
+def test_a_question_about_one_node_reads_its_neighbourhood_and_answers_as_the_whole_graph(which, kb, tmp_path,
+                                                                                         monkeypatch):
     """kb show reads one node's rows (its edges and neighbours), not the whole graph: the same answer for every node."""
     from kb.analysis import queries
 
@@ -530,6 +535,9 @@ def test_a_question_about_one_node_reads_its_neighbourhood_and_answers_as_the_wh
     assert not whole.partial and whole.view is not None
     perspectives = ("neutral", sorted(whole.view.graph["people"])[1])
     full = {p: whole.analysis(p, "drqe") for p in perspectives}
+    # From here on, the whole graph and the whole analysis must not be read.
+    monkeypatch.setattr(compiled, "view_from_json", lambda *a: pytest.fail("the whole graph was decoded"))
+    monkeypatch.setattr(queries.Analysis, "from_json", lambda *a: pytest.fail("the whole analysis was decoded"))
     for n in whole.view:
         near = compiled.load(root, around=n)
         assert near.partial and n in near.view and near.count == len(whole.view)
@@ -537,6 +545,7 @@ def test_a_question_about_one_node_reads_its_neighbourhood_and_answers_as_the_wh
         for p in perspectives:
             got = queries.show(near.view, n, perspective=p, analysis=lambda: near.analysis(p, "drqe"))
             assert got == queries.show(whole.view, n, perspective=p, analysis=lambda: full[p]), n
+    monkeypatch.undo()
     unknown = compiled.load(root, around="no-such-node")
     assert not unknown.partial and len(unknown.view) == len(whole.view)  # the whole map, to suggest ids from
     near = compiled.load(root, around=next(iter(whole.view)))
@@ -551,7 +560,7 @@ def test_a_neighbourhood_answer_never_computes_on_a_partial_graph(kb, monkeypatc
     n = max(whole.view, key=lambda x: len(whole.view.pred[x]) + len(whole.view.succ[x]))
     expected = queries.show(whole.view, n, analysis=lambda: whole.analysis("neutral", "drqe"))
     with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
-        conn.execute("DELETE FROM blobs WHERE key LIKE 'analysis:%'")
+        conn.execute("DELETE FROM blobs WHERE key LIKE 'analysis:%' OR key LIKE 'rows:analysis:%'")
     near = compiled.load(kb, around=n)
     assert near.partial
     analysed = []
@@ -559,3 +568,24 @@ def test_a_neighbourhood_answer_never_computes_on_a_partial_graph(kb, monkeypatc
     monkeypatch.setattr(queries, "analyse", lambda G, *a, **k: analysed.append(len(G)) or real(G, *a, **k))
     assert queries.show(near.view, n, analysis=lambda: near.analysis("neutral", "drqe")) == expected
     assert analysed == [len(whole.view)]
+
+
+def test_an_analysis_split_into_rows_reads_back_for_any_nodes():
+    from kb.analysis.queries import Analysis
+    from kb.analysis.semantics import Label, Prior, Strengths
+
+    whole = Analysis({"a": Prior(0.25, "recorded"), "b": Prior(0.5, "neutral"), "c": Prior(0.7, "implied")},
+                     Strengths({"a": 0.3, "b": 0.1 + 0.2, "c": 0.9}, "drqe", False, 40, 1, 1e-3, frozenset({"b"})),
+                     {"a": Label.IN, "b": Label.UNDEC, "c": Label.OUT})
+    shared, rows = json.loads(json.dumps(whole.to_rows()))
+    assert shared["count"] == 3
+    part = Analysis.from_rows(shared, {n: rows[n] for n in ("b", "c")})
+    assert part.priors == {n: whole.priors[n] for n in ("b", "c")}
+    assert part.strengths.values == {"b": 0.1 + 0.2, "c": 0.9}  # floats exactly
+    assert part.strengths.unconverged == {"b"} and not part.strengths.final("b") and part.strengths.final("c")
+    assert (part.strengths.method, part.strengths.converged, part.strengths.iterations,
+            part.strengths.cyclic_components, part.strengths.residual) == ("drqe", False, 40, 1, 1e-3)
+    assert part.labels == {"b": Label.UNDEC, "c": Label.OUT}
+    assert Analysis.from_rows(shared, {"a": [0.25, "recorded", 0.3, "MAYBE", False]}) is None
+    assert Analysis.from_rows(shared, {"a": [0.25, "recorded", 0.3, "IN", "no"]}) is None
+    assert Analysis.from_rows({"method": "drqe"}, {"a": rows["a"]}) is None

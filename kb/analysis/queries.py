@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import TYPE_CHECKING, Callable
 
@@ -84,6 +84,37 @@ class Analysis:
         if set(values) != set(pri) or set(labels) != set(pri):
             return None
         return cls(pri, strengths, labels)
+
+
+    def to_rows(self) -> tuple[dict, dict[str, list]]:
+        """What the whole map shares (the solve's outcome) and one row per node, for a one-node question
+        to read only the nodes it shows (see :meth:`from_rows`)."""
+        s = self.strengths
+        shared = {"method": s.method, "converged": s.converged, "iterations": s.iterations,
+                  "cyclic_components": s.cyclic_components, "residual": s.residual, "count": len(self.priors)}
+        rows = {n: [p.value, p.origin, s.values[n], self.labels[n].value, n in s.unconverged]
+                for n, p in self.priors.items()}
+        return shared, rows
+
+    @classmethod
+    def from_rows(cls, shared: object, rows: dict[str, object]) -> "Analysis | None":
+        """The part of an analysis that :meth:`to_rows` wrote for the nodes of rows; None when it is not one."""
+        try:
+            strengths = Strengths({}, str(shared["method"]), bool(shared["converged"]),  # type: ignore[index]
+                                  int(shared["iterations"]), int(shared["cyclic_components"]),  # type: ignore[index]
+                                  float(shared["residual"]), frozenset())  # type: ignore[index]
+            pri, labels, unconverged = {}, {}, set()
+            for n, (value, origin, strength, label, unsettled) in rows.items():  # type: ignore[misc]
+                pri[n] = Prior(float(value), origin)
+                strengths.values[n] = float(strength)
+                labels[n] = Label(label)
+                if unsettled is True:
+                    unconverged.add(n)
+                elif unsettled is not False:
+                    return None
+        except (TypeError, KeyError, ValueError, AttributeError):
+            return None
+        return cls(pri, replace(strengths, unconverged=frozenset(unconverged)), labels)
 
 
 def analyse(G: nx.DiGraph, perspective: str = NEUTRAL, method: Method = DEFAULT_METHOD,

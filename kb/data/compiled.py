@@ -423,8 +423,10 @@ def _assemble(G: nx.DiGraph, nodes: list[tuple[str, dict]], edges: list[tuple[st
         clear(G)
 
 
-# Cache keys of the per-node rows stored beside the graph: ROWS + digest + ":a:" + id for a node's
-# attributes, ":e:" + id for its edges both ways, ":meta" for the graph's own attributes and sizes.
+# Cache keys of the per-node rows, for a question about one node (see load's ``around``): beside the
+# graph, ROWS + "graph:" + digest + ":a:" + id for a node's attributes, ":e:" + id for its edges both
+# ways, ":meta" for the graph's own attributes and sizes; beside each analysis, ROWS + its key + ":" + id
+# for the node's base score, strength and label, ":shared" for the solve's outcome.
 ROWS = "rows:"
 
 
@@ -434,7 +436,7 @@ def _json_attrs(attrs: dict) -> dict:
 
 def _node_rows(G: nx.DiGraph, found: str, files: int) -> list[tuple[str, Any]]:
     """One row per node for its attributes and one for its edges (each end's attributes in networkx's order)."""
-    prefix = f"{ROWS}{found}:"
+    prefix = f"{ROWS}graph:{found}:"
     rows: list[tuple[str, Any]] = [(prefix + "meta", {"graph": dict(G.graph), "files": files, "count": len(G)})]
     for n, attrs in G.nodes(data=True):
         rows.append((f"{prefix}a:{n}", attrs))
@@ -447,7 +449,7 @@ def _neighbourhood(opened: kbcache.Cache, found: str, node: str) -> tuple[int, i
     """The files and node counts, and a view of node with its edges and neighbours, from the rows; None if absent."""
     from kb.analysis.graphview import GraphView
 
-    prefix = f"{ROWS}{found}:"
+    prefix = f"{ROWS}graph:{found}:"
     head = opened.get_blobs([prefix + "meta", f"{prefix}e:{node}"])
     try:
         meta, (into, out) = head[prefix + "meta"], head[f"{prefix}e:{node}"]
@@ -518,8 +520,16 @@ class Compiled:
 
         assert self.view is not None
         key = f"analysis:{self.digest}:{method}:{int(implied)}:{perspective}"
+        rows = f"{ROWS}{key}:"
         opened = kbcache.open_cache(self.root, self.cache and self.digest is not None)
         try:
+            if opened is not None and self.partial:  # one node's question: read its neighbourhood's rows only
+                found = opened.get_blobs([rows + "shared", *(rows + n for n in self.view)])
+                if len(found) == len(self.view) + 1 and isinstance(found[rows + "shared"], dict) \
+                        and found[rows + "shared"].get("count") == self.count:
+                    part = Analysis.from_rows(found.pop(rows + "shared"), {k[len(rows):]: v for k, v in found.items()})
+                    if part is not None:
+                        return part
             if opened is not None:
                 with _no_collection():
                     found = Analysis.from_json(opened.get_blob(key))
@@ -528,6 +538,9 @@ class Compiled:
             result = analyse(self.graph, perspective, method, implied)
             if opened is not None and _unchanged(self.root, self.scanned):
                 opened.put_blob(key, result.to_json(), replace="analysis:", keep=f"analysis:{self.digest}:")
+                shared, per_node = result.to_rows()
+                opened.put_blobs([(rows + "shared", shared), *((rows + n, row) for n, row in per_node.items())],
+                                 replace=f"{ROWS}analysis:", keep=f"{ROWS}analysis:{self.digest}:")
             return result
         finally:
             if opened is not None:
@@ -601,7 +614,8 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
             if data is not None:
                 opened.put_blob(key, {"files": kb.files, "graph": data}, replace="graph:",  # type: ignore[union-attr]
                                 checked=True)
-                opened.put_blobs(_node_rows(G, found, kb.files), replace=ROWS, keep=f"{ROWS}{found}:")  # type: ignore[union-attr]
+                opened.put_blobs(_node_rows(G, found, kb.files), replace=f"{ROWS}graph:",
+                                 keep=f"{ROWS}graph:{found}:")  # type: ignore[union-attr]
         return Compiled(root, kb.files, G, problems, found, cache, scanned)
     finally:
         if opened is not None:
