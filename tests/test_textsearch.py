@@ -31,6 +31,46 @@ def root(tmp_path, monkeypatch) -> Path:
     return Path("claims")
 
 
+def _stems(text: str | None) -> set[str]:
+    """Every stem of a text: the plain way, which the search's word-at-a-time shortcut must agree with."""
+    from kb.analysis import queries
+
+    return {textsearch.stem(w) for w in textsearch._WORD.findall(queries._fold(text))}
+
+
+def _partial_reference(G, text: str, limit: int | None = 20) -> list[dict]:
+    """Partial matches computed directly from every field's full set of stems (no shortcut)."""
+    from kb.analysis import queries
+
+    wanted = list(dict.fromkeys(textsearch.stem(w) for w in textsearch._WORD.findall(queries._fold(text))))
+    people = G.graph.get("people", {})
+    found = []
+    for node_id, data in G.nodes(data=True):
+        speaker = data.get("speaker")
+        fields = {"id": _stems(node_id.replace("-", " ")), "title": _stems(data.get("title")),
+                  "speaker": _stems(f"{speaker or ''} {people.get(speaker, {}).get('name', '')}"),
+                  "quote": _stems(data.get("quote")), "text": _stems(data.get("text"))}
+        words = [s for s in wanted if any(s in f for f in fields.values())]
+        if words:
+            score = sum(queries.SEARCH_WEIGHTS[name] for s in words for name, f in fields.items() if s in f)
+            matched = [name for name, f in fields.items() if any(s in f for s in words)]
+            found.append({**queries._summary(G, node_id), "score": score, "matched": matched, "words": len(words)})
+    found.sort(key=lambda h: (-h["words"], -h["score"], h["id"]))
+    return found if limit is None else found[:limit]
+
+
+def test_partial_search_agrees_with_stemming_every_field_whole_on_the_real_map():
+    from conftest import REPO
+
+    real = graph.build(store.load(REPO / "claims")[0])
+    for text in ("networks deceive trainers", "mechanistic zebra", "scalable oversights quagga",
+                 "Ségerie zebras", "hendrycks obfuscated activations", "n0001 interp"):
+        result = textsearch.search(real, text, limit=None)
+        assert result.partial, text
+        assert result.hits == _partial_reference(real, text, limit=None), text
+        assert result.hits, f"{text!r} must find something to compare"
+
+
 def G(root: Path):
     return graph.build(store.load(root)[0])
 
@@ -51,8 +91,8 @@ def test_partial_matches_are_ranked_by_words_matched_by_stem(root):
 
 
 def test_stems_fold_word_forms():
-    assert textsearch.stems("Training trained trains") == {"train"}
-    assert textsearch.stems("deceptive Deception") == {"decept"}
+    assert _stems("Training trained trains") == {"train"}
+    assert _stems("deceptive Deception") == {"decept"}
 
 
 def test_the_command_says_when_it_fell_back(root):
@@ -65,3 +105,22 @@ def test_the_command_says_when_it_fell_back(root):
     assert data["partial"] is True and data["results"][0]["words"] == 2
     data = json.loads(runner.invoke(cli, ["search", "scaling", "--format", "json"]).output)
     assert data["partial"] is False and [r["id"] for r in data["results"]] == ["scaling-laws"]
+
+
+def test_the_c_stemmer_gives_the_pure_python_ports_stems_on_every_word_of_the_map_and_its_sources():
+    """kb stems with PyStemmer (Snowball's C); snowballstemmer, the Python port, is the independent reference."""
+    import re
+
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    from conftest import REPO
+
+    texts = [p.read_text(encoding="utf-8") for p in (REPO / "claims").rglob("*.yaml")]
+    seeds = REPO.parent / "shared" / "seeds"
+    if seeds.is_dir():
+        texts += [p.read_text(encoding="utf-8", errors="replace") for p in seeds.rglob("*") if p.is_file()]
+    words = sorted({w for t in texts for w in re.findall(r"[^\W_]+", t.lower())})
+    words += ["n000123", "skies", "dying", "generously", "relational", "possibility", "ugly", "news", "ßtraße"]
+    assert len(words) > 3000, "the map must give words to compare"
+    reference = EnglishStemmer()
+    assert [textsearch.stem(w) for w in words] == [reference.stemWord(w) for w in words]

@@ -52,7 +52,7 @@ _TUPLE_ATTRS = ("linked", "via")
 
 
 # Libraries whose behaviour is part of an answer (messages, similarity scores, graph order, stems).
-_LIBRARIES = ("pydantic", "pydantic_core", "networkx", "rapidfuzz", "snowballstemmer", "yaml", "orjson")
+_LIBRARIES = ("pydantic", "pydantic_core", "networkx", "rapidfuzz", "Stemmer", "yaml", "orjson")
 
 
 @lru_cache(maxsize=1)
