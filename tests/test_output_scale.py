@@ -83,3 +83,19 @@ def test_path_default_bound_matches_the_library():
 
     option = next(p for p in query.path_cmd.params if p.name == "max_length")
     assert option.default == queries.MAX_PATH_LENGTH
+
+
+def test_the_plain_writer_aligns_text_left_and_numbers_right_and_prints_cells_as_written():
+    from kb.cli import query
+
+    table = query._Rows("id", "strength", "title")
+    table.add_row("a", "0.5", "{0} {title} 100%")
+    table.add_row("long-id", "0.4996", "two\nlines")
+    table.caption = "2 nodes"
+    assert table.plain().split("\n") == [
+        "id       strength  title",
+        "─" * (7 + 8 + 16 + 2 * 2),  # the widest cell of each column, two spaces between
+        "a             0.5  {0} {title} 100%",
+        "long-id    0.4996  two lines",
+        "2 nodes",
+    ]

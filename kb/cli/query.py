@@ -153,11 +153,10 @@ class _Rows:
         widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(self.columns)]
         left = [name in TEXT_COLUMNS for name in self.columns]
 
-        def line(cells) -> str:
-            return "  ".join(c.ljust(w) if l else c.rjust(w) for c, w, l in zip(cells, widths, left)).rstrip()
-
-        out = [line(self.columns), "─" * (sum(widths) + 2 * (len(widths) - 1))]
-        out += [line(row) for row in rows]
+        # One format string for every row: the padding is done in C, not cell by cell.
+        pattern = "  ".join(f"{{:{'<' if l else '>'}{w}}}" for w, l in zip(widths, left))
+        out = [pattern.format(*self.columns).rstrip(), "─" * (sum(widths) + 2 * (len(widths) - 1))]
+        out += [pattern.format(*row).rstrip() for row in rows]
         if self.caption:
             out.append(self.caption)
         return "\n".join(out)

@@ -367,9 +367,11 @@ def _view_from_json(data: Any) -> GraphView | None:
                                                                               for k in keys):
             return None
         for shape, row in zip(shapes, values):
-            if type(row) is not list or len(row) != widths[shape] or any(type(row[i]) is not list
-                                                                          for i in tuples[shape]):
+            if type(row) is not list or len(row) != widths[shape]:
                 return None
+            for i in tuples[shape]:  # most shapes have none: no generator made per edge
+                if type(row[i]) is not list:
+                    return None
 
         def edge_attrs(index: int) -> dict:
             shape, row = shapes[index], list(values[index])
