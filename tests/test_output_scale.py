@@ -8,6 +8,8 @@ import math
 
 import pytest
 
+from click.testing import CliRunner
+
 from conftest import REPO, kb_here
 from kb.data import jsonout
 
@@ -93,9 +95,48 @@ def test_the_plain_writer_aligns_text_left_and_numbers_right_and_prints_cells_as
     table.add_row("long-id", "0.4996", "two\nlines")
     table.caption = "2 nodes"
     assert table.plain().split("\n") == [
-        "id       strength  title",
-        "─" * (7 + 8 + 16 + 2 * 2),  # the widest cell of each column, two spaces between
-        "a             0.5  {0} {title} 100%",
-        "long-id    0.4996  two lines",
+        "id" + " " * 8 + "strength   title",
+        "─" * (7 + 8 + 16 + 3 * 2),  # the widest cell of each column, three spaces between (as rich draws)
+        "a" + " " * 14 + "0.5   {0} {title} 100%",
+        "long-id" + " " * 5 + "0.4996   two lines",
         "2 nodes",
     ]
+
+
+@pytest.mark.parametrize("width", [100, 160, 400])
+def test_text_that_fits_is_written_as_rich_would_draw_it(width, monkeypatch):
+    """Tables and lines that fit the width skip rich's layout: the output must be rich's to the byte."""
+    from conftest import REPO
+    from kb.cli import cli, query
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--kb", str(REPO / "claims"), *args], env={"COLUMNS": str(width)})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    plain = []
+    fits = query._fits
+    monkeypatch.setattr(query, "_fits", lambda *a: plain.append(fits(*a)) or plain[-1])
+    commands = [("stats",), ("show", "interp-is-among-best-bets"), ("search", "probe"),
+                ("search", "trains deceptively zebra"), ("list", "--speaker", "segerie"),
+                ("cruxes", "interp-is-among-best-bets"), ("explain", "interp-is-among-best-bets")]
+    fast = [run(*c) for c in commands]
+    assert any(plain) and (width > 100 or not all(plain)), "both ways must be exercised"
+    monkeypatch.setattr(query, "PLAIN_WHEN_FITS", False)
+    assert [run(*c) for c in commands] == fast
+
+
+def test_characters_of_uncertain_width_and_captions_wider_than_the_table_go_to_rich():
+    from kb.cli import query
+
+    assert query._narrow("Ségerie’s “probe” — 0.500") and not query._narrow("tab\there")
+    assert not query._narrow("幅の広い文字") and not query._narrow("e\u0301")  # wide, and a combining accent
+    table = query._Rows("id", "title")
+    table.add_row("a", "short")
+    assert query._fits(table, table.plain(), 100)
+    table.caption = "a caption longer than the table is wide"
+    assert not query._fits(table, table.plain(), 100)
+    table.caption = None
+    table.add_row("b", "two\nlines")
+    assert not query._fits(table, table.plain(), 100)
+    assert not query._fits("x" * 101, "x" * 101, 100) and query._fits("x" * 100, "x" * 100, 100)

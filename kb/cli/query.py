@@ -154,8 +154,8 @@ class _Rows:
         left = [name in TEXT_COLUMNS for name in self.columns]
 
         # One format string for every row: the padding is done in C, not cell by cell.
-        pattern = "  ".join(f"{{:{'<' if l else '>'}{w}}}" for w, l in zip(widths, left))
-        out = [pattern.format(*self.columns).rstrip(), "─" * (sum(widths) + 2 * (len(widths) - 1))]
+        pattern = "   ".join(f"{{:{'<' if l else '>'}{w}}}" for w, l in zip(widths, left))
+        out = [pattern.format(*self.columns).rstrip(), "─" * (sum(widths) + 3 * (len(widths) - 1))]
         out += [pattern.format(*row).rstrip() for row in rows]
         if self.caption:
             out.append(self.caption)
@@ -163,21 +163,60 @@ class _Rows:
 
 
 def _render(*items) -> None:
-    """Print strings and tables through click (so that tests and pipes capture them), without colour."""
-    from rich.console import Console
-    from rich.text import Text
+    """Print strings and tables through click (so that tests and pipes capture them), without colour.
 
+    Text that fits the width as it is (every line within it, no character of
+    uncertain width) is written straight: rich would lay it out the same, and
+    laying out costs more than the answer on a big map. Rich draws what has to
+    wrap. Long tables are always written plain, one row per line.
+    """
     # The terminal's width (or $COLUMNS), wide when piped; never so narrow that ids and titles are crushed.
     width = max(shutil.get_terminal_size((160, 24)).columns, 100)
-    console = Console(file=io.StringIO(), width=width, markup=False, highlight=False,
-                      emoji=False, color_system=None, soft_wrap=False)
+    out = io.StringIO()
+    console = None
     for item in items:
-        if isinstance(item, _Rows) and len(item.rows) > RICH_ROWS:
-            console.file.write(item.plain() + "\n")
-        else:
-            console.print(Text(item) if isinstance(item, str) else item.rich() if isinstance(item, _Rows) else item)
+        text = item.plain() if isinstance(item, _Rows) else item if isinstance(item, str) else None
+        if text is not None and ((isinstance(item, _Rows) and len(item.rows) > RICH_ROWS)
+                                 or (PLAIN_WHEN_FITS and _fits(item, text, width))):
+            out.write(text + "\n")
+            continue
+        if console is None:
+            from rich.console import Console
+
+            console = Console(file=out, width=width, markup=False, highlight=False,
+                              emoji=False, color_system=None, soft_wrap=False)
+        from rich.text import Text
+
+        console.print(Text(item) if isinstance(item, str) else item.rich() if isinstance(item, _Rows) else item)
     # Tables pad every cell to the column width; trailing blanks only get in the way of diffs and greps.
-    click.echo("\n".join(line.rstrip() for line in console.file.getvalue().splitlines()).strip("\n"))
+    click.echo("\n".join(line.rstrip() for line in out.getvalue().splitlines()).strip("\n"))
+
+
+# Whether text that fits is written without rich (see _render); the tests switch it off to compare.
+PLAIN_WHEN_FITS = True
+
+
+def _fits(item: str | _Rows, text: str, width: int) -> bool:
+    """Whether rich would print text as it is: every line within width, and one cell per character."""
+    lines = text.split("\n")
+    if any(len(line) > width for line in lines) or not all(_narrow(line) for line in lines):
+        return False
+    if isinstance(item, _Rows):
+        if any(not _narrow(cell) or "\n" in cell for row in item.rows for cell in row):
+            return False  # a cell of several lines is drawn on several lines by rich
+        if item.caption and len(item.caption) > len(lines[1]):
+            return False  # rich wraps a caption to the table's width
+    return True
+
+
+def _narrow(text: str) -> bool:
+    """Whether every character takes one cell on a terminal, as len() counts it (tabs and wide scripts do not)."""
+    if text.isascii():
+        return text.isprintable()
+    import unicodedata
+
+    return text.isprintable() and not any(
+        unicodedata.east_asian_width(c) in ("W", "F") or unicodedata.combining(c) for c in text if not c.isascii())
 
 
 def _num(value: float | None, final: bool = True, signed: bool = False) -> str:
