@@ -148,6 +148,8 @@ def test_a_broken_settings_file_is_reported(fresh):
     assert "claims/kb.toml:3:1: error[settings]: Unclosed array" in result.stderr
     (fresh / "kb.toml").write_text("source_dir = 'x'\n")
     assert "source_dir: Extra inputs are not permitted" in kb("check").stderr
+    (fresh / "kb.toml").write_text("sources_dir = 3\n")
+    assert "claims/kb.toml:1:1: error[settings]: sources_dir: Input should be a valid list" in kb("check").stderr
 
 
 def test_an_unregistered_person_or_source_says_how_to_register_it(fresh):

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kb.data.errors import KBError
 from kb.rules.report import Problem
@@ -33,20 +33,33 @@ TEMPLATE = """\
 """
 
 
-class Settings(BaseModel):
-    """The fields of kb.toml."""
+@dataclass(frozen=True)
+class Settings:
+    """The fields of kb.toml, checked by :func:`_model` (pydantic) when the file exists."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    sources_dir: list[str] = field(default_factory=list)
 
-    sources_dir: list[str] = Field(
-        default_factory=list,
-        description="Folder (or list of folders) of the source texts, relative to the knowledge-base folder.",
-    )
 
-    @field_validator("sources_dir", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        return [value] if isinstance(value, str) else value
+@lru_cache(maxsize=1)
+def _model():
+    """The pydantic model kb.toml is checked against, made when a kb.toml is read: a command on a
+    knowledge base without one (and a warm ``kb check``) does not import pydantic for it."""
+    from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+    class SettingsFile(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
+
+        sources_dir: list[str] = Field(
+            default_factory=list,
+            description="Folder (or list of folders) of the source texts, relative to the knowledge-base folder.",
+        )
+
+        @field_validator("sources_dir", mode="before")
+        @classmethod
+        def _one_or_many(cls, value: object) -> object:
+            return [value] if isinstance(value, str) else value
+
+    return SettingsFile
 
 
 @dataclass(frozen=True)
@@ -82,8 +95,10 @@ def load(root: Path) -> Settings:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         message = re.sub(r"\s*\(at .*\)$", "", str(exc))
         raise (refuse(message, int(where[1]), int(where[2])) if where else refuse(message)) from None
+    from pydantic import ValidationError
+
     try:
-        return Settings.model_validate(data)
+        return Settings(list(_model().model_validate(data).sources_dir))
     except ValidationError as exc:
         details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in exc.errors(include_url=False))
         raise refuse(details) from None
