@@ -589,3 +589,17 @@ def test_an_analysis_split_into_rows_reads_back_for_any_nodes():
     assert Analysis.from_rows(shared, {"a": [0.25, "recorded", 0.3, "MAYBE", False]}) is None
     assert Analysis.from_rows(shared, {"a": [0.25, "recorded", 0.3, "IN", "no"]}) is None
     assert Analysis.from_rows({"method": "drqe"}, {"a": rows["a"]}) is None
+
+
+def test_a_map_broken_between_reading_the_rows_and_analysing_is_an_error_not_a_traceback(kb):
+    from kb.data.errors import KBError
+
+    whole = compiled.load(kb)
+    n = next(iter(whole.view))
+    near = compiled.load(kb, around=n)
+    assert near.partial
+    with sqlite3.connect(kb / cache.CACHE_FILE) as conn:  # the analysis is not kept: it must be computed
+        conn.execute("DELETE FROM blobs WHERE key LIKE 'analysis:%' OR key LIKE 'rows:analysis:%'")
+    next(kb.rglob("n000003.yaml")).write_text("kind: claim\n")  # meanwhile, another editor breaks a file
+    with pytest.raises(KBError, match="changed while kb read it"):
+        near.analysis("neutral", "drqe")

@@ -502,6 +502,10 @@ class Compiled:
     def graph(self) -> nx.DiGraph | None:
         if self._graph is None and self.partial:
             self._graph = load(self.root, self.cache).graph  # a whole-map question after all
+            if self._graph is None:  # its files were broken since this command read the rows
+                from kb.data.errors import KBError
+
+                raise KBError(f"{store.display_path(self.root)} changed while kb read it; run the command again")
         if self._graph is None and self.view is not None:
             from kb.analysis.graphview import GraphView
 
