@@ -85,11 +85,12 @@ def _friendly(fn: Callable) -> Callable:
     return wrapper
 
 
-def _compiled(ctx: click.Context, around: str | None = None) -> compiled.Compiled:
+def _compiled(ctx: click.Context, around: str | None = None, recall: str | None = None) -> compiled.Compiled:
     """The checked, compiled knowledge base; analysing a broken one would mislead, so errors stop here.
 
-    ``around``: the one node the question is about (see :func:`kb.data.compiled.load`)."""
-    found = compiled.load(Path(kb_dir(ctx)), cache=use_cache(ctx), parallel=True, around=around)
+    ``around``: the one node the question is about; ``recall``: a whole-map
+    question whose stored answer will do (see :func:`kb.data.compiled.load`)."""
+    found = compiled.load(Path(kb_dir(ctx)), cache=use_cache(ctx), parallel=True, around=around, recall=recall)
     if not found.ok:
         for problem in found.errors:
             click.echo(problem.format(), err=True)
@@ -595,11 +596,14 @@ def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presente
     """Nodes matching every filter given, by id (--speaker: what a person holds; --presenter: what they present)."""
     from kb.analysis import queries
 
-    G = _view(ctx)
-    nodes = queries.list_nodes(G, kind=kind, speaker=speaker, source=source, tag=tag, presenter=presenter)
+    filters = {"kind": kind, "speaker": speaker, "presenter": presenter, "source": source, "tag": tag}
+    question = "list:" + jsonout.dumps(filters)
+    found = _compiled(ctx, recall=question)
+    nodes = found.answer
+    if nodes is None:
+        nodes = found.remember(question, queries.list_nodes(found.view, **filters))
     if fmt == "json":
-        _json({"filters": {"kind": kind, "speaker": speaker, "presenter": presenter, "source": source, "tag": tag},
-               "nodes": nodes})
+        _json({"filters": filters, "nodes": nodes})
         return
     table = _table("id", "kind", "speaker", "source", "title")
     for n in nodes:
@@ -662,8 +666,11 @@ def stats_cmd(ctx: click.Context, top: int, fmt: str) -> None:
     """Counts by kind and source, and the most attacked and most contested nodes."""
     from kb.analysis import queries
 
-    G = _view(ctx)
-    data = queries.stats(G, top)
+    question = f"stats:{top}"
+    found = _compiled(ctx, recall=question)
+    data = found.answer
+    if data is None:
+        data = found.remember(question, queries.stats(found.view, top))
     if fmt == "json":
         _json(data)
         return

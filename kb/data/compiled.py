@@ -492,6 +492,7 @@ class Compiled:
     scanned: list = field(default_factory=list, repr=False)  # see digest(): what the digest was taken of
     count: int | None = None  # the map's number of nodes (the view's, unless partial)
     partial: bool = False  # the view is one node's neighbourhood (see load's ``around``)
+    answer: Any = None  # the stored answer to load's ``recall`` question (then there is no view)
     _graph: nx.DiGraph | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -518,7 +519,21 @@ class Compiled:
 
     @property
     def ok(self) -> bool:
-        return self.view is not None
+        return self.view is not None or self.answer is not None
+
+    def remember(self, question: str, answer: Any) -> Any:
+        """Keep a whole-map answer under the map's digest for the next time ``question`` is asked
+        (see load's ``recall``), when it is plain JSON data and the files did not change meanwhile;
+        the answer, either way."""
+        if self.cache and self.digest is not None and _unchanged(self.root, self.scanned):
+            opened = kbcache.open_cache(self.root, True)
+            if opened is not None:
+                try:
+                    opened.put_blob(f"answer:{self.digest}:{question}", answer, replace="answer:",
+                                    keep=f"answer:{self.digest}:")
+                finally:
+                    opened.close()
+        return answer
 
     def analysis(self, perspective: str, method: str, implied: bool = True) -> Analysis:
         """Priors, strengths and grounded labels from a perspective (see :func:`kb.analysis.queries.analyse`), cached by digest."""
@@ -573,7 +588,8 @@ def _unchanged(root: Path, scanned: list) -> bool:
                                                                 store.PENDING_FILE)]
 
 
-def load(root: Path, cache: bool = True, parallel: bool = False, around: str | None = None) -> Compiled:
+def load(root: Path, cache: bool = True, parallel: bool = False, around: str | None = None,
+         recall: str | None = None) -> Compiled:
     """The knowledge base checked for errors (no warnings) and, when it has none, compiled into its graph.
 
     The library behind every analysing command: what ``validate.check(...,
@@ -585,6 +601,11 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
     neighbours (``partial``), read without decoding the whole graph; an id the
     map does not have gets the whole graph, so that the answer names the ids
     it could have meant.
+
+    ``recall``: a whole-map question (``kb list`` and its filters, ``kb
+    stats``) whose answer :meth:`Compiled.remember` kept for this digest: it is
+    returned as ``answer``, with no graph decoded. Otherwise the graph is
+    loaded as usual, for the caller to compute the answer and remember it.
     """
     root = Path(root)
     opened = kbcache.open_cache(root, cache)
@@ -593,6 +614,10 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
         with _no_collection():
             found = digest(root, opened, parallel, scanned) if opened is not None else None
         key = f"graph:{found}"
+        if found is not None and recall is not None:
+            answer = opened.get_blob(f"answer:{found}:{recall}")  # type: ignore[union-attr]
+            if answer is not None:
+                return Compiled(root, 0, None, [], found, cache, scanned, answer=answer)
         if found is not None and around is not None:
             near = _neighbourhood(opened, found, around)  # type: ignore[arg-type]
             if near is not None:
