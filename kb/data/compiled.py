@@ -560,8 +560,12 @@ class Compiled:
             if opened is not None and _unchanged(self.root, self.scanned):
                 opened.put_blob(key, result.to_json(), replace="analysis:", keep=f"analysis:{self.digest}:")
                 shared, per_node = result.to_rows()
-                opened.put_blobs([(rows + "shared", shared), *((rows + n, row) for n, row in per_node.items())],
-                                 replace=f"{ROWS}analysis:", keep=f"{ROWS}analysis:{self.digest}:")
+                # Each row is two finite numbers, two strings and a bool when its numbers are finite: checked here
+                # in one pass rather than value by value.
+                if kbcache.exact(shared) and all(math.isfinite(r[0]) and math.isfinite(r[2]) and type(r[1]) is str
+                                                 for r in per_node.values()):
+                    opened.put_blobs([(rows + "shared", shared), *((rows + n, r) for n, r in per_node.items())],
+                                     replace=f"{ROWS}analysis:", keep=f"{ROWS}analysis:{self.digest}:", checked=True)
             return result
         finally:
             if opened is not None:
@@ -645,8 +649,9 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
             if data is not None:
                 opened.put_blob(key, {"files": kb.files, "graph": data}, replace="graph:",  # type: ignore[union-attr]
                                 checked=True)
-                opened.put_blobs(_node_rows(G, found, kb.files), replace=f"{ROWS}graph:",
-                                 keep=f"{ROWS}graph:{found}:")  # type: ignore[union-attr]
+                # The rows hold the values graph_to_json just found exact (tuples made lists): checked.
+                opened.put_blobs(_node_rows(G, found, kb.files), replace=f"{ROWS}graph:",  # type: ignore[union-attr]
+                                 keep=f"{ROWS}graph:{found}:", checked=True)
         return Compiled(root, kb.files, G, problems, found, cache, scanned)
     finally:
         if opened is not None:
