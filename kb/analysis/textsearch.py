@@ -45,6 +45,17 @@ class SearchResult:
     partial: bool = False  # no node matched every word; these match some, by stem
     stems: list[str] = field(default_factory=list)  # the query's stems, when partial
 
+    def to_json(self) -> dict:
+        return {"hits": self.hits, "partial": self.partial, "stems": self.stems}
+
+    @classmethod
+    def from_json(cls, data: object) -> "SearchResult | None":
+        """The result :meth:`to_json` wrote (kept in the cache), or None when data is not one."""
+        if not (isinstance(data, dict) and isinstance(data.get("hits"), list) and type(data.get("partial")) is bool
+                and isinstance(data.get("stems"), list)):
+            return None
+        return cls(data["hits"], data["partial"], data["stems"])
+
 
 def search(G: nx.DiGraph, text: str, limit: int | None = 20) -> SearchResult:
     """Every-word matches as kb.analysis.queries.search finds them, else partial stemmed matches, best first."""

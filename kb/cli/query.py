@@ -560,8 +560,12 @@ def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
     """
     from kb.analysis import textsearch
 
-    G = _view(ctx)
-    result = textsearch.search(G, text, limit)
+    question = "search:" + jsonout.dumps([text, limit])
+    found = _compiled(ctx, recall=question)
+    kept = textsearch.SearchResult.from_json(found.answer) if found.answer is not None else None
+    result = kept or textsearch.search(found.view if found.view is not None else _view(ctx), text, limit)
+    if kept is None:
+        found.remember(question, result.to_json())
     hits = result.hits
     if fmt == "json":
         _json({"query": text, "partial": result.partial, "stems": result.stems, "results": hits})
