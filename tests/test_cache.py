@@ -629,3 +629,29 @@ def test_kept_list_and_search_answers_are_kept_per_question_and_a_bad_filter_is_
 def _keys(root: Path) -> set[str]:
     with sqlite3.connect(root / cache.CACHE_FILE) as conn:
         return {key for (key,) in conn.execute("SELECT key FROM blobs")}
+
+
+def test_a_few_changed_files_are_looked_up_instead_of_writing_the_state_again(kb, monkeypatch):
+    """Writing the whole state record costs more than looking a few files up: it waits until many differ."""
+    _age(kb)
+    first = _kb_digest(kb)
+
+    def state() -> str:
+        with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
+            return conn.execute("SELECT value FROM blobs WHERE key = ?", (compiled.STATE_KEY,)).fetchone()[0]
+
+    kept = state()
+    files = sorted(kb.rglob("n0*.yaml"))
+    files[0].write_text(files[0].read_text() + "# the same data\n")
+    when = os.stat(files[1]).st_mtime
+    os.utime(files[0], (when, when))  # old enough to be trusted; no other file touched
+    assert _kb_digest(kb) == first and state() == kept  # found by a lookup; the record left as it was
+    looked_up = []
+    hashes = cache.Cache.hashes
+    monkeypatch.setattr(cache.Cache, "hashes", lambda self, items, *a, **k: looked_up.append(len(items))
+                        or hashes(self, items, *a, **k))
+    assert _kb_digest(kb) == first and looked_up == [1]  # the one file, again; the rest on their times
+    monkeypatch.setattr(compiled, "rewrite_limit", lambda files: 0)
+    assert _kb_digest(kb) == first and state() != kept  # past the limit, the record is written again
+    looked_up.clear()
+    assert _kb_digest(kb) == first and looked_up == []
