@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -86,10 +87,20 @@ def test_real_map_gives_the_same_answers(tmp_path):
     assert hits(root) == (len(list(root.rglob("*.yaml"))) - 2, 0)
 
 
+def _restance(text: str) -> str:
+    """A node file with its first recorded credence changed (or one recorded, when it has none)."""
+    if "\nstances:" not in text:
+        return text + "stances:\n  person-1: 0.91\n"
+    if "credence: " in text:
+        return re.sub(r"credence: [0-9.]+", "credence: 0.07", text, count=1)
+    return re.sub(r"(\nstances:\n  [\w-]+: )[0-9.]+", r"\g<1>0.07", text, count=1)
+
+
 def _edit(rng: random.Random, root: Path) -> str:
     files = sorted(p for p in root.rglob("*.yaml") if p.name not in ("people.yaml", "sources.yaml"))
     path = rng.choice(files)
-    op = rng.choice(["same-size", "title", "break", "rename", "delete", "add", "interrupted", "unlink-target"])
+    op = rng.choice(["same-size", "title", "break", "rename", "delete", "add", "interrupted", "unlink-target",
+                     "stance", "weight"])
     text = path.read_text()
     if op == "same-size":
         # One character for another, written in place with the old modification time put back.
@@ -112,6 +123,11 @@ def _edit(rng: random.Random, root: Path) -> str:
         # A writer killed half-way: its temporary file left beside a truncated node file.
         (path.parent / f".{path.name}.kbtmp-abcdefgh.tmp").write_text(text)
         path.write_text(text[: len(text) // 2])
+    elif op == "stance":  # what a perspective's analysis reads, and nothing else: the kept analysis must go
+        path.write_text(_restance(text))
+    elif op == "weight":
+        path.write_text(re.sub(r"weight: [0-9.]+", "weight: 0.13", text, count=1) if "weight: " in text
+                        else text.replace("title: ", "title: Weightless ", 1))
     elif op == "unlink-target":
         path.write_text(text.replace("supports:\n", "supports:\n- no-such-node\n", 1) if "supports:\n" in text
                         else text + "restates: [no-such-node]\n")
@@ -655,3 +671,51 @@ def test_a_few_changed_files_are_looked_up_instead_of_writing_the_state_again(kb
     assert _kb_digest(kb) == first and state() != kept  # past the limit, the record is written again
     looked_up.clear()
     assert _kb_digest(kb) == first and looked_up == []
+
+
+
+def test_analyses_are_kept_under_what_they_read_so_a_title_edit_keeps_them(kb, monkeypatch):
+    from kb.analysis import queries
+
+    first = compiled.load(kb)
+    first.analysis("person-1", "drqe")
+    path = next(kb.rglob("n000004.yaml"))
+    path.write_text(path.read_text().replace("title: ", "title: Retitled ", 1))
+    after = compiled.load(kb)
+    assert after.digest != first.digest and after.structure == first.structure
+    monkeypatch.setattr(queries, "analyse", lambda *a, **k: pytest.fail("a title edit recomputed the analysis"))
+    kept = after.analysis("person-1", "drqe")
+    monkeypatch.undo()
+    assert kept == queries.analyse(after.graph, "person-1", "drqe")
+    # Anything the analyses read makes the key new.
+    speaker = re.search(r"speaker: (\S+)", path.read_text())[1]
+    other = "person-2" if speaker != "person-2" else "person-3"
+    for change in (_restance, lambda t: t.replace(f"speaker: {speaker}", f"speaker: {other}", 1)):
+        path.write_text(change(path.read_text()))
+        again = compiled.load(kb)
+        assert again.ok, again.problems
+        assert again.structure != after.structure, path.read_text()
+        assert again.analysis("person-1", "drqe") == queries.analyse(again.graph, "person-1", "drqe")
+        after = again
+
+
+def test_the_structure_key_follows_every_input_of_the_analyses_and_no_text():
+    from kb.analysis import graph
+
+    def key(edges, **node_attrs):
+        G = graph.from_edges(edges, nodes=["a", "b", "c"])
+        for n, attrs in node_attrs.items():
+            G.nodes[n].update(attrs)
+        return compiled.structure_key(G)
+
+    base = [("a", "b", "supports"), ("c", "b", "attacks")]
+    plain = key(base)
+    assert key(base, a={"title": "x", "text": "y", "quote": "z", "note": "n"}) == plain
+    for changed in (key([("a", "b", "supports"), ("c", "b", "supports")]),      # a relation
+                    key([("a", "b", "supports", 0.5), ("c", "b", "attacks")]),  # a weight
+                    key([("c", "b", "attacks"), ("a", "b", "supports")]),       # the predecessors' order
+                    key(base[:1]),                                              # an edge fewer
+                    key(base, a={"stances": {"p": 0.2}}),                       # a credence
+                    key(base, a={"speaker": "p"}),                              # a speaker
+                    key(base, a={"kind": "evidence"})):                         # a kind
+        assert changed != plain

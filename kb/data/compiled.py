@@ -435,6 +435,23 @@ def _assemble(G: nx.DiGraph, nodes: list[tuple[str, dict]], edges: list[tuple[st
         clear(G)
 
 
+def structure_key(G: nx.DiGraph) -> str:
+    """A hash of what the analyses read from the graph, and nothing else: the node order, each node's
+    speaker, kind and stances and its predecessors' order, every edge's relation, weight, premises and
+    undercut targets, the people, and kb's code. An edit to a title, a text or a quote leaves it as it
+    was, so strengths and labels kept under it still hold; any change to what they read makes it new.
+    """
+    h = hashlib.sha256(code_hash().encode())
+    h.update(repr(sorted(G.graph.get("people", {}))).encode("utf-8", "surrogatepass"))
+    for n, data in G.nodes(data=True):
+        h.update(repr((n, data.get("speaker"), data.get("kind"), data.get("stances"), list(G.pred[n]))).encode(
+            "utf-8", "surrogatepass"))
+    for u, v, d in G.edges(data=True):
+        h.update(repr((u, v, d.get("relation"), d.get("weight", 1.0), d.get("linked"), d.get("via"))).encode(
+            "utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
 # Cache keys of the per-node rows, for a question about one node (see load's ``around``): beside the
 # graph, ROWS + "graph:" + digest + ":a:" + id for a node's attributes, ":e:" + id for its edges both
 # ways, ":meta" for the graph's own attributes and sizes; beside each analysis, ROWS + its key + ":" + id
@@ -446,10 +463,11 @@ def _json_attrs(attrs: dict) -> dict:
     return {k: list(v) if k in _TUPLE_ATTRS and type(v) is tuple else v for k, v in attrs.items()}
 
 
-def _node_rows(G: nx.DiGraph, found: str, files: int) -> list[tuple[str, Any]]:
+def _node_rows(G: nx.DiGraph, found: str, files: int, structure: str) -> list[tuple[str, Any]]:
     """One row per node for its attributes and one for its edges (each end's attributes in networkx's order)."""
     prefix = f"{ROWS}graph:{found}:"
-    rows: list[tuple[str, Any]] = [(prefix + "meta", {"graph": dict(G.graph), "files": files, "count": len(G)})]
+    rows: list[tuple[str, Any]] = [(prefix + "meta", {"graph": dict(G.graph), "files": files, "count": len(G),
+                                                       "structure": structure})]
     for n, attrs in G.nodes(data=True):
         rows.append((f"{prefix}a:{n}", attrs))
         rows.append((f"{prefix}e:{n}", [[[u, _json_attrs(e)] for u, e in G.pred[n].items()],
@@ -457,28 +475,30 @@ def _node_rows(G: nx.DiGraph, found: str, files: int) -> list[tuple[str, Any]]:
     return rows
 
 
-def _neighbourhood(opened: kbcache.Cache, found: str, node: str) -> tuple[int, int, GraphView] | None:
-    """The files and node counts, and a view of node with its edges and neighbours, from the rows; None if absent."""
+def _neighbourhood(opened: kbcache.Cache, found: str, node: str) -> tuple[int, int, str, GraphView] | None:
+    """The files and node counts, the structure key, and a view of node with its edges and neighbours, from the
+    rows; None if absent."""
     from kb.analysis.graphview import GraphView
 
     prefix = f"{ROWS}graph:{found}:"
     head = opened.get_blobs([prefix + "meta", f"{prefix}e:{node}"])
     try:
         meta, (into, out) = head[prefix + "meta"], head[f"{prefix}e:{node}"]
-        files, count, graph_attrs = meta["files"], meta["count"], meta["graph"]
+        files, count, graph_attrs, structure = meta["files"], meta["count"], meta["graph"], meta["structure"]
         ends = [(str(u), node) for u, _ in into] + [(node, str(v)) for v, _ in out]
         attrs = [e for _, e in into] + [e for _, e in out]
         ids = list(dict.fromkeys([node, *(u for u, _ in ends), *(v for _, v in ends)]))
         rows = opened.get_blobs([f"{prefix}a:{n}" for n in ids])
         nodes = [(n, rows[f"{prefix}a:{n}"]) for n in ids]
-        if type(files) is not int or type(count) is not int or type(graph_attrs) is not dict or not all(
+        if type(files) is not int or type(count) is not int or type(graph_attrs) is not dict \
+                or type(structure) is not str or not all(
                 type(a) is dict for _, a in nodes) or not all(type(e) is dict for e in attrs):
             return None
 
         def edge_attrs(index: int) -> dict:
             return {k: tuple(v) if k in _TUPLE_ATTRS and type(v) is list else v for k, v in attrs[index].items()}
 
-        return files, count, GraphView(graph_attrs, nodes, ends, edge_attrs)
+        return files, count, structure, GraphView(graph_attrs, nodes, ends, edge_attrs)
     except (TypeError, KeyError, ValueError, AttributeError):
         return None
 
@@ -503,6 +523,7 @@ class Compiled:
     count: int | None = None  # the map's number of nodes (the view's, unless partial)
     partial: bool = False  # the view is one node's neighbourhood (see load's ``around``)
     answer: Any = None  # the stored answer to load's ``recall`` question (then there is no view)
+    structure: str | None = None  # structure_key of the graph: what its analyses are kept under
     _graph: nx.DiGraph | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -550,7 +571,9 @@ class Compiled:
         from kb.analysis.queries import Analysis, analyse
 
         assert self.view is not None
-        key = f"analysis:{self.digest}:{method}:{int(implied)}:{perspective}"
+        # Kept under the graph's structure, not the whole digest: an edit to a title keeps them.
+        basis = self.structure or self.digest
+        key = f"analysis:{basis}:{method}:{int(implied)}:{perspective}"
         rows = f"{ROWS}{key}:"
         opened = kbcache.open_cache(self.root, self.cache and self.digest is not None)
         try:
@@ -568,14 +591,14 @@ class Compiled:
                     return found
             result = analyse(self.graph, perspective, method, implied)
             if opened is not None and _unchanged(self.root, self.scanned):
-                opened.put_blob(key, result.to_json(), replace="analysis:", keep=f"analysis:{self.digest}:")
+                opened.put_blob(key, result.to_json(), replace="analysis:", keep=f"analysis:{basis}:")
                 shared, per_node = result.to_rows()
                 # Each row is two finite numbers, two strings and a bool when its numbers are finite: checked here
                 # in one pass rather than value by value.
                 if kbcache.exact(shared) and all(math.isfinite(r[0]) and math.isfinite(r[2]) and type(r[1]) is str
                                                  for r in per_node.values()):
                     opened.put_blobs([(rows + "shared", shared), *((rows + n, r) for n, r in per_node.items())],
-                                     replace=f"{ROWS}analysis:", keep=f"{ROWS}analysis:{self.digest}:", checked=True)
+                                     replace=f"{ROWS}analysis:", keep=f"{ROWS}analysis:{basis}:", checked=True)
             return result
         finally:
             if opened is not None:
@@ -635,15 +658,16 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
         if found is not None and around is not None:
             near = _neighbourhood(opened, found, around)  # type: ignore[arg-type]
             if near is not None:
-                files, count, view = near
-                return Compiled(root, files, view, [], found, cache, scanned, count=count, partial=True)
+                files, count, structure, view = near
+                return Compiled(root, files, view, [], found, cache, scanned, count=count, partial=True,
+                                structure=structure)
         if found is not None:
             with _no_collection():
                 blob = opened.get_blob(key)  # type: ignore[union-attr]
-            if isinstance(blob, dict) and isinstance(blob.get("files"), int):
+            if isinstance(blob, dict) and isinstance(blob.get("files"), int) and isinstance(blob.get("structure"), str):
                 view = view_from_json(blob.get("graph"))
                 if view is not None:
-                    return Compiled(root, blob["files"], view, [], found, cache, scanned)
+                    return Compiled(root, blob["files"], view, [], found, cache, scanned, structure=blob["structure"])
         from kb.analysis import graph  # only now: a graph read from the cache needs neither
         from kb.rules import validate
 
@@ -654,15 +678,16 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
         if errors:
             return Compiled(root, kb.files, None, problems, found, cache, scanned)
         G = graph.build(kb)
+        structure = structure_key(G)
         if found is not None and _unchanged(root, scanned):
             data = graph_to_json(G)
             if data is not None:
-                opened.put_blob(key, {"files": kb.files, "graph": data}, replace="graph:",  # type: ignore[union-attr]
-                                checked=True)
+                opened.put_blob(key, {"files": kb.files, "graph": data, "structure": structure},  # type: ignore[union-attr]
+                                replace="graph:", checked=True)
                 # The rows hold the values graph_to_json just found exact (tuples made lists): checked.
-                opened.put_blobs(_node_rows(G, found, kb.files), replace=f"{ROWS}graph:",  # type: ignore[union-attr]
+                opened.put_blobs(_node_rows(G, found, kb.files, structure), replace=f"{ROWS}graph:",  # type: ignore[union-attr]
                                  keep=f"{ROWS}graph:{found}:", checked=True)
-        return Compiled(root, kb.files, G, problems, found, cache, scanned)
+        return Compiled(root, kb.files, G, problems, found, cache, scanned, structure=structure)
     finally:
         if opened is not None:
             opened.close()
