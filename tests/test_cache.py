@@ -719,3 +719,15 @@ def test_the_structure_key_follows_every_input_of_the_analyses_and_no_text():
                     key(base, a={"speaker": "p"}),                              # a speaker
                     key(base, a={"kind": "evidence"})):                         # a kind
         assert changed != plain
+
+
+def test_exact_data_is_told_apart_at_every_depth_and_in_flat_lists_alike():
+    """What the cache stores must read back equal: NaN, infinities, 65-bit integers, tuples and keys that are
+    not text are refused, whether they sit in a flat list or mapping (tested at C speed) or deeper."""
+    nan, inf = float("nan"), float("inf")
+    for good in ([1.0, "a", True, None, 3], {"a": 0.5, "b": "x"}, [[1, [2, {"x": 1.5}]]], [True, (1 << 63) - 1], []):
+        assert cache.exact(good), good
+    for bad in ([nan], {"a": inf}, [1 << 64], {"a": -(1 << 63) - 1}, (1,), {"a": [1, (2,)]}, {1: 2},
+                [1.0, [nan]], {"a": {"b": [1, inf]}}, [object()]):
+        assert not cache.exact(bad), bad
+    assert cache.exact([nan, 1 << 70], wide=True) and not cache.exact([(1,)], wide=True)

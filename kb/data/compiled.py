@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import math
 import os
 import time
 from collections import deque
@@ -260,25 +259,6 @@ def _edge_order(G: nx.DiGraph) -> list[tuple[str, str]]:
     return order if len(order) == len(edges) else edges
 
 
-_TEXT = {str}
-_NUMBER = {float}
-
-
-def _exact(value: Any) -> bool:
-    """:func:`kb.data.cache.exact`, with the graph's common shapes (text, a number, a list of text, a dict of
-    numbers) tested at C speed: this runs on every attribute of every node."""
-    kind = type(value)
-    if kind is str or value is None:
-        return True
-    if kind is float:
-        return math.isfinite(value)
-    if kind is list and set(map(type, value)) <= _TEXT:
-        return True
-    if kind is dict and set(map(type, value)) <= _TEXT and set(map(type, value.values())) <= _NUMBER:
-        return all(map(math.isfinite, value.values()))
-    return kbcache.exact(value)
-
-
 def _columns(rows: list[dict]) -> tuple[list[list[str]], list[int], list[list]] | None:
     """Attribute dicts as (key lists, each row's key list, each row's values): a compact form JSON reads fast.
 
@@ -295,7 +275,7 @@ def _columns(rows: list[dict]) -> tuple[list[list[str]], list[int], list[list]] 
             shapes[keys] = len(shapes)
         which.append(shapes[keys])
         row = list(attrs.values())
-        if not all(map(_exact, row)):
+        if not kbcache.exact(row):
             return None
         values.append(row)
     return [list(k) for k in shapes], which, values
@@ -593,12 +573,8 @@ class Compiled:
             if opened is not None and _unchanged(self.root, self.scanned):
                 opened.put_blob(key, result.to_json(), replace="analysis:", keep=f"analysis:{basis}:")
                 shared, per_node = result.to_rows()
-                # Each row is two finite numbers, two strings and a bool when its numbers are finite: checked here
-                # in one pass rather than value by value.
-                if kbcache.exact(shared) and all(math.isfinite(r[0]) and math.isfinite(r[2]) and type(r[1]) is str
-                                                 for r in per_node.values()):
-                    opened.put_blobs([(rows + "shared", shared), *((rows + n, r) for n, r in per_node.items())],
-                                     replace=f"{ROWS}analysis:", keep=f"{ROWS}analysis:{basis}:", checked=True)
+                opened.put_blobs([(rows + "shared", shared), *((rows + n, r) for n, r in per_node.items())],
+                                 replace=f"{ROWS}analysis:", keep=f"{ROWS}analysis:{basis}:")
             return result
         finally:
             if opened is not None:
