@@ -654,7 +654,7 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
         if errors:
             return Compiled(root, kb.files, None, problems, found, cache, scanned)
         G = graph.build(kb)
-        structure = structure_key(G)
+        structure = structure_key(G) if found is not None else None  # only what is cached is kept under it
         if found is not None and _unchanged(root, scanned):
             data = graph_to_json(G)
             if data is not None:
