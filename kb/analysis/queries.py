@@ -85,7 +85,6 @@ class Analysis:
             return None
         return cls(pri, strengths, labels)
 
-
     def to_rows(self) -> tuple[dict, dict[str, list]]:
         """What the whole map shares (the solve's outcome) and one row per node, for a one-node question
         to read only the nodes it shows (see :meth:`from_rows`)."""

@@ -103,6 +103,22 @@ def _compiled(ctx: click.Context, around: str | None = None, recall: str | None 
     return found
 
 
+def _kept(ctx: click.Context, question: str, compute: Callable, decode: Callable = lambda data: data,
+          encode: Callable = lambda answer: answer):
+    """The answer to a whole-map question: read back when the cache kept it for this map, else computed
+    from the graph (``compute(view)``) and kept. ``decode`` and ``encode`` turn it into and from JSON data;
+    a kept answer that does not decode is computed again."""
+    found = _compiled(ctx, recall=question)
+    if found.answer is not None:
+        answer = decode(found.answer)
+        if answer is not None:
+            return answer
+        found = _compiled(ctx)
+    answer = compute(found.view)
+    found.remember(question, encode(answer))
+    return answer
+
+
 def _load(ctx: click.Context) -> nx.DiGraph:
     return _compiled(ctx).graph
 
@@ -183,11 +199,10 @@ def _render(*items) -> None:
             continue
         if console is None:
             from rich.console import Console
+            from rich.text import Text
 
             console = Console(file=out, width=width, markup=False, highlight=False,
                               emoji=False, color_system=None, soft_wrap=False)
-        from rich.text import Text
-
         console.print(Text(item) if isinstance(item, str) else item.rich() if isinstance(item, _Rows) else item)
     # Tables pad every cell to the column width; trailing blanks only get in the way of diffs and greps.
     click.echo("\n".join(line.rstrip() for line in out.getvalue().splitlines()).strip("\n"))
@@ -203,7 +218,7 @@ def _fits(item: str | _Rows, text: str, width: int) -> bool:
     if any(len(line) > width for line in lines) or not all(_narrow(line) for line in lines):
         return False
     if isinstance(item, _Rows):
-        if any(not _narrow(cell) or "\n" in cell for row in item.rows for cell in row):
+        if any("\n" in cell for row in item.rows for cell in row):
             return False  # a cell of several lines is drawn on several lines by rich
         if item.caption and len(item.caption) > len(lines[1]):
             return False  # rich wraps a caption to the table's width
@@ -560,12 +575,8 @@ def search_cmd(ctx: click.Context, text: str, limit: int, fmt: str) -> None:
     """
     from kb.analysis import textsearch
 
-    question = "search:" + jsonout.dumps([text, limit])
-    found = _compiled(ctx, recall=question)
-    kept = textsearch.SearchResult.from_json(found.answer) if found.answer is not None else None
-    result = kept or textsearch.search(found.view if found.view is not None else _view(ctx), text, limit)
-    if kept is None:
-        found.remember(question, result.to_json())
+    result = _kept(ctx, "search:" + jsonout.dumps([text, limit]), lambda G: textsearch.search(G, text, limit),
+                   textsearch.SearchResult.from_json, textsearch.SearchResult.to_json)
     hits = result.hits
     if fmt == "json":
         _json({"query": text, "partial": result.partial, "stems": result.stems, "results": hits})
@@ -601,11 +612,8 @@ def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presente
     from kb.analysis import queries
 
     filters = {"kind": kind, "speaker": speaker, "presenter": presenter, "source": source, "tag": tag}
-    question = "list:" + jsonout.dumps(filters)
-    found = _compiled(ctx, recall=question)
-    nodes = found.answer
-    if nodes is None:
-        nodes = found.remember(question, queries.list_nodes(found.view, **filters))
+    nodes = _kept(ctx, "list:" + jsonout.dumps(filters), lambda G: queries.list_nodes(G, **filters),
+                  lambda data: data if isinstance(data, list) and all(isinstance(n, dict) for n in data) else None)
     if fmt == "json":
         _json({"filters": filters, "nodes": nodes})
         return
@@ -670,11 +678,8 @@ def stats_cmd(ctx: click.Context, top: int, fmt: str) -> None:
     """Counts by kind and source, and the most attacked and most contested nodes."""
     from kb.analysis import queries
 
-    question = f"stats:{top}"
-    found = _compiled(ctx, recall=question)
-    data = found.answer
-    if data is None:
-        data = found.remember(question, queries.stats(found.view, top))
+    data = _kept(ctx, f"stats:{top}", lambda G: queries.stats(G, top),
+                 lambda data: data if isinstance(data, dict) and isinstance(data.get("edges"), dict) else None)
     if fmt == "json":
         _json(data)
         return

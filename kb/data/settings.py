@@ -16,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-
 from kb.data.errors import KBError
 from kb.rules.report import Problem
 from kb.data.store import display_path
