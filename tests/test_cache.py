@@ -734,3 +734,69 @@ def test_exact_data_is_told_apart_at_every_depth_and_in_flat_lists_alike():
                 [1.0, [nan]], {"a": {"b": [1, inf]}}, [object()]):
         assert not cache.exact(bad), bad
     assert cache.exact([nan, 1 << 70], wide=True) and not cache.exact([(1,)], wide=True)
+
+
+def test_crux_answers_are_kept_read_back_and_recomputed_when_damaged_or_the_map_changes(tmp_path, monkeypatch):
+    from kb.analysis import cruxes
+
+    root = tmp_path / "claims"
+    shutil.copytree(REPO / "claims", root, ignore=shutil.ignore_patterns(".kb-cache*", ".kb.lock"))
+    thesis = "interp-is-among-best-bets"
+    commands = [["cruxes", thesis, "--format", "json"], ["cruxes", "--top", "2"],
+                ["cruxes", thesis, "--as", "nanda"],
+                ["cruxes", thesis, "--between", "segerie", "bushnaq", "--samples", "8"],
+                ["cruxes", thesis, "--between", "segerie", "bushnaq", "--samples", "8", "--format", "json"]]
+
+    def outputs() -> list[tuple[int, str]]:
+        return [run("--kb", str(root), *command) for command in commands]
+
+    without = [run("--kb", str(root), "--no-cache", *command) for command in commands]
+    assert all(code == 0 for code, _ in without)
+    assert outputs() == without  # computed, and kept
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the answer was kept: nothing should be solved")
+
+    for name in ("cruxes", "overview", "double_cruxes"):
+        monkeypatch.setattr(cruxes, name, refuse)
+    assert outputs() == without  # every answer read back
+    # Each kind of damage to a kept report is caught as it is read back (and so computed again,
+    # which here refuses): a field missing, a flag that is text, a nested item or part of another type.
+    def first(data):  # the report of one target, or the first of the theses'
+        return data[0] if isinstance(data, list) else data
+
+    def nested(report):
+        return report["cruxes"] if "cruxes" in report else report["items"]
+
+    damages = [lambda d: first(d).pop("target"),
+               lambda d: first(d).update(converged="yes"),
+               lambda d: nested(first(d))[0].update(id=3),
+               lambda d: first(d).get("shapley", {"parts": {}})["parts"].update(x="y") if "shapley" in first(d)
+               else nested(first(d))[0].update(swing=None)]
+    for damage in damages:
+        with sqlite3.connect(root / cache.CACHE_FILE) as conn:
+            kept = [(k, v) for k, v in conn.execute("SELECT key, value FROM blobs") if ":cruxes:" in k]
+            assert len(kept) == len(commands) - 1  # --format json and a table are one question
+            for key, value in kept:
+                data = json.loads(value)
+                damage(data)
+                conn.execute("UPDATE blobs SET value = ? WHERE key = ?", (json.dumps(data), key))
+        for command in commands:
+            code, exc = _invoke(root, command)
+            assert isinstance(exc, AssertionError) and "nothing should be solved" in str(exc), (command, code, exc)
+        with sqlite3.connect(root / cache.CACHE_FILE) as conn:
+            for key, value in kept:
+                conn.execute("UPDATE blobs SET value = ? WHERE key = ?", (value, key))
+    monkeypatch.undo()
+    # A changed credence changes the answer: what was kept for the old map is not read back.
+    path = next(root.rglob("interp-is-among-best-bets.yaml"))
+    path.write_text(path.read_text() + "\n# an edit\n")  # data unchanged: the kept answers still hold
+    assert outputs() == without
+    edited = _restance(path.read_text())
+    path.write_text(edited)
+    assert outputs() == [run("--kb", str(root), "--no-cache", *command) for command in commands] != without
+
+
+def _invoke(root: Path, command: list[str]) -> tuple[int, object]:
+    result = CliRunner().invoke(cli, ["--kb", str(root), *command])
+    return result.exit_code, result.exception

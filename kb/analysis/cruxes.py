@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Mapping
 
 import networkx as nx
@@ -115,6 +115,11 @@ class CruxReport:
             "decided": self.decided,
         }
 
+    @classmethod
+    def from_dict(cls, data: object) -> "CruxReport | None":
+        """The report :meth:`to_dict` wrote (kept in the cache), or None when data is not one."""
+        return _from_dict(cls, data)
+
 
 @dataclass(frozen=True)
 class DoubleCrux:
@@ -184,6 +189,54 @@ class DoubleCruxReport:
         d["items"] = [i.to_dict() for i in self.items]
         d["shapley"] = self.shapley.to_dict()
         return d
+
+    @classmethod
+    def from_dict(cls, data: object) -> "DoubleCruxReport | None":
+        """The report :meth:`to_dict` wrote (kept in the cache), or None when data is not one."""
+        return _from_dict(cls, data)
+
+
+# The field types a report's dictionary is checked against when it is read back, by
+# annotation; the nested ones name the class their value is read into.
+_SCALAR_TYPES = {"str": (str,), "bool": (bool,), "int": (int,), "float": (float, int)}
+_NESTED = {"Shapley": Shapley, "list[Crux]": Crux, "list[DoubleCrux]": DoubleCrux}
+
+
+def _value(kind: str, value: object) -> tuple[bool, object]:
+    """Whether value fits the annotation ``kind``, and the value as the field holds it."""
+    if kind.endswith(" | None"):
+        return (True, None) if value is None else _value(kind[: -len(" | None")], value)
+    if kind in _SCALAR_TYPES:
+        ok = type(value) in _SCALAR_TYPES[kind] and not (kind != "bool" and type(value) is bool)
+        return ok, float(value) if ok and kind == "float" else value
+    if kind == "dict[str, float]":
+        ok = isinstance(value, dict) and all(type(v) in (float, int) for v in value.values())
+        return ok, {k: float(v) for k, v in value.items()} if ok else value
+    nested = _NESTED.get(kind)
+    if nested is None:
+        return False, value
+    if kind.startswith("list["):
+        if not isinstance(value, list):
+            return False, value
+        items = [_from_dict(nested, item) for item in value]
+        return all(item is not None for item in items), items
+    item = _from_dict(nested, value)
+    return item is not None, item
+
+
+def _from_dict(cls, data: object):
+    """An instance of the dataclass ``cls`` from what its ``to_dict`` wrote, every field checked
+    against its annotation; None when something is missing or of another type (a damaged cache)."""
+    if not isinstance(data, dict):
+        return None
+    values = {}
+    for f in fields(cls):
+        if f.name not in data:
+            return None
+        ok, values[f.name] = _value(str(f.type), data[f.name])
+        if not ok:
+            return None
+    return cls(**values)
 
 
 @dataclass

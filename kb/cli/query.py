@@ -104,17 +104,18 @@ def _compiled(ctx: click.Context, around: str | None = None, recall: str | None 
 
 
 def _kept(ctx: click.Context, question: str, compute: Callable, decode: Callable = lambda data: data,
-          encode: Callable = lambda answer: answer):
+          encode: Callable = lambda answer: answer, whole: bool = False):
     """The answer to a whole-map question: read back when the cache kept it for this map, else computed
-    from the graph (``compute(view)``) and kept. ``decode`` and ``encode`` turn it into and from JSON data;
-    a kept answer that does not decode is computed again."""
+    from the graph (``compute(view)``; with ``whole``, from the networkx graph an analysis needs) and kept.
+    ``decode`` and ``encode`` turn it into and from JSON data; a kept answer that does not decode is
+    computed again."""
     found = _compiled(ctx, recall=question)
     if found.answer is not None:
         answer = decode(found.answer)
         if answer is not None:
             return answer
         found = _compiled(ctx)
-    answer = compute(found.view)
+    answer = compute(found.graph if whole else found.view)
     found.remember(question, encode(answer))
     return answer
 
@@ -407,30 +408,23 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
     if between and perspective != semantics.NEUTRAL:
         raise click.UsageError("--as and --between cannot be combined: --between gives both perspectives")
     from kb.analysis import cruxes as cruxes_mod
-    from kb.analysis import graph
 
-    G = _load(ctx)
+    # Kept under the map's digest: a question asked again (another --format, say) is read back,
+    # where a large map would take seconds to minutes to answer afresh.
+    question = "cruxes:" + jsonout.dumps([target, perspective, recorded_only, between, top, method, samples, seed,
+                                          precision])
     if between:
-        a, b = between
-        pri_a = semantics.priors(G, a, not recorded_only)
-        pri_b = semantics.priors(G, b, not recorded_only)
-        tau_a = {n: p.value for n, p in pri_a.items()}
-        tau_b = {n: p.value for n, p in pri_b.items()}
-        origins = ({n: p.origin for n, p in pri_a.items()}, {n: p.origin for n, p in pri_b.items()})
-        graph.require_node(G, target)
-        rep = cruxes_mod.double_cruxes(G, target, tau_a, tau_b, method=method, names=(a, b), samples=samples,
-                                       seed=seed, top=top or 10, precision=precision or None, origins=origins)
+        rep = _kept(ctx, question, lambda G: _double_cruxes(G, target, between, recorded_only, method, samples,
+                                                            seed, top or 10, precision),
+                    cruxes_mod.DoubleCruxReport.from_dict, lambda r: r.to_dict(), whole=True)
         if fmt == "json":
             _json(rep.to_dict())
         else:
             _print_double(rep)
         return
-    tau = semantics.base_scores(G, perspective, not recorded_only)
-    net = semantics.Network(G)
-    labels = semantics.grounded(net)
     if target is None:
-        reports = cruxes_mod.overview(G, tau, method=method, top=top or 3, perspective=perspective, network=net,
-                                      labels=labels)
+        reports = _kept(ctx, question, lambda G: _cruxes(G, None, perspective, recorded_only, method, top or 3),
+                        _decode_all, lambda rs: [r.to_dict() for r in rs], whole=True)
         if fmt == "json":
             _json({"method": method, "perspective": perspective, "theses": [r.to_dict() for r in reports]})
             return
@@ -442,13 +436,52 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
             items += [_crux_header(rep), table]
         _render(*(items or ["no theses: the map is empty"]), *_footnote(provisional))
         return
-    rep = cruxes_mod.cruxes(G, target, tau, method=method, top=top or 10, perspective=perspective, network=net,
-                            labels=labels)
+    rep = _kept(ctx, question, lambda G: _cruxes(G, target, perspective, recorded_only, method, top or 10),
+                cruxes_mod.CruxReport.from_dict, lambda r: r.to_dict(), whole=True)
     if fmt == "json":
         _json(rep.to_dict())
         return
     table, provisional = _crux_table(rep)
     _render(_crux_header(rep), table, *_footnote(provisional or not rep.converged))
+
+
+def _cruxes(G: nx.DiGraph, target: str | None, perspective: str, recorded_only: bool, method: str, top: int):
+    """The crux report on target, or without one the list of each thesis's."""
+    from kb.analysis import cruxes as cruxes_mod
+
+    tau = semantics.base_scores(G, perspective, not recorded_only)
+    net = semantics.Network(G)
+    labels = semantics.grounded(net)
+    if target is None:
+        return cruxes_mod.overview(G, tau, method=method, top=top, perspective=perspective, network=net,
+                                   labels=labels)
+    return cruxes_mod.cruxes(G, target, tau, method=method, top=top, perspective=perspective, network=net,
+                             labels=labels)
+
+
+def _double_cruxes(G: nx.DiGraph, target: str, between: tuple[str, str], recorded_only: bool, method: str,
+                   samples: int, seed: int, top: int, precision: float):
+    from kb.analysis import cruxes as cruxes_mod
+    from kb.analysis import graph
+
+    a, b = between
+    pri_a = semantics.priors(G, a, not recorded_only)
+    pri_b = semantics.priors(G, b, not recorded_only)
+    tau_a = {n: p.value for n, p in pri_a.items()}
+    tau_b = {n: p.value for n, p in pri_b.items()}
+    origins = ({n: p.origin for n, p in pri_a.items()}, {n: p.origin for n, p in pri_b.items()})
+    graph.require_node(G, target)
+    return cruxes_mod.double_cruxes(G, target, tau_a, tau_b, method=method, names=(a, b), samples=samples,
+                                    seed=seed, top=top, precision=precision or None, origins=origins)
+
+
+def _decode_all(data: object):
+    from kb.analysis.cruxes import CruxReport
+
+    if not isinstance(data, list):
+        return None
+    reports = [CruxReport.from_dict(item) for item in data]
+    return None if any(r is None for r in reports) else reports
 
 
 
