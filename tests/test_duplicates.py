@@ -79,14 +79,18 @@ def _every_pair(values: dict[str, str], cutoff: float, among) -> set:
     return out
 
 
-def test_length_filter_finds_the_pairs_every_comparison_finds():
-    """On random near-copies over small alphabets (many pairs near every cutoff) and on the real map."""
+@pytest.mark.parametrize("matrix_min", [0, 10 ** 9], ids=["in-blocks", "one-query-at-a-time"])
+def test_length_filter_finds_the_pairs_every_comparison_finds(matrix_min, monkeypatch):
+    """On random near-copies over small alphabets (many pairs near every cutoff) and on the real map,
+    compared in blocks (many values) and one query at a time (a few)."""
     import random
 
     from conftest import REPO
     from kb.analysis import duplicates
     from kb.data import store
 
+    monkeypatch.setattr(duplicates, "MATRIX_MIN", matrix_min)
+    monkeypatch.setattr(duplicates, "BLOCK", 7)  # several blocks, of rows of different lengths
     rng = random.Random(1)
     found = 0
     for _ in range(60):
@@ -122,6 +126,7 @@ def test_each_pair_is_compared_once(monkeypatch):
 
     from kb.analysis import duplicates
 
+    monkeypatch.setattr(duplicates, "MATRIX_MIN", 10 ** 9)  # one query at a time, as after an edit
     values = {f"k{i}": "same length title" for i in range(40)}  # every pair in every other's length range
     compared = []
     extract = process.extract
@@ -154,28 +159,34 @@ def test_lengths_outside_the_range_cannot_reach_the_cutoff():
                     assert fuzz.ratio("a" * n, "a" * m) < cutoff, (n, m)
 
 
-def test_comparing_on_every_core_finds_the_same_pairs(monkeypatch):
-    """Forked workers, each comparing a share of the values, find exactly the pairs one process finds."""
-    import multiprocessing
-    import os
+def test_comparing_in_blocks_on_every_core_finds_the_same_pairs(monkeypatch):
+    """Blocks scored by cdist on every core (and within a cap on the cells of one block) find exactly
+    the pairs one query at a time finds, and what comparing every pair finds."""
+    from rapidfuzz import process
 
     from conftest import REPO
     from kb.analysis import duplicates
     from kb.data import store
 
-    if multiprocessing.cpu_count() < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("needs two cores and fork")
     values = duplicates._values(store.load(REPO / "claims")[0].nodes)["title"]
     among = sorted(values)
+    monkeypatch.setattr(duplicates, "MATRIX_MIN", 10 ** 9)
     serial = duplicates._similar(values, 60.0, among)
     assert len(serial) > 20, "the cutoff must make pairs to compare"
-    parent, compare = os.getpid(), duplicates._compare
+    assert serial == _every_pair(values, 60.0, among)
+    monkeypatch.setattr(duplicates, "MATRIX_MIN", 1)
+    monkeypatch.setattr(duplicates, "BLOCK_CELLS", 5000)  # blocks halved until they fit
+    cdist, workers, shapes = process.cdist, [], []
 
-    def in_a_worker_only(task, chunk):
-        assert os.getpid() != parent, "compared in the parent: the work was not shared out"
-        return compare(task, chunk)
+    def recording(queries, choices, **kwargs):
+        workers.append(kwargs.get("workers"))
+        shapes.append((len(queries), len(choices)))
+        return cdist(queries, choices, **kwargs)
 
-    monkeypatch.setattr(duplicates, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(duplicates, "_compare", in_a_worker_only)  # inherited by the workers at the fork
+    monkeypatch.setattr(process, "cdist", recording)
     assert duplicates._similar(values, 60.0, among, parallel=True) == serial
-    assert duplicates._TASK is None  # the shared values are not kept for a later call
+    assert set(workers) == {-1}, "parallel: every core"
+    assert all(rows * cols <= 5000 or rows == 1 for rows, cols in shapes) and len(shapes) > 10
+    workers.clear()
+    assert duplicates._similar(values, 60.0, among[::3]) == duplicates._similar(values, 60.0, among[::3], True)
+    assert set(workers) == {1, -1}

@@ -99,10 +99,15 @@ def length_range(length: int, cutoff: float) -> tuple[int, int]:
     return max(low, 0), high
 
 
-# Below this many values to compare, forking workers costs more than it saves.
-PARALLEL_MIN = 2000
-# Set in the parent just before workers are forked, which inherit it instead of being sent it.
-_TASK: tuple | None = None
+# From this many values to compare on, they are compared a block at a time (see _matrix); fewer,
+# such as a check after an edit, are compared one query at a time.
+MATRIX_MIN = 64
+# Values of a block, and the most ratios one block computes at once (a float32 each).
+BLOCK = 256
+BLOCK_CELLS = 1 << 22
+# The block comparison only proposes pairs: each is scored again exactly, so that its float32
+# rounding can neither add a pair nor drop one.
+MARGIN = 0.01
 
 
 def _similar(values: dict[str, str], cutoff: float, among: Iterable[str],
@@ -113,10 +118,12 @@ def _similar(values: dict[str, str], cutoff: float, among: Iterable[str],
     reach cutoff (:func:`length_range`): the same pairs as comparing every one,
     at a fraction of the cost, since near-duplicates have near-equal lengths.
     What is left still grows with the square of the map (every pair of titles
-    of about the same length), so with ``parallel`` the values of among are
-    shared out among forked workers, one per core: the same pairs, sooner.
+    of about the same length), so many values are compared in blocks by
+    rapidfuzz's ``cdist``, whose C++ scores many short strings at once with
+    SIMD instructions and, with ``parallel``, on every core (threads, so no
+    process is forked): at 10,000 titles of everyday words, 0.5 s against 2.4 s
+    one query at a time on one core.
     """
-    global _TASK
     from kb.data.progress import track
 
     among = list(among)
@@ -129,35 +136,51 @@ def _similar(values: dict[str, str], cutoff: float, among: Iterable[str],
     # is symmetric): half the work of a first check, where among is every value.
     task = (values, cutoff, keys, [len(values[k]) for k in keys], [values[k] for k in keys],
             {k: i for i, k in enumerate(keys)}, among_set, len(among_set) == len(keys))
-    workers = _workers(len(among)) if parallel else 1
-    if workers < 2:
-        return _compare(task, track(among, "looking for duplicates", len(among)))
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunks = [among[i:i + 256] for i in range(0, len(among), 256)]
-    _TASK = task
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            out: set[tuple[str, str, float]] = set()
-            for found in track(pool.map(_compare_chunk, chunks), "looking for duplicates", len(chunks)):
-                out |= found
-            return out
-    finally:
-        _TASK = None
+    if len(among) >= MATRIX_MIN and cutoff > MARGIN:
+        return _matrix(task, among, -1 if parallel else 1)
+    return _compare(task, track(among, "looking for duplicates", len(among)))
 
 
-def _workers(count: int) -> int:
-    import multiprocessing
+def _matrix(task: tuple, among: list[str], workers: int) -> set[tuple[str, str, float]]:
+    """What :func:`_compare` finds, comparing a block of values of about one length with every value
+    whose length lets a pair reach the cutoff, all at once."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
 
-    if count < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return min(multiprocessing.cpu_count(), 8)
+    from kb.data.progress import track
 
-
-def _compare_chunk(chunk: list[str]) -> set[tuple[str, str, float]]:
-    assert _TASK is not None  # inherited from the parent at the fork
-    return _compare(_TASK, chunk)
+    values, cutoff, keys, lengths, pool, position, among_set, everything = task
+    rows = sorted(position[a] for a in among)
+    blocks = []
+    at = 0
+    while at < len(rows):
+        low = length_range(lengths[rows[at]], cutoff)[0]
+        start = rows[at] + 1 if everything else bisect.bisect_left(lengths, low)
+        size = BLOCK
+        while True:
+            block = rows[at:at + size]
+            end = bisect.bisect_right(lengths, length_range(lengths[block[-1]], cutoff)[1])
+            if size == 1 or len(block) * (end - start) <= BLOCK_CELLS:
+                break
+            size //= 2
+        blocks.append((block, start, end))
+        at += len(block)
+    out = set()
+    for block, start, end in track(blocks, "looking for duplicates", len(blocks)):
+        if end <= start:
+            continue
+        scores = process.cdist([pool[i] for i in block], pool[start:end], scorer=fuzz.ratio,
+                               score_cutoff=cutoff - MARGIN, dtype=np.float32, workers=workers)
+        for r, c in zip(*(axis.tolist() for axis in np.nonzero(scores))):
+            i, j = block[r], start + c
+            # Once per pair: from the end earlier in length order when both are in among.
+            if i == j or (j < i and (everything or keys[j] in among_set)):
+                continue
+            score = fuzz.ratio(pool[i], pool[j], score_cutoff=cutoff)
+            if score:
+                a, b = keys[i], keys[j]
+                out.add((min(a, b), max(a, b), float(score)))
+    return out
 
 
 def _compare(task: tuple, among: Iterable[str]) -> set[tuple[str, str, float]]:

@@ -159,8 +159,7 @@ def duplicate_problems(kb: KnowledgeBase, among=None, cache=None, parallel: bool
 
     Comparing every pair grows with the square of the map, so with ``cache``
     (a :class:`kb.data.cache.Cache`) the similar pairs found last time are kept and
-    only changed nodes are compared again. ``parallel``: compare on every core
-    (forked workers), for a caller that runs no threads.
+    only changed nodes are compared again. ``parallel``: compare on every core.
     """
     from kb.analysis import duplicates  # rapidfuzz: paid only by the commands that look for duplicates
 
