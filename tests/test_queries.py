@@ -105,6 +105,34 @@ def test_list_filters_and_refuses_unknown_values(G):
             queries.list_nodes(G, **kwargs)
 
 
+def test_a_node_list_held_by_column_reads_back_as_list_nodes_gives_it_and_refuses_damage():
+    from conftest import REPO
+
+    G = graph.build(store.load(REPO / "claims")[0])
+    nodes = queries.list_nodes(G)
+    nodes = [dict(n, tags=[]) if i % 3 == 0 else n for i, n in enumerate(nodes)]  # every real node has tags
+    assert any(n["presenter"] for n in nodes) and any(n["tags"] for n in nodes)
+    kept = json.loads(json.dumps(queries.NodeList.of(nodes).to_json()))
+    found = queries.NodeList.from_json(kept)
+    assert found is not None and len(found) == len(nodes) and found.rows() == nodes
+    assert [list(n) for n in found.rows()] == [list(n) for n in nodes]  # the keys in list_nodes' order too
+    assert queries.NodeList.from_json(json.loads(json.dumps(queries.NodeList.of([]).to_json()))).rows() == []
+
+    def damaged(change) -> object:
+        data = json.loads(json.dumps(kept))
+        change(data)
+        return data
+
+    for change in (lambda d: d.pop("tags"), lambda d: d["columns"].pop("title"),
+                   lambda d: d["columns"]["kind"].pop(),  # columns of different lengths
+                   lambda d: d["columns"]["id"].__setitem__(0, None),  # an id is never missing
+                   lambda d: d["columns"]["speaker"].__setitem__(3, 7),
+                   lambda d: d["tags"].update({"x": ["thesis"]}), lambda d: d["tags"].update({str(len(nodes)): []}),
+                   lambda d: d["tags"].update({"0": "thesis"}), lambda d: d["columns"].update(extra=[])):
+        assert queries.NodeList.from_json(damaged(change)) is None
+    assert queries.NodeList.from_json([nodes]) is None
+
+
 def test_paths_carry_edge_signs(G):
     data = queries.paths(G, "benchmarks-show-lies", THESIS)
     [chain] = data["paths"]

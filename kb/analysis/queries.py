@@ -254,6 +254,61 @@ def _check_value(what: str, value: str | None, pool) -> None:
         raise UnknownId(what, value, closest(value, pool))
 
 
+SUMMARY_FIELDS = ("id", "kind", "title", "speaker", "presenter", "source")  # and tags: see _summary
+
+
+@dataclass
+class NodeList:
+    """What :func:`list_nodes` found, held by column.
+
+    A list of 10^5 nodes is kept in the cache and printed from a few lists of
+    text: a mapping per node costs more to read back and take apart than the
+    rest of the answer.
+    """
+
+    columns: dict[str, list]  # each of SUMMARY_FIELDS -> one value per node, in id order
+    tags: dict[int, list[str]]  # position -> the node's tags, for the nodes that have any
+
+    @classmethod
+    def of(cls, nodes: list[dict]) -> "NodeList":
+        return cls({f: [n[f] for n in nodes] for f in SUMMARY_FIELDS},
+                   {i: list(n["tags"]) for i, n in enumerate(nodes) if n["tags"]})
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    def rows(self) -> list[dict]:
+        """One mapping per node, as :func:`list_nodes` gives them."""
+        out = [dict(zip(SUMMARY_FIELDS, values)) for values in zip(*(self.columns[f] for f in SUMMARY_FIELDS))]
+        for i, row in enumerate(out):
+            row["tags"] = list(self.tags.get(i, ()))
+        return out
+
+    def to_json(self) -> dict:
+        return {"columns": self.columns, "tags": {str(i): t for i, t in self.tags.items()}}
+
+    @classmethod
+    def from_json(cls, data: object) -> "NodeList | None":
+        """The list :meth:`to_json` wrote (kept in the cache), or None when data is not one."""
+        if not isinstance(data, dict) or not isinstance(data.get("columns"), dict) or \
+                not isinstance(data.get("tags"), dict) or set(data["columns"]) != set(SUMMARY_FIELDS):
+            return None
+        columns = data["columns"]
+        if not all(isinstance(c, list) for c in columns.values()):
+            return None
+        size = len(columns["id"])
+        text, optional = {str}, {str, type(None)}
+        if any(len(c) != size for c in columns.values()) or not set(map(type, columns["id"])) <= text or \
+                not all(set(map(type, columns[f])) <= optional for f in SUMMARY_FIELDS[1:]):
+            return None
+        tags = {}
+        for key, value in data["tags"].items():
+            if not (key.isdigit() and int(key) < size and isinstance(value, list) and set(map(type, value)) <= text):
+                return None
+            tags[int(key)] = value
+        return cls({f: columns[f] for f in SUMMARY_FIELDS}, tags)
+
+
 def list_nodes(G: nx.DiGraph, *, kind: str | None = None, speaker: str | None = None,
                source: str | None = None, tag: str | None = None, presenter: str | None = None) -> list[dict]:
     """Nodes matching every filter given, sorted by id.

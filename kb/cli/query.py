@@ -167,8 +167,13 @@ class _Rows:
 
     def plain(self) -> str:
         """Aligned columns, a rule under the header, every row on one line (fit for grep and diff)."""
-        rows = [tuple(cell.replace("\n", " ") for cell in row) for row in self.rows]
-        widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(self.columns)]
+        # Column by column, so that the look for line breaks and the widths run at C speed.
+        columns = [list(cells) for cells in zip(*self.rows)] or [[] for _ in self.columns]
+        for i, cells in enumerate(columns):
+            if "\n" in "".join(cells):
+                columns[i] = [cell.replace("\n", " ") for cell in cells]
+        widths = [max(len(name), max(map(len, cells), default=0)) for name, cells in zip(self.columns, columns)]
+        rows = zip(*columns)
         left = [name in TEXT_COLUMNS for name in self.columns]
 
         # One format string for every row: the padding is done in C, not cell by cell.
@@ -645,15 +650,22 @@ def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presente
     from kb.analysis import queries
 
     filters = {"kind": kind, "speaker": speaker, "presenter": presenter, "source": source, "tag": tag}
-    nodes = _kept(ctx, "list:" + jsonout.dumps(filters), lambda G: queries.list_nodes(G, **filters),
-                  lambda data: data if isinstance(data, list) and all(isinstance(n, dict) for n in data) else None)
+    nodes = _kept(ctx, "list:" + jsonout.dumps(filters), lambda G: queries.NodeList.of(queries.list_nodes(G, **filters)),
+                  queries.NodeList.from_json, lambda found: found.to_json())
     if fmt == "json":
-        _json({"filters": filters, "nodes": nodes})
+        _json({"filters": filters, "nodes": nodes.rows()})
         return
     table = _table("id", "kind", "speaker", "source", "title")
-    for n in nodes:
-        who = (n["speaker"] or "") + (f" (presented by {n['presenter']})" if n["presenter"] else "")
-        table.add_row(n["id"], n["kind"] or "", who, n["source"] or "", n["title"] or "")
+    column = nodes.columns
+    who = [s or "" for s in column["speaker"]]
+    for i, presenter in enumerate(column["presenter"]):
+        if presenter:
+            who[i] += f" (presented by {presenter})"
+
+    def text(field: str) -> list[str]:
+        return [value or "" for value in column[field]]
+
+    table.rows = list(zip(column["id"], text("kind"), who, text("source"), text("title")))
     _render(table, f"{len(nodes)} node{'s' * (len(nodes) != 1)}")
 
 
