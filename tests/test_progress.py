@@ -54,3 +54,34 @@ def test_piped_output_has_no_bar(kb):
                           text=True, timeout=120)
     assert "checked 302 files" in proc.stdout
     assert "reading files" not in proc.stderr + proc.stdout and "\x1b" not in proc.stderr + proc.stdout
+
+
+def test_crux_search_and_double_cruxes_report_their_progress_to_the_end():
+    """Minutes on a big circular map: each stage reports, never past its total, and finishes."""
+    from kb.analysis import cruxes, graph, semantics
+    from kb.data import progress, store
+
+    G = graph.build(store.load(REPO / "claims")[0])
+    thesis = "interp-is-among-best-bets"
+    reports: dict[str, list[tuple[int, int]]] = {}
+    previous = progress.listen(lambda what, done, total: reports.setdefault(what, []).append((done, total)))
+    try:
+        cruxes.cruxes(G, thesis, semantics.base_scores(G, "neutral"))
+        cruxes.double_cruxes(G, thesis, semantics.base_scores(G, "segerie"), semantics.base_scores(G, "bushnaq"),
+                             samples=40)
+    finally:
+        progress.listen(previous)
+    assert set(reports) == {f"cruxes of {thesis}", "adopting each other's views", cruxes.SPLITTING}
+    for what, seen in reports.items():
+        assert all(0 <= done <= total for done, total in seen), what
+        assert [done for done, _ in seen] == sorted(done for done, _ in seen), what  # never backwards
+        assert seen[-1][0] == seen[-1][1] > 0, what  # and to the end
+    splits = reports[cruxes.SPLITTING]
+    assert all(a[1] <= b[1] for a, b in zip(splits, splits[1:]))  # the planned orders grow, never shrink
+
+
+def test_double_cruxes_on_a_terminal_show_a_bar():
+    out = _terminal("--kb", str(REPO / "claims"), "cruxes", "interp-is-among-best-bets", "--between", "segerie",
+                    "bushnaq")
+    assert "splitting the gap" in out and "━" in out
+    assert "Shapley split of the gap" in out

@@ -26,6 +26,7 @@ from typing import Mapping
 import networkx as nx
 
 from kb.analysis.graph import require_node, theses, upstream
+from kb.data.progress import EVERY, report, track
 from kb.analysis.semantics import (
     DEFAULT_METHOD,
     MAX_ITERATIONS,
@@ -398,11 +399,10 @@ def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, 
     target_ok = target not in base.bad
     rows = []
     root = net.root
-    for x in range(net.size):
-        # The target is never its own crux, nor is a restatement of it (one claim);
-        # other members of a restatement class are represented by their class.
-        if not mask[x] or x == target or root[x] != x:
-            continue
+    # The target is never its own crux, nor is a restatement of it (one claim);
+    # other members of a restatement class are represented by their class.
+    candidates = [x for x in range(net.size) if mask[x] and x != target and root[x] == x]
+    for x in track(candidates, f"cruxes of {net.ids[target]}", len(candidates)):
         # Each side starts from the baseline: the closest fixed point to start from.
         ok_high = change.force(x, 1.0)
         high = values[target]
@@ -542,7 +542,8 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
         return result, ok
 
     items = []
-    for x in (p for p in players if p != t):
+    claims = [p for p in players if p != t]
+    for x in track(claims, "adopting each other's views", len(claims)):
         a_adopting, ok_a = adopt(0, x, b.tau[x])
         b_adopting, ok_b = adopt(1, x, a.tau[x])
         if abs(gap) > GAP_EPS:
@@ -572,6 +573,9 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
         converged=converged and shapley.converged, disputed=len(items),
         items=items if top is None else items[:top], shapley=shapley,
     )
+
+
+SPLITTING = "splitting the gap (Shapley)"
 
 
 def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: int, samples: int, seed: int,
@@ -662,10 +666,15 @@ def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: 
         first = own is not None and sample % 2 == 0
         if first:
             previous = own_first = toggle(own, True, mc_tol)
-        for j in order:
+        # Progress over the orders the estimate takes at least (or all of them, without a precision to
+        # stop at), extended while it goes on.
+        planned = samples if precision is None else min(samples, max(2 * MIN_PAIRS, sample + 2 - sample % 2))
+        for step, j in enumerate(order):
             current = toggle(j, True, mc_tol)
             pair[j] += current - previous
             previous = current
+            if step % EVERY == 0:
+                report(SPLITTING, sample * n + step, planned * n)
         if own is not None:
             if first:
                 full_value = previous  # v(everything at A's scores)
@@ -683,6 +692,7 @@ def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: 
                     squares[j] / pairs - (total[j] / pairs) ** 2 <= precision ** 2 * max(pairs - 1, 1) for j in rest):
                 break
     samples = 2 * pairs
+    report(SPLITTING, samples * n, samples * n)
     phi = [x / pairs for x in total]
     stderr = [math.sqrt(max(sq / pairs - m * m, 0.0) / max(pairs - 1, 1)) for sq, m in zip(squares, phi)]
     if own is not None:
