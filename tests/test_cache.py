@@ -800,3 +800,48 @@ def test_crux_answers_are_kept_read_back_and_recomputed_when_damaged_or_the_map_
 def _invoke(root: Path, command: list[str]) -> tuple[int, object]:
     result = CliRunner().invoke(cli, ["--kb", str(root), *command])
     return result.exit_code, result.exception
+
+
+def test_exports_are_kept_read_back_and_made_again_when_damaged_or_the_map_changes(tmp_path, monkeypatch):
+    from kb.publishing.export import core
+
+    root = tmp_path / "claims"
+    shutil.copytree(REPO / "claims", root, ignore=shutil.ignore_patterns(".kb-cache*", ".kb.lock"))
+    out = tmp_path / "out"
+    out.mkdir()
+    # Each format is made by the same path: one that writes a side file, one to standard output, and
+    # the options in the question (a selection, iccma's supports).
+    commands = [["export", "--format", "iccma", "-o", str(out / "map.iccma")],
+                ["export", "--format", "iccma", "--supports", "ignore", "-o", str(out / "plain.iccma")],
+                ["export", "--format", "json", "--select", "ancestors:interp-is-among-best-bets"]]
+
+    def outputs(*flags: str) -> list:
+        codes = [run("--kb", str(root), *flags, *command) for command in commands]
+        return codes + sorted((p.name, p.read_bytes()) for p in out.iterdir())
+
+    without = outputs("--no-cache")
+    assert not (root / cache.CACHE_FILE).exists()
+    assert all(code == 0 for code, _ in without[:len(commands)])
+    assert any(name.endswith(".tsv") for name, _ in without[len(commands):])  # a side file, kept too
+    assert outputs() == without  # made, and kept
+    def refuse(*args, **kwargs):
+        raise AssertionError("the export was kept: nothing should be made")
+
+    monkeypatch.setattr(core, "export", refuse)
+    assert outputs() == without  # every export read back
+    with sqlite3.connect(root / cache.CACHE_FILE) as conn:
+        kept = [(k, v) for k, v in conn.execute("SELECT key, value FROM blobs") if ":export:" in k]
+        assert len(kept) == len(commands)
+        for key, value in kept:
+            data = json.loads(value)
+            data["side"] = {".ids.tsv": 3}  # damaged: a side file that is not text
+            conn.execute("UPDATE blobs SET value = ? WHERE key = ?", (json.dumps(data), key))
+    for command in commands:  # read back, found damaged, so made again: which here refuses
+        code, exc = _invoke(root, command)
+        assert isinstance(exc, AssertionError) and "nothing should be made" in str(exc), (command, code, exc)
+    monkeypatch.undo()
+    assert outputs() == without
+    path = next(root.rglob("interp-is-among-best-bets.yaml"))
+    path.write_text(path.read_text().replace("title: ", "title: Edited: ", 1))
+    edited = outputs()
+    assert edited == outputs("--no-cache") and edited != without

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kb.changes import importer
-from kb.data import store
-from kb.rules import validate
+from kb.data import compiled, jsonout, store
 from kb.cli import cli, complete
 from kb.cli.common import kb_dir, use_cache
 from kb.data.errors import KBError
-from kb.publishing.export import core, iccma
+from kb.publishing.export import FORMATS, Output, iccma
 from kb.data.store import display_path
+
+if TYPE_CHECKING:
+    from kb.changes.importer import ImportResult
 
 
 @cli.command("export")
-@click.option("--format", "fmt", required=True, type=click.Choice(core.FORMATS), help="Output format.")
+@click.option("--format", "fmt", required=True, type=click.Choice(FORMATS), help="Output format.")
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), help="Write here instead of to standard output.")
 @click.option("--select", "query", metavar="QUERY",
               help="Export only part of the map, e.g. 'ancestors:ID', 'source:DOC kind:rebuttal', '-tag:T' (see README).")
@@ -26,11 +28,14 @@ from kb.data.store import display_path
 @click.pass_context
 def export_cmd(ctx: click.Context, fmt: str, output: str | None, query: str | None, supports: str) -> None:
     """Export the map as json, graphml, dot, aif, argdown or iccma."""
-    result = validate.check(Path(kb_dir(ctx)), parallel=True, cache=use_cache(ctx), warnings=False)
-    if not result.ok:
-        raise KBError("the knowledge base has errors (see kb check); fix them before exporting", result.errors)
     options = {"supports": supports} if fmt == "iccma" else {}
-    out = core.export(result.kb, fmt, query, **options)
+    # Kept under the map's digest: the same export of an unchanged map is read back, not made again.
+    question = "export:" + jsonout.dumps([fmt, query, options])
+    kept = compiled.recall(Path(kb_dir(ctx)), question, use_cache(ctx), parallel=True)
+    out = Output.from_json(kept.answer) if kept.answer is not None else None
+    if out is None:
+        out = _export(Path(kb_dir(ctx)), use_cache(ctx), fmt, query, options)
+        kept.remember(question, out.to_json())
     if output is None:
         if out.side:
             raise click.UsageError(f"--format {fmt} writes {1 + len(out.side)} files; give --output PATH")
@@ -44,6 +49,16 @@ def export_cmd(ctx: click.Context, fmt: str, output: str | None, query: str | No
         store.write_atomic(side, text)
         written.append(display_path(side))
     click.echo(f"wrote {', '.join(written)}", err=True)
+
+
+def _export(root: Path, cache: bool, fmt: str, query: str | None, options: dict):
+    from kb.publishing.export import core
+    from kb.rules import validate
+
+    result = validate.check(root, parallel=True, cache=cache, warnings=False)
+    if not result.ok:
+        raise KBError("the knowledge base has errors (see kb check); fix them before exporting", result.errors)
+    return core.export(result.kb, fmt, query, **options)
 
 
 @cli.group("import")
@@ -65,6 +80,8 @@ def import_aif(ctx: click.Context, file: str, source: str | None, prefix: str | 
                dry_run: bool, strict: bool) -> None:
     """Import an AIF JSON map (AIFdb, OVA): I-nodes become claims, RA/CA nodes arguments, CA nodes on
     inferences undercuts, MA nodes restatements."""
+    from kb.changes import importer
+
     result = importer.import_aif(Path(kb_dir(ctx)), Path(file), source=source, prefix=prefix, speaker=speaker,
                                  dry_run=dry_run, strict=strict)
     _report(result)
@@ -81,12 +98,14 @@ def import_argdown(ctx: click.Context, file: str, source: str | None, prefix: st
                    dry_run: bool) -> None:
     """Import an Argdown document (parsed by the Argdown CLI): statements become claims, premise–conclusion
     arguments linked premises, relations supports, attacks and undercuts."""
+    from kb.changes import importer
+
     result = importer.import_argdown(Path(kb_dir(ctx)), Path(file), source=source, prefix=prefix, speaker=speaker,
                                      dry_run=dry_run)
     _report(result)
 
 
-def _report(result: importer.ImportResult) -> None:
+def _report(result: ImportResult) -> None:
     verb = "would write" if result.dry_run else "wrote"
     for change in result.changes:
         click.echo(f"{verb} {display_path(change.path)}" + ("" if change.before is None else " (appended)"))

@@ -540,7 +540,7 @@ class Compiled:
             opened = kbcache.open_cache(self.root, True)
             if opened is not None:
                 try:
-                    opened.put_blob(f"answer:{self.digest}:{question}", answer, replace="answer:",
+                    opened.put_blob(_answer_key(self.digest, question), answer, replace="answer:",
                                     keep=f"answer:{self.digest}:")
                 finally:
                     opened.close()
@@ -601,6 +601,31 @@ def _unchanged(root: Path, scanned: list) -> bool:
                                                                 store.PENDING_FILE)]
 
 
+def _answer_key(digest: str, question: str) -> str:
+    return f"answer:{digest}:{question}"
+
+
+def recall(root: Path, question: str, cache: bool = True, parallel: bool = False) -> Compiled:
+    """The map's digest and the answer kept for ``question`` (None when there is none), and nothing else.
+
+    For a whole-map question answered from the checked files rather than the
+    graph (``kb export``): on a miss the caller computes the answer its own
+    way and keeps it with :meth:`Compiled.remember`, which stores it only if
+    the files are still those the digest was taken of.
+    """
+    root = Path(root)
+    opened = kbcache.open_cache(root, cache)
+    try:
+        scanned: list = []
+        with _no_collection():
+            found = digest(root, opened, parallel, scanned) if opened is not None else None
+        answer = opened.get_blob(_answer_key(found, question)) if found is not None else None  # type: ignore[union-attr]
+        return Compiled(root, 0, None, [], found, cache, scanned, answer=answer)
+    finally:
+        if opened is not None:
+            opened.close()
+
+
 def load(root: Path, cache: bool = True, parallel: bool = False, around: str | None = None,
          recall: str | None = None) -> Compiled:
     """The knowledge base checked for errors (no warnings) and, when it has none, compiled into its graph.
@@ -628,7 +653,7 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
             found = digest(root, opened, parallel, scanned) if opened is not None else None
         key = f"graph:{found}"
         if found is not None and recall is not None:
-            answer = opened.get_blob(f"answer:{found}:{recall}")  # type: ignore[union-attr]
+            answer = opened.get_blob(_answer_key(found, recall))  # type: ignore[union-attr]
             if answer is not None:
                 return Compiled(root, 0, None, [], found, cache, scanned, answer=answer)
         if found is not None and around is not None:

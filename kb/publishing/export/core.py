@@ -18,6 +18,7 @@ from kb.data.errors import KBError
 from kb.publishing.export.attrs import vias
 from kb.data.relations import ARGUMENT_RELATIONS
 from kb.data.store import KnowledgeBase
+from kb.publishing.export import FORMATS, Output  # noqa: F401  (re-exported)
 
 # How the analysis is run; recorded in the exports that carry its results.
 STRENGTH_METHOD = semantics.DEFAULT_METHOD
@@ -131,14 +132,6 @@ class Bundle:
         return [(u, v) for u, v, _ in self.relation_edges("restates")]
 
 
-@dataclass(frozen=True)
-class Output:
-    """An export's text, and the files that go beside it (suffix appended to the output path -> text)."""
-
-    text: str
-    side: dict[str, str] = field(default_factory=dict)
-
-
 def bundle(kb: KnowledgeBase, query: str | None = None) -> Bundle:
     whole = kbgraph.build(kb)
     net = semantics.Network(whole)
@@ -160,7 +153,6 @@ def _formats() -> dict[str, Callable[..., Output]]:
     }
 
 
-FORMATS = ("json", "graphml", "dot", "aif", "argdown", "iccma")
 
 
 def export(kb: KnowledgeBase, fmt: str, query: str | None = None, **options) -> Output:
