@@ -71,7 +71,7 @@ def test_crux_search_and_double_cruxes_report_their_progress_to_the_end():
                              samples=40)
     finally:
         progress.listen(previous)
-    assert set(reports) == {f"cruxes of {thesis}", "adopting each other's views", cruxes.SPLITTING}
+    assert set(reports) == {cruxes.SEARCHING, cruxes.ADOPTING, cruxes.SPLITTING}
     for what, seen in reports.items():
         assert all(0 <= done <= total for done, total in seen), what
         assert [done for done, _ in seen] == sorted(done for done, _ in seen), what  # never backwards
@@ -85,3 +85,10 @@ def test_double_cruxes_on_a_terminal_show_a_bar():
                     "bushnaq")
     assert "splitting the gap" in out and "━" in out
     assert "Shapley split of the gap" in out
+
+
+def test_the_site_asks_about_every_node_and_its_bar_keeps_one_line_per_stage(tmp_path):
+    """Hundreds of crux searches, one per node, report under one name: one bar, not a line each."""
+    out = _terminal("--kb", str(REPO / "claims"), "site", str(tmp_path / "site"))
+    assert "finding cruxes" in out and "wrote " in out
+    assert len(out) < 200_000, "the bar grew a line per node"

@@ -389,6 +389,13 @@ def _downstream(net: Network, mask: bytearray) -> dict[int, list[int]]:
     return down
 
 
+# What progress is reported under: one line each on a terminal, however many targets a caller asks
+# about (the site asks about every node).
+SEARCHING = "finding cruxes"
+ADOPTING = "adopting each other's views"
+SPLITTING = "splitting the gap (Shapley)"
+
+
 def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, top: int | None, tol: float,
                    max_iterations: int, labels: Mapping[str, str] | None,
                    reference: bool = False) -> tuple[list[Crux], int]:
@@ -402,7 +409,7 @@ def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, 
     # The target is never its own crux, nor is a restatement of it (one claim);
     # other members of a restatement class are represented by their class.
     candidates = [x for x in range(net.size) if mask[x] and x != target and root[x] == x]
-    for x in track(candidates, f"cruxes of {net.ids[target]}", len(candidates)):
+    for x in track(candidates, SEARCHING, len(candidates)):
         # Each side starts from the baseline: the closest fixed point to start from.
         ok_high = change.force(x, 1.0)
         high = values[target]
@@ -543,7 +550,7 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
 
     items = []
     claims = [p for p in players if p != t]
-    for x in track(claims, "adopting each other's views", len(claims)):
+    for x in track(claims, ADOPTING, len(claims)):
         a_adopting, ok_a = adopt(0, x, b.tau[x])
         b_adopting, ok_b = adopt(1, x, a.tau[x])
         if abs(gap) > GAP_EPS:
@@ -575,7 +582,6 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     )
 
 
-SPLITTING = "splitting the gap (Shapley)"
 
 
 def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: int, samples: int, seed: int,
