@@ -672,22 +672,24 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
         from kb.analysis import graph  # only now: a graph read from the cache needs neither
         from kb.rules import validate
 
-        kb, raw = validate.gather(root, None, parallel, False, opened, _scan_result(root, scanned))
-        # Only errors are shown here (warnings are counted): locating the rest would read their files.
-        errors = validate.finish([p for p in raw if p.severity == "error"])
-        problems = errors + [p for p in raw if p.severity != "error"]
-        if errors:
-            return Compiled(root, kb.files, None, problems, found, cache, scanned)
-        G = graph.build(kb)
-        structure = structure_key(G) if found is not None else None  # only what is cached is kept under it
-        if found is not None and _unchanged(root, scanned):
-            data = graph_to_json(G)
-            if data is not None:
-                opened.put_blob(key, {"files": kb.files, "graph": data, "structure": structure},  # type: ignore[union-attr]
-                                replace="graph:", checked=True)
-                # The rows hold the values graph_to_json just found exact (tuples made lists): checked.
-                opened.put_blobs(_node_rows(G, found, kb.files, structure), replace=f"{ROWS}graph:",  # type: ignore[union-attr]
-                                 keep=f"{ROWS}graph:{found}:", checked=True)
+        # Everything made from here on lives until the command ends: collections would only rescan it.
+        with _no_collection():
+            kb, raw = validate.gather(root, None, parallel, False, opened, _scan_result(root, scanned))
+            # Only errors are shown here (warnings are counted): locating the rest would read their files.
+            errors = validate.finish([p for p in raw if p.severity == "error"])
+            problems = errors + [p for p in raw if p.severity != "error"]
+            if errors:
+                return Compiled(root, kb.files, None, problems, found, cache, scanned)
+            G = graph.build(kb)
+            structure = structure_key(G) if found is not None else None  # only what is cached is kept under it
+            if found is not None and _unchanged(root, scanned):
+                data = graph_to_json(G)
+                if data is not None:
+                    opened.put_blob(key, {"files": kb.files, "graph": data, "structure": structure},  # type: ignore[union-attr]
+                                    replace="graph:", checked=True)
+                    # The rows hold the values graph_to_json just found exact (tuples made lists): checked.
+                    opened.put_blobs(_node_rows(G, found, kb.files, structure), replace=f"{ROWS}graph:",  # type: ignore[union-attr]
+                                     keep=f"{ROWS}graph:{found}:", checked=True)
         return Compiled(root, kb.files, G, problems, found, cache, scanned, structure=structure)
     finally:
         if opened is not None:
@@ -762,7 +764,8 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
                 extra = _problems_from_json(blob.get("extra"))
                 if raw is not None and extra is not None:
                     return Checked(_finish(raw, extra, strict, analysis), blob["files"], notes)
-        kb, raw = validate.gather(root, sources_dir, parallel, True, opened, _scan_result(root, scanned))
+        with _no_collection():  # what is read lives until the command ends: collections would only rescan it
+            kb, raw = validate.gather(root, sources_dir, parallel, True, opened, _scan_result(root, scanned))
         extra: list[Problem] = []
         if analysis and not any(p.severity == "error" for p in raw):
             extra = validate.analysis_extra(kb)
