@@ -849,7 +849,8 @@ def test_exports_are_kept_read_back_and_made_again_when_damaged_or_the_map_chang
 
 def test_compiling_pauses_the_garbage_collector_and_restores_it(kb, monkeypatch):
     """Tens of thousands of containers made while a big map is read would set off collections that rescan
-    all of it (a third of `kb show` after an edit, at 10^4 nodes): the collector waits, and comes back."""
+    all of it (a third of `kb show` after an edit, or of an export, at 10^4 nodes): the collector waits
+    while a map is checked, compiled or exported, and comes back."""
     import gc
 
     from kb.rules import validate as rules
@@ -870,3 +871,16 @@ def test_compiling_pauses_the_garbage_collector_and_restores_it(kb, monkeypatch)
     path.write_text(path.read_text().replace("\nkind: ", "\nkind: no-such-kind\nkindx: ", 1))
     assert not compiled.load(kb).ok  # errors: returned from inside the pause
     assert seen == [False, False, False] and gc.isenabled()
+    path.write_text(path.read_text().replace("kind: no-such-kind\nkindx: ", "kind: ", 1))
+    from kb.publishing.export import core
+
+    bundle = core.bundle
+
+    def watching_bundle(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return bundle(*args, **kwargs)
+
+    monkeypatch.setattr(core, "bundle", watching_bundle)
+    result = rules.check(kb, warnings=False)  # the library behind kb export and the site
+    assert result.ok and core.export(result.kb, "json").text
+    assert seen == [False] * 5 and gc.isenabled()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from kb.data import parsing, settings, store
+from kb.data.compiled import no_collection
 from kb.data.quotes import closest_passage, fold
 from kb.data.settings import find_text
 from kb.rules.report import Findings, Problem, sort_problems
@@ -339,7 +340,8 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
     opened = kbcache.open_cache(Path(root), cache)
     try:
         sources_dir, notes = source_folders(root, sources_dir, configured)
-        kb, problems = gather(root, sources_dir, parallel, warnings, opened)
+        with no_collection():  # what is read lives until the caller is done: collections would only rescan it
+            kb, problems = gather(root, sources_dir, parallel, warnings, opened)
     finally:
         if opened is not None:
             opened.close()

@@ -14,6 +14,7 @@ import networkx as nx
 
 from kb.analysis import graph as kbgraph
 from kb.analysis import select, semantics
+from kb.data.compiled import no_collection
 from kb.data.errors import KBError
 from kb.publishing.export.attrs import vias
 from kb.data.relations import ARGUMENT_RELATIONS
@@ -160,4 +161,5 @@ def export(kb: KnowledgeBase, fmt: str, query: str | None = None, **options) -> 
     exporters = _formats()
     if fmt not in exporters:
         raise KBError(f"unknown export format '{fmt}' (one of {', '.join(FORMATS)})")
-    return exporters[fmt](bundle(kb, query), **options)
+    with no_collection():  # a big map's graph and document: nothing made here is garbage
+        return exporters[fmt](bundle(kb, query), **options)
