@@ -118,8 +118,13 @@ def whole_process(cmd: list[str], cwd: Path, repeats: int = 3) -> float | None:
         subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=BUDGET)  # warm-up: file cache, .pyc
     except subprocess.TimeoutExpired:
         return None
+    return median_time([cmd] * repeats, cwd)
+
+
+def median_time(cmds: list[list[str]], cwd: Path) -> float | None:
+    """Median wall time of the commands, each run once, or None when one outlasts the budget."""
     runs = []
-    for _ in range(repeats):
+    for cmd in cmds:
         start = time.perf_counter()
         try:
             proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=BUDGET)
@@ -159,21 +164,6 @@ def bench_shape(shape: str, sizes: tuple[int, ...]) -> list[tuple[str, bool]]:
     return verdicts
 
 
-def new_questions(cmds: list[list[str]], cwd: Path) -> float | None:
-    """Median wall time of commands that each ask a question not asked before (so none is read back)."""
-    runs = []
-    for cmd in cmds:
-        start = time.perf_counter()
-        try:
-            proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=BUDGET)
-        except subprocess.TimeoutExpired:
-            return None
-        runs.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
-    return statistics.median(runs)
-
-
 def whole(shape: str, G, a: str, b: str) -> list[tuple[str, bool]]:
     """Whole kb processes on the map written to files, its cache warm: a question asked for the first
     time (another --seed or --top each run: solved), and the same question again after one node file
@@ -187,8 +177,8 @@ def whole(shape: str, G, a: str, b: str) -> list[tuple[str, bool]]:
         py = sys.executable
         base = [py, "-m", "kb", "--kb", str(root)]
         check = whole_process([*base, "check"], Path(tmp))
-        single = new_questions([[*base, "cruxes", THESIS, "--top", str(10 + k)] for k in range(3)], Path(tmp))
-        between = new_questions([[*base, "cruxes", THESIS, "--between", a, b, "--seed", str(k)] for k in range(3)],
+        single = median_time([[*base, "cruxes", THESIS, "--top", str(10 + k)] for k in range(3)], Path(tmp))
+        between = median_time([[*base, "cruxes", THESIS, "--between", a, b, "--seed", str(k)] for k in range(3)],
                                 Path(tmp))
         asked = [*base, "cruxes", THESIS, "--between", a, b, "--seed", "0"]
         node = next(root.rglob(f"{THESIS}.yaml"))

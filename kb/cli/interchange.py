@@ -31,10 +31,11 @@ def export_cmd(ctx: click.Context, fmt: str, output: str | None, query: str | No
     options = {"supports": supports} if fmt == "iccma" else {}
     # Kept under the map's digest: the same export of an unchanged map is read back, not made again.
     question = "export:" + jsonout.dumps([fmt, query, options])
-    kept = compiled.recall(Path(kb_dir(ctx)), question, use_cache(ctx), parallel=True)
+    root, cache = Path(kb_dir(ctx)), use_cache(ctx)
+    kept = compiled.recall(root, question, cache, parallel=True)
     out = Output.from_json(kept.answer) if kept.answer is not None else None
     if out is None:
-        out = _export(Path(kb_dir(ctx)), use_cache(ctx), fmt, query, options)
+        out = _export(root, cache, fmt, query, options)
         kept.remember(question, out.to_json())
     if output is None:
         if out.side:

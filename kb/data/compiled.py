@@ -602,6 +602,14 @@ def _unchanged(root: Path, scanned: list) -> bool:
                                                                 store.PENDING_FILE)]
 
 
+def _digest_of(root: Path, opened: kbcache.Cache | None, parallel: bool) -> tuple[str | None, list]:
+    """The digest (None without a cache) and what it was taken of (see :func:`digest`'s ``scanned``)."""
+    scanned: list = []
+    with no_collection():
+        found = digest(root, opened, parallel, scanned) if opened is not None else None
+    return found, scanned
+
+
 def _answer_key(digest: str, question: str) -> str:
     return f"answer:{digest}:{question}"
 
@@ -617,9 +625,7 @@ def recall(root: Path, question: str, cache: bool = True, parallel: bool = False
     root = Path(root)
     opened = kbcache.open_cache(root, cache)
     try:
-        scanned: list = []
-        with no_collection():
-            found = digest(root, opened, parallel, scanned) if opened is not None else None
+        found, scanned = _digest_of(root, opened, parallel)
         answer = opened.get_blob(_answer_key(found, question)) if found is not None else None  # type: ignore[union-attr]
         return Compiled(root, 0, None, [], found, cache, scanned, answer=answer)
     finally:
@@ -649,9 +655,7 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
     root = Path(root)
     opened = kbcache.open_cache(root, cache)
     try:
-        scanned: list = []
-        with no_collection():
-            found = digest(root, opened, parallel, scanned) if opened is not None else None
+        found, scanned = _digest_of(root, opened, parallel)
         key = f"graph:{found}"
         if found is not None and recall is not None:
             answer = opened.get_blob(_answer_key(found, recall))  # type: ignore[union-attr]
@@ -752,9 +756,7 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
     opened = kbcache.open_cache(root, cache)
     try:
         sources_dir, notes = validate.source_folders(root, sources_dir, configured)
-        scanned: list = []
-        with no_collection():
-            found = digest(root, opened, parallel, scanned) if opened is not None else None
+        found, scanned = _digest_of(root, opened, parallel)
         key = None
         if found is not None:
             texts = _texts_signature(root, sources_dir) if sources_dir else "-"
