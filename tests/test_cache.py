@@ -884,3 +884,103 @@ def test_compiling_pauses_the_garbage_collector_and_restores_it(kb, monkeypatch)
     result = rules.check(kb, warnings=False)  # the library behind kb export and the site
     assert result.ok and core.export(result.kb, "json").text
     assert seen == [False] * 5 and gc.isenabled()
+
+
+def test_a_long_listing_is_printed_again_from_the_text_it_printed(kb, monkeypatch):
+    """At 10^5 nodes laying the lines out again costs as much as the rest: the text itself is kept, sealed."""
+    from kb.analysis import queries
+    from kb.cli import query
+
+    monkeypatch.setattr(query, "RICH_ROWS", 50)  # the 120-node map's listing is then long: the same at every width
+
+    def ask(fmt: str, *flags: str) -> tuple[int, str]:
+        return run("--kb", str(kb), *flags, "list", "--format", fmt)
+
+    fresh = {fmt: ask(fmt, "--no-cache") for fmt in ("table", "json")}
+    assert fresh["table"][0] == 0 and fresh["table"][1].splitlines()[-1] == "120 nodes"
+    assert {fmt: ask(fmt) for fmt in fresh} == fresh  # computed, printed and kept
+    printed = sorted(key for key in _keys(kb) if ":printed:" in key)
+    assert len(printed) == 2
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the listing was kept as printed: nothing is listed or decoded again")
+
+    with monkeypatch.context() as m:
+        m.setattr(queries, "list_nodes", refuse)
+        m.setattr(queries.NodeList, "from_json", refuse)
+        assert {fmt: ask(fmt) for fmt in fresh} == fresh
+    # Damage the cache cannot see by its shape: a text changed under its hash, and a hash lost.
+    with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
+        for n, key in enumerate(printed):
+            data = json.loads(conn.execute("SELECT value FROM blobs WHERE key = ?", (key,)).fetchone()[0])
+            if n == 0:
+                data["text"] = data["text"].replace("n000001", "n999999")
+            else:
+                del data["sha256"]
+            conn.execute("UPDATE blobs SET value = ? WHERE key = ?", (json.dumps(data), key))
+    assert {fmt: ask(fmt) for fmt in fresh} == fresh
+    with monkeypatch.context() as m:  # and the texts were kept again, whole
+        m.setattr(queries, "list_nodes", refuse)
+        m.setattr(queries.NodeList, "from_json", refuse)
+        assert {fmt: ask(fmt) for fmt in fresh} == fresh
+
+
+def test_a_listing_laid_out_for_the_terminal_is_not_kept_as_printed(kb, monkeypatch):
+    from kb.cli import query
+
+    monkeypatch.setattr(query, "RICH_ROWS", 1000)
+    monkeypatch.setattr(query, "PLAIN_WHEN_FITS", False)  # drawn by rich, to the terminal's width
+    first = run("--kb", str(kb), "list", "--speaker", "person-1")
+    assert first[0] == 0 and run("--kb", str(kb), "list", "--speaker", "person-1") == first
+    assert [key for key in _keys(kb) if key.startswith("answer:")] and not [
+        key for key in _keys(kb) if ":printed:" in key]
+
+
+def _state(root: Path) -> dict:
+    with sqlite3.connect(root / cache.CACHE_FILE) as conn:
+        return json.loads(conn.execute("SELECT value FROM blobs WHERE key = ?", (compiled.STATE_KEY,)).fetchone()[0])
+
+
+@pytest.mark.parametrize("damage", [
+    lambda s: s.update(keys=s["keys"][:-1]),  # odd hex
+    lambda s: s.update(keys=s["keys"][:-16]),  # a key short
+    lambda s: s.update(keys="00" * (len(s["keys"]) // 2)),  # every key wrong: every file looked up
+    lambda s: s.update(count="many"),
+    lambda s: s.update(index=["0", *s["index"][1:]]),
+    lambda s: s.update(index=[10 ** 9, *s["index"][1:]]),
+    lambda s: s.update(untrusted=[-1]),
+    lambda s: s.update(displays=s["displays"].split("\0", 1)[1]),
+    lambda s: s.update(values=s["values"].split("\0")),
+    lambda s: s.update(names=s["names"].replace("n000001", "n000002")),
+    lambda s: s.pop("untrusted"),
+    lambda s: s.update(ids=["x"]),
+])
+def test_a_damaged_state_record_only_makes_the_digest_taken_again(kb, damage):
+    _age(kb)
+    first = _kb_digest(kb)
+    data = _state(kb)
+    damage(data)
+    with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
+        conn.execute("UPDATE blobs SET value = ? WHERE key = ?", (json.dumps(data), compiled.STATE_KEY))
+    assert _kb_digest(kb) == first
+    (kb / cache.CACHE_FILE).unlink()
+    assert _kb_digest(kb) == first
+
+
+def test_differing_keys_are_found_as_comparing_each_pair_finds_them():
+    from array import array
+
+    rng = random.Random(5)
+    for _ in range(200):
+        n = rng.randint(0, 40)
+        keys = [(rng.randint(0, 9), rng.randint(0, 2 ** 40), 7, rng.randint(0, 2 ** 64 - 1)) for _ in range(n)]
+        other = [key if rng.random() < 0.8 else None if rng.random() < 0.3 else (key[0] + 1, *key[1:])
+                 for key in keys]
+        a, b = compiled._packed(keys), compiled._packed(other)
+        assert len(a) == len(b) == compiled.KEY_WIDTH * n
+        expected = [i for i, (x, y) in enumerate(zip(keys, other)) if x != y]
+        assert compiled._differing(a, b, block=rng.randint(1, 6)) == expected == compiled._differing(a, b)
+    big = 2 ** 64 - 5  # an inode number past a signed 64-bit integer still tells files apart
+    assert compiled._packed([(1, 2, 3, big)]) == compiled._packed([(1, 2, 3, big)]) != compiled._packed(
+        [(1, 2, 3, big - 1)])
+    assert isinstance(compiled._packed([]), array)

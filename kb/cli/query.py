@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import math
 import io
 import shutil
@@ -104,14 +105,16 @@ def _compiled(ctx: click.Context, around: str | None = None, recall: str | None 
 
 
 def _kept(ctx: click.Context, question: str, compute: Callable, decode: Callable = lambda data: data,
-          encode: Callable = lambda answer: answer, whole: bool = False):
+          encode: Callable = lambda answer: answer, whole: bool = False,
+          found: compiled.Compiled | None = None):
     """The answer to a whole-map question: read back when the cache kept it for this map, else computed
     from the graph (``compute(view)``; with ``whole``, from the networkx graph an analysis needs) and kept.
     ``decode`` and ``encode`` turn it into and from JSON data; a kept answer that does not decode is
-    computed again."""
-    found = _compiled(ctx, recall=question)
+    computed again. ``found``: the map already loaded with ``recall`` naming this question among others."""
+    if found is None:
+        found = _compiled(ctx, recall=question)
     if found.answer is not None:
-        answer = decode(found.answer)
+        answer = decode(found.answer) if found.recalled == question else None
         if answer is not None:
             return answer
         found = _compiled(ctx)
@@ -186,23 +189,39 @@ class _Rows:
 
 
 def _render(*items) -> None:
-    """Print strings and tables through click (so that tests and pipes capture them), without colour.
+    """Print strings and tables through click (so that tests and pipes capture them), without colour."""
+    click.echo(_rendered(*items)[0])
+
+
+# The narrowest width tables are laid out to (see _rendered).
+MIN_WIDTH = 100
+
+
+def _rendered(*items) -> tuple[str, bool]:
+    """What :func:`_render` prints, and whether it is the same at every terminal width.
 
     Text that fits the width as it is (every line within it, no character of
     uncertain width) is written straight: rich would lay it out the same, and
     laying out costs more than the answer on a big map. Rich draws what has to
-    wrap. Long tables are always written plain, one row per line.
+    wrap. Long tables are always written plain, one row per line. What fits
+    the narrowest width, and long tables, read the same on any terminal and in
+    a pipe: such text can be kept and printed again as it is.
     """
     # The terminal's width (or $COLUMNS), wide when piped; never so narrow that ids and titles are crushed.
-    width = max(shutil.get_terminal_size((160, 24)).columns, 100)
+    width = max(shutil.get_terminal_size((160, 24)).columns, MIN_WIDTH)
     out = io.StringIO()
     console = None
+    fixed = True
     for item in items:
         text = item.plain() if isinstance(item, _Rows) else item if isinstance(item, str) else None
-        if text is not None and ((isinstance(item, _Rows) and len(item.rows) > RICH_ROWS)
-                                 or (PLAIN_WHEN_FITS and _fits(item, text, width))):
+        if text is not None and isinstance(item, _Rows) and len(item.rows) > RICH_ROWS:
             out.write(text + "\n")
             continue
+        if text is not None and PLAIN_WHEN_FITS and _fits(item, text, width):
+            out.write(text + "\n")
+            fixed = fixed and _fits(item, text, MIN_WIDTH)
+            continue
+        fixed = False
         if console is None:
             from rich.console import Console
             from rich.text import Text
@@ -211,7 +230,7 @@ def _render(*items) -> None:
                               emoji=False, color_system=None, soft_wrap=False)
         console.print(Text(item) if isinstance(item, str) else item.rich() if isinstance(item, _Rows) else item)
     # Tables pad every cell to the column width; trailing blanks only get in the way of diffs and greps.
-    click.echo("\n".join(line.rstrip() for line in out.getvalue().splitlines()).strip("\n"))
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()).strip("\n"), fixed
 
 
 # Whether text that fits is written without rich (see _render); the tests switch it off to compare.
@@ -650,23 +669,48 @@ def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presente
     from kb.analysis import queries
 
     filters = {"kind": kind, "speaker": speaker, "presenter": presenter, "source": source, "tag": tag}
-    nodes = _kept(ctx, "list:" + jsonout.dumps(filters), lambda G: queries.NodeList.of(queries.list_nodes(G, **filters)),
-                  queries.NodeList.from_json, lambda found: found.to_json())
+    question = "list:" + jsonout.dumps(filters)
+    # What was printed is kept too: at 10^5 nodes, laying out the lines again costs as much as the rest.
+    printed = f"printed:{fmt}:{question}"
+    found = _compiled(ctx, recall=(printed, question))
+    if found.recalled == printed:
+        text = _unsealed(found.answer)
+        if text is not None:
+            click.echo(text)
+            return
+    nodes = _kept(ctx, question, lambda G: queries.NodeList.of(queries.list_nodes(G, **filters)),
+                  queries.NodeList.from_json, lambda found: found.to_json(), found=found)
     if fmt == "json":
-        _json({"filters": filters, "nodes": nodes.rows()})
-        return
-    table = _table("id", "kind", "speaker", "source", "title")
-    column = nodes.columns
-    who = [s or "" for s in column["speaker"]]
-    for i, presenter in enumerate(column["presenter"]):
-        if presenter:
-            who[i] += f" (presented by {presenter})"
+        text, fixed = jsonout.dumps({"version": JSON_VERSION, "filters": filters, "nodes": nodes.rows()}), True
+    else:
+        table = _table("id", "kind", "speaker", "source", "title")
+        column = nodes.columns
+        who = [s or "" for s in column["speaker"]]
+        for i, presenter in enumerate(column["presenter"]):
+            if presenter:
+                who[i] += f" (presented by {presenter})"
 
-    def text(field: str) -> list[str]:
-        return [value or "" for value in column[field]]
+        def text_of(field: str) -> list[str]:
+            return [value or "" for value in column[field]]
 
-    table.rows = list(zip(column["id"], text("kind"), who, text("source"), text("title")))
-    _render(table, f"{len(nodes)} node{'s' * (len(nodes) != 1)}")
+        table.rows = list(zip(column["id"], text_of("kind"), who, text_of("source"), text_of("title")))
+        text, fixed = _rendered(table, f"{len(nodes)} node{'s' * (len(nodes) != 1)}")
+    click.echo(text)
+    if fixed:
+        found.remember(printed, _sealed(text))
+
+
+def _sealed(text: str) -> dict:
+    """Printed text to keep, with its hash: damage to the cache must not reach the screen as an answer."""
+    return {"text": text, "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()}
+
+
+def _unsealed(data: object) -> str | None:
+    """The text :func:`_sealed` kept, or None when it is not there whole."""
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        return None
+    text = data["text"]
+    return text if _sealed(text)["sha256"] == data.get("sha256") else None
 
 
 def _step(step: dict) -> str:
