@@ -6,6 +6,7 @@ import importlib
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from kb.cli import COMMAND_MODULES, cli
@@ -36,6 +37,24 @@ def test_check_does_not_import_the_analysis_or_site_stack(base_kb):
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["add", "--help"], ["link", "--help"], ["init", "--help"],
+                                  ["diff", "--help"], ["person", "add", "--help"]])
+def test_help_loads_every_command_without_the_models_or_the_editing_library(args):
+    """Help is read at the terminal, and tab completion loads the same commands: it must come at once."""
+    code = (
+        "import sys\n"
+        "from kb.cli import main\n"
+        f"sys.argv = ['kb', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "heavy = sorted(m for m in ('pydantic', 'kb.data.models', 'kb.changes.authoring', 'networkx', 'yaml')\n"
+        "               if m in sys.modules)\n"
+        "print(code, heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout + out.stderr
+    assert "Usage: kb" in out.stdout
 
 
 def test_unknown_command_is_a_usage_error_not_a_traceback():

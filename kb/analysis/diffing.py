@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.data.errors import KBError
-from kb.data.models import Node
 from kb.data.relations import ARGUMENT_RELATIONS
 from kb.data.store import KnowledgeBase, display_path
+
+if TYPE_CHECKING:
+    from kb.data.models import Node
 
 THRESHOLD = 0.05
 CRUX_TOP = 5

@@ -10,17 +10,23 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import click
 from click.shell_completion import CompletionItem
 
-from kb.changes import answers, authoring
 from kb.cli import cli, complete
-from kb.cli.common import kb_dir
+from kb.cli.common import kb_dir, on_first_use
 from kb.data.errors import KBError
-from kb.data.models import KINDS
+from kb.data.kinds import KINDS
 from kb.data.relations import EDGE_RELATIONS
+
+if TYPE_CHECKING:
+    from kb.changes import answers, authoring
+
+
+if not TYPE_CHECKING:  # the editing library loads pydantic: not for `kb --help` or completion
+    answers, authoring = on_first_use("kb.changes.answers"), on_first_use("kb.changes.authoring")
 
 # --- completion ---------------------------------------------------------------------------------
 

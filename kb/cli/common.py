@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import sys
 import time
+from types import ModuleType
 
 import click
 
 from kb.data.errors import KBError
 from kb.rules.report import printable
+
+
+class _OnFirstUse:
+    """A module imported when a command first reads from it (see :func:`on_first_use`)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+def on_first_use(name: str) -> ModuleType:
+    """Module ``name``, imported only when something is first read from it.
+
+    The editing library brings in pydantic and the models (a third of a
+    second): ``kb --help``, which loads every command to list it, and tab
+    completion need none of it.
+    """
+    return _OnFirstUse(name)  # type: ignore[return-value]
 
 
 class _Printable(io.TextIOBase):

@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from kb.analysis import diffing
-from kb.data import revisions
 from kb.cli import cli
-from kb.cli.common import kb_dir
+from kb.cli.common import kb_dir, on_first_use
 from kb.data.errors import KBError
+
+revisions = on_first_use("kb.data.revisions")  # reads revisions through pydantic: not for `kb --help`
 
 
 @cli.command("diff")

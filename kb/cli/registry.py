@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
-from kb.changes import registries
 from kb.cli import cli
 from kb.cli.author import _report, _root, _run, dry_run_option
+from kb.cli.common import on_first_use
 from kb.data.store import display_path
+
+registries = on_first_use("kb.changes.registries")
 
 
 @cli.command("init")
