@@ -512,6 +512,9 @@ def test_an_unchanged_map_reads_its_digest_back_without_hashing_a_file(kb, monke
     finally:
         opened.close()
     assert compiled._unchanged(kb, scanned)  # what a caller compares before storing a result
+    saved = next(kb.rglob("n000005.yaml"))
+    saved.write_text(saved.read_text() + "# saved again meanwhile\n")
+    assert not compiled._unchanged(kb, scanned)  # a result computed from the files as they were is not stored
     assert sorted(Path(p).name for p in scanned[3]) == sorted(p.name for p in kb.rglob("n*.yaml"))
     monkeypatch.undo()
     # A real edit, its times set back as far: the size and the change time differ, so the digest is taken again.
@@ -976,11 +979,26 @@ def test_differing_keys_are_found_as_comparing_each_pair_finds_them():
         keys = [(rng.randint(0, 9), rng.randint(0, 2 ** 40), 7, rng.randint(0, 2 ** 64 - 1)) for _ in range(n)]
         other = [key if rng.random() < 0.8 else None if rng.random() < 0.3 else (key[0] + 1, *key[1:])
                  for key in keys]
-        a, b = compiled._packed(keys), compiled._packed(other)
-        assert len(a) == len(b) == compiled.KEY_WIDTH * n
+        a, b = cache.pack(keys), cache.pack(other)
+        assert len(a) == len(b) == cache.KEY_WIDTH * n
         expected = [i for i, (x, y) in enumerate(zip(keys, other)) if x != y]
-        assert compiled._differing(a, b, block=rng.randint(1, 6)) == expected == compiled._differing(a, b)
+        assert cache.differing(a, b, block=rng.randint(1, 6)) == expected == cache.differing(a, b)
+        assert cache.pack([cache.unpack(b, j) for j in range(n)]) == b  # inodes past 2**63 read back wrapped
     big = 2 ** 64 - 5  # an inode number past a signed 64-bit integer still tells files apart
-    assert compiled._packed([(1, 2, 3, big)]) == compiled._packed([(1, 2, 3, big)]) != compiled._packed(
-        [(1, 2, 3, big - 1)])
-    assert isinstance(compiled._packed([]), array)
+    assert cache.pack([(1, 2, 3, big), None]) == cache.pack([(1, 2, 3, big), None]) != cache.pack(
+        [(1, 2, 3, big - 1), None])
+    assert len(cache.pack([(1, 2, 3, big), (4, 5, 6, 7)])) == 2 * cache.KEY_WIDTH
+    assert isinstance(cache.pack([]), array)
+
+
+def test_packed_keys_are_the_keys_of_each_file_packed(tmp_path):
+    """The fast look at every file must see what the file-by-file one sees, whatever a path names."""
+    (tmp_path / "plain.yaml").write_text("kind: claim\n")
+    (tmp_path / "big.yaml").write_bytes(b"x" * (cache.MAX_CACHED_BYTES + 1))
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "plain.yaml")
+    paths = [str(tmp_path / name) for name in ("plain.yaml", "big.yaml", "folder.yaml", "link.yaml", "gone.yaml")]
+    keys = [cache._key(path) for path in paths]
+    assert keys[0] is not None and keys[1:] == [None] * 4
+    assert cache.packed_keys(paths) == cache.pack(keys)
+    assert [cache.unpack(cache.packed_keys(paths), j) for j in range(len(paths))] == keys

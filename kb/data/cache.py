@@ -33,6 +33,7 @@ import os
 import sqlite3
 import stat
 import time
+from array import array
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -470,6 +471,78 @@ def _key(path: Path) -> tuple | None:
     if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHED_BYTES:
         return None
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+# Packed keys: the numbers of :func:`_key`, and what stands for None (no file has size -1).
+KEY_WIDTH = 4
+UNKNOWN_KEY = (-1,) * KEY_WIDTH
+
+
+def packed_keys(paths: Sequence[str]) -> array:
+    """:func:`_key` of every path, one flat array of integers: compared with a kept one at C speed.
+
+    On a warm command over 10^5 files this look at each file is most of the
+    work: the numbers go straight into the array, with no tuple per file.
+    """
+    flat = array("q")
+    extend, lstat, regular = flat.extend, os.lstat, stat.S_ISREG
+    for path in paths:
+        try:
+            info = lstat(path)
+        except OSError:
+            extend(UNKNOWN_KEY)
+            continue
+        if not regular(info.st_mode) or info.st_size > MAX_CACHED_BYTES:
+            extend(UNKNOWN_KEY)
+            continue
+        key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        try:
+            extend(key)
+        except OverflowError:
+            _extend_wrapped(flat, key)
+    return flat
+
+
+def pack(keys: Sequence[tuple | None]) -> array:
+    """Keys as :func:`packed_keys` gives them."""
+    flat = array("q")
+    extend = flat.extend
+    for key in keys:
+        try:
+            extend(UNKNOWN_KEY if key is None else key)
+        except OverflowError:
+            _extend_wrapped(flat, key)  # type: ignore[arg-type]
+    return flat
+
+
+def _extend_wrapped(flat: array, key: tuple) -> None:
+    """An inode number past 2**63, kept modulo 2**64 as the file system's own C type has it."""
+    del flat[len(flat) - len(flat) % KEY_WIDTH:]  # what extend() took before it stopped
+    flat.extend(tuple((v + (1 << 63)) % (1 << 64) - (1 << 63) for v in key))
+
+
+def unpack(flat: array, j: int) -> tuple | None:
+    """The ``j``-th key of a packed array (None where it stands for none)."""
+    key = tuple(flat[KEY_WIDTH * j:KEY_WIDTH * (j + 1)])
+    return None if key == UNKNOWN_KEY else key
+
+
+def differing(current: array, stored: array, block: int = 256) -> list[int]:
+    """The positions of the keys that differ between two packed arrays of the same files.
+
+    Compared a block of keys at a time, and key by key only inside a block
+    that differs: after one edit on 10^5 files, a few hundred comparisons.
+    """
+    if current == stored:
+        return []
+    out = []
+    width = KEY_WIDTH * block
+    for start in range(0, len(current), width):
+        if current[start:start + width] != stored[start:start + width]:
+            for at in range(start, min(start + width, len(current)), KEY_WIDTH):
+                if current[at:at + KEY_WIDTH] != stored[at:at + KEY_WIDTH]:
+                    out.append(at // KEY_WIDTH)
+    return out
 
 
 def _sha(path: Path) -> str | None:

@@ -118,34 +118,37 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     # Text paths throughout: on a warm command this is most of the work, and Path objects would double it.
     names, walk_problems = store.scan_names(root)
     prefix = os.path.join(str(root), "")
-    keys = [kbcache._key(prefix + name) for name in names]
     registries = [_raw(root / name, root) for name in (store.PEOPLE_FILE, store.SOURCES_FILE, store.PENDING_FILE)]
     where = [code_hash(), kbcache._header(), str(root), store.display_path(root)]
     last = _last_state(opened.get_blob(STATE_KEY), where, names)
     if last is not None:
         entries, id_lines, (stored, untrusted), values = last
-        current = _packed([keys[index] for index, _ in entries])
-        todo = sorted(set(untrusted).union(_differing(current, stored)))
+        paths = [prefix + names[index] for index, _ in entries]
+        current = kbcache.packed_keys(paths)
+        todo = sorted(set(untrusted).union(kbcache.differing(current, stored)))
     else:
         found_entries, id_problems = store.node_entries(root, names)
         entries = [(index, display) for index, _, display in found_entries]
         id_lines = [[repr(p), str(p.loc)] for p in id_problems]
         values = [None] * len(entries)
+        paths = [prefix + names[index] for index, _ in entries]
+        current = kbcache.packed_keys(paths)
         todo = list(range(len(entries)))
-    items = [(prefix + names[entries[j][0]], entries[j][1], root) for j in todo]
+    items = [(paths[j], entries[j][1], root) for j in todo]
     fresh: list[str] | None = []
     # What each node file was when read: the fresh ones as hashed, the others as just seen.
-    read_keys = [keys[index] for index, _ in entries]
+    read = array("q", current)
+    width = kbcache.KEY_WIDTH
     shas = {}
     if todo:
         fresh = opened.hashes(items, lambda pending: store._parse_all(pending, parallel),
                               [names[entries[j][0]] for j in todo], partial=last is not None)
         for position, j in enumerate(todo):
-            read_keys[j] = opened.last_keys[position]
+            read[width * j:width * (j + 1)] = kbcache.pack([opened.last_keys[position]])
             if position in opened.last_shas:
                 shas[j] = opened.last_shas[position]
     if scanned is not None:
-        scanned[:] = [names, walk_problems, [read_keys, shas, registries], [prefix + names[i] for i, _ in entries]]
+        scanned[:] = [names, walk_problems, [read, shas, registries], paths]
     if fresh is None:
         return None
     for j, value in zip(todo, fresh):
@@ -160,9 +163,11 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     add(*where, len(names))
     h.update("\0".join(names).encode("utf-8", "surrogatepass"))
     h.update(b"\0\0")
-    # the display path names the file; the parse result's hash is its content
-    h.update("\0".join(f"{display}\0{value}" for (_, display), value in zip(entries, values))
-             .encode("utf-8", "surrogatepass"))
+    # the display path names the file; the parse result's hash is its content (neither holds a NUL)
+    add(len(entries))
+    h.update("\0".join([display for _, display in entries]).encode("utf-8", "surrogatepass"))
+    h.update(b"\0\0")
+    h.update("\0".join(values).encode("utf-8", "surrogatepass"))  # type: ignore[arg-type]
     h.update(b"\0\0")
     for problem in walk_problems:
         add(repr(problem), problem.loc)
@@ -174,14 +179,14 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     if todo and (last is None or len(todo) > rewrite_limit(len(entries))):
         # A state read too recently to be trusted on its times alone is kept as unknown: looked up again next time.
         now = time.time_ns()
-        trusted = [key if key is not None and key == keys[index] and now - key[1] >= kbcache.RACY_NS else None
-                   for (index, _), key in zip(entries, read_keys)]
+        trusted = [key if key is not None and key == kbcache.unpack(current, j) and now - key[1] >= kbcache.RACY_NS
+                   else None for j, key in ((j, kbcache.unpack(read, j)) for j in range(len(entries)))]
         # Text and flat numbers, not a list per file: read back on every command, a record of 10^5 files
         # decodes in a tenth of the time.
         opened.put_blob(STATE_KEY, {"where": where, "names": "\0".join(names), "count": len(names),
                                     "index": [index for index, _ in entries],
                                     "displays": "\0".join(display for _, display in entries), "ids": id_lines,
-                                    "keys": _packed(trusted).tobytes().hex(),
+                                    "keys": kbcache.pack(trusted).tobytes().hex(),
                                     "untrusted": [j for j, key in enumerate(trusted) if key is None],
                                     "values": "\0".join(values)}, checked=True)
     return h.hexdigest()
@@ -223,52 +228,16 @@ def _last_state(data: Any, where: list, names: list[str]) -> tuple[list, list, t
     displays_list = displays.split("\0") if m else []
     values_list = values.split("\0") if m else []
     if not (len(displays_list) == len(values_list) == m and set(map(type, index)) <= {int}
-            and set(map(type, untrusted)) <= {int} and all(0 <= i < count for i in index)
-            and all(0 <= j < m for j in untrusted) and all(type(i) is list for i in ids)):
+            and set(map(type, untrusted)) <= {int} and (not index or 0 <= min(index) <= max(index) < count)
+            and (not untrusted or 0 <= min(untrusted) <= max(untrusted) < m) and all(type(i) is list for i in ids)):
         return None
     try:
         stored = array("q", bytes.fromhex(keys))
     except ValueError:
         return None
-    if len(stored) != KEY_WIDTH * m:
+    if len(stored) != kbcache.KEY_WIDTH * m:
         return None
     return list(zip(index, displays_list)), ids, (stored, untrusted), values_list
-
-
-# The numbers that identify a version of a file (see kbcache._key), and what stands for an unknown one.
-KEY_WIDTH = 4
-_UNKNOWN = (-1,) * KEY_WIDTH
-
-
-def _packed(keys: Sequence[tuple | None]) -> array:
-    """Files' keys as one flat array of integers: compared with the kept ones at C speed."""
-    flat = array("q")
-    extend = flat.extend
-    for key in keys:
-        try:
-            extend(_UNKNOWN if key is None else key)
-        except OverflowError:  # an inode number past 2**63: kept modulo 2**64, as the file system's C type has it
-            del flat[len(flat) - len(flat) % KEY_WIDTH:]  # what extend() took before it stopped
-            extend(tuple((v + (1 << 63)) % (1 << 64) - (1 << 63) for v in key))  # type: ignore[union-attr]
-    return flat
-
-
-def _differing(current: array, stored: array, block: int = 256) -> list[int]:
-    """The positions of the keys that differ between two packed arrays of the same files.
-
-    Compared a block of keys at a time, and key by key only inside a block
-    that differs: after one edit on 10^5 files, a few hundred comparisons.
-    """
-    if current == stored:
-        return []
-    out = []
-    width = KEY_WIDTH * block
-    for start in range(0, len(current), width):
-        if current[start:start + width] != stored[start:start + width]:
-            for at in range(start, min(start + width, len(current)), KEY_WIDTH):
-                if current[at:at + KEY_WIDTH] != stored[at:at + KEY_WIDTH]:
-                    out.append(at // KEY_WIDTH)
-    return out
 
 
 # --- the graph --------------------------------------------------------------------------------
@@ -646,12 +615,12 @@ def _unchanged(root: Path, scanned: list) -> bool:
     if len(scanned) != 4:
         return False
     _, _, (keys, shas, registries), paths = scanned
-    if len(paths) != len(keys):
+    if len(keys) != kbcache.KEY_WIDTH * len(paths) or -1 in keys[::kbcache.KEY_WIDTH]:
+        return False  # a file that was not a plain one (no size) cannot be vouched for
+    if kbcache.packed_keys(paths) != keys:
         return False
-    for index, (path, key) in enumerate(zip(paths, keys)):
-        if key is None or kbcache._key(path) != key:
-            return False
-        if index in shas and kbcache._sha(path) != shas[index]:
+    for index, sha in shas.items():
+        if kbcache._sha(paths[index]) != sha:
             return False
     return registries == [_raw(root / name, root) for name in (store.PEOPLE_FILE, store.SOURCES_FILE,
                                                                 store.PENDING_FILE)]
