@@ -79,10 +79,12 @@ def _every_pair(values: dict[str, str], cutoff: float, among) -> set:
     return out
 
 
-@pytest.mark.parametrize("matrix_min", [0, 10 ** 9], ids=["in-blocks", "one-query-at-a-time"])
-def test_length_filter_finds_the_pairs_every_comparison_finds(matrix_min, monkeypatch):
+@pytest.mark.parametrize("matrix_min, chunk", [(0, 64), (0, 5), (10 ** 9, 64)],
+                         ids=["in-blocks", "in-blocks-bounded-by-pieces", "one-query-at-a-time"])
+def test_length_filter_finds_the_pairs_every_comparison_finds(matrix_min, chunk, monkeypatch):
     """On random near-copies over small alphabets (many pairs near every cutoff) and on the real map,
-    compared in blocks (many values) and one query at a time (a few)."""
+    compared in blocks (many values; values longer than a SIMD piece bounded piece by piece first)
+    and one query at a time (a few)."""
     import random
 
     from conftest import REPO
@@ -90,6 +92,7 @@ def test_length_filter_finds_the_pairs_every_comparison_finds(matrix_min, monkey
     from kb.data import store
 
     monkeypatch.setattr(duplicates, "MATRIX_MIN", matrix_min)
+    monkeypatch.setattr(duplicates, "CHUNK", chunk)
     monkeypatch.setattr(duplicates, "BLOCK", 7)  # several blocks, of rows of different lengths
     rng = random.Random(1)
     found = 0
