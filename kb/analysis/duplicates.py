@@ -195,8 +195,8 @@ def _bounded(queries: list[str], choices: list[str], cutoff: float, workers: int
 
     The ratio is 200·LCS(a, b) / (|a| + |b|). Cut a into pieces: a common
     subsequence of a and b falls into one common subsequence of each piece
-    with b, so LCS(a, b) is at most the sum of LCS(piece, b), and at most the
-    shorter length. Pieces of at most :data:`CHUNK` characters are compared
+    with b, so LCS(a, b) is at most the sum of LCS(piece, b). Pieces of at
+    most :data:`CHUNK` characters are compared
     many at a time with SIMD instructions, which whole values past that length
     are not: on titles of a few common words, twice as fast as scoring each
     pair, and the bound still rules out all but a handful (each then scored

@@ -23,9 +23,7 @@ from kb.data.relations import EDGE_RELATIONS
 
 if TYPE_CHECKING:
     from kb.changes import answers, authoring
-
-
-if not TYPE_CHECKING:  # the editing library loads pydantic: not for `kb --help` or completion
+else:  # the editing library loads pydantic: not for `kb --help` or completion
     answers, authoring = on_first_use("kb.changes.answers"), on_first_use("kb.changes.authoring")
 
 # --- completion ---------------------------------------------------------------------------------

@@ -123,16 +123,16 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     last = _last_state(opened.get_blob(STATE_KEY), where, names)
     if last is not None:
         entries, id_lines, (stored, untrusted), values = last
-        paths = [prefix + names[index] for index, _ in entries]
-        current = kbcache.packed_keys(paths)
-        todo = sorted(set(untrusted).union(kbcache.differing(current, stored)))
     else:
         found_entries, id_problems = store.node_entries(root, names)
         entries = [(index, display) for index, _, display in found_entries]
         id_lines = [[repr(p), str(p.loc)] for p in id_problems]
         values = [None] * len(entries)
-        paths = [prefix + names[index] for index, _ in entries]
-        current = kbcache.packed_keys(paths)
+    paths = [prefix + names[index] for index, _ in entries]
+    current = kbcache.packed_keys(paths)
+    if last is not None:
+        todo = sorted(set(untrusted).union(kbcache.differing(current, stored)))
+    else:
         todo = list(range(len(entries)))
     items = [(paths[j], entries[j][1], root) for j in todo]
     fresh: list[str] | None = []
@@ -179,8 +179,11 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     if todo and (last is None or len(todo) > rewrite_limit(len(entries))):
         # A state read too recently to be trusted on its times alone is kept as unknown: looked up again next time.
         now = time.time_ns()
-        trusted = [key if key is not None and key == kbcache.unpack(current, j) and now - key[1] >= kbcache.RACY_NS
-                   else None for j, key in ((j, kbcache.unpack(read, j)) for j in range(len(entries)))]
+        trusted: list[tuple | None] = []
+        for j in range(len(entries)):
+            key = kbcache.unpack(read, j)
+            settled = key is not None and key == kbcache.unpack(current, j) and now - key[1] >= kbcache.RACY_NS
+            trusted.append(key if settled else None)
         # Text and flat numbers, not a list per file: read back on every command, a record of 10^5 files
         # decodes in a tenth of the time.
         opened.put_blob(STATE_KEY, {"where": where, "names": "\0".join(names), "count": len(names),
