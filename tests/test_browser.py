@@ -215,7 +215,7 @@ def test_whole_map_page_draws_every_node(reader, real_site, real_kb):
     assert reader.canvas_ink() > 50
     assert reader.page.locator(".kb-map__legend li").count() >= 3
     ARTIFACTS.mkdir(exist_ok=True)
-    reader.page.screenshot(path=str(ARTIFACTS / "whole-map.png"), full_page=False)
+    reader.page.screenshot(path=str(ARTIFACTS / "whole-map.png"), full_page=False, animations="disabled")
     reader.assert_clean()
 
 
@@ -229,7 +229,7 @@ def test_claim_page_map_and_click_through(reader, real_site, real_kb):
     assert reader.canvas_ink() > 50
     reader.page.locator(".kb-map").scroll_into_view_if_needed()
     ARTIFACTS.mkdir(exist_ok=True)
-    reader.page.screenshot(path=str(ARTIFACTS / "claim.png"), full_page=True)
+    reader.page.screenshot(path=str(ARTIFACTS / "claim.png"), full_page=True, animations="disabled")
 
     # Click a neighbour on the canvas: its page opens (through Material's instant navigation) and draws its own map.
     # The map opens zoomed for legible labels, so some neighbours lie outside the canvas: click one in view.
@@ -335,7 +335,8 @@ def sized(request, chromium):
 
 def _shot(reader: Reader, name: str, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    reader.page.screenshot(path=str(ARTIFACTS / f"{name}-{reader.size}.png"), full_page=full_page)
+    # Transitions finished first: a header caught mid-fade shows two titles over each other.
+    reader.page.screenshot(path=str(ARTIFACTS / f"{name}-{reader.size}.png"), full_page=full_page, animations="disabled")
 
 
 def _scale(reader: Reader, selector: str = ".kb-map") -> float:
