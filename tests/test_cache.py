@@ -835,10 +835,19 @@ def test_exports_are_kept_read_back_and_made_again_when_damaged_or_the_map_chang
     with sqlite3.connect(root / cache.CACHE_FILE) as conn:
         kept = [(k, v) for k, v in conn.execute("SELECT key, value FROM blobs") if ":export:" in k]
         assert len(kept) == len(commands)
-        for key, value in kept:
+        damaged_side = False
+        for i, (key, value) in enumerate(sorted(kept)):
             data = json.loads(value)
-            data["side"] = {".ids.tsv": 3}  # damaged: a side file that is not text
+            if data["side"] and not damaged_side:  # a side file's text changed under its hash
+                suffix = next(iter(data["side"]))
+                data["side"][suffix]["text"] += "0\t0\n"
+                damaged_side = True
+            elif i % 2:  # the export's text changed under its hash
+                data["text"]["text"] += "# an extra line\n"
+            else:  # a side file that is not text
+                data["side"] = {".ids.tsv": 3}
             conn.execute("UPDATE blobs SET value = ? WHERE key = ?", (json.dumps(data), key))
+        assert damaged_side
     for command in commands:  # read back, found damaged, so made again: which here refuses
         code, exc = _invoke(root, command)
         assert isinstance(exc, AssertionError) and "nothing should be made" in str(exc), (command, code, exc)

@@ -582,8 +582,6 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     )
 
 
-
-
 def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: int, samples: int, seed: int,
              exact_limit: int, precision: float | None = None) -> Shapley:
     """The gap split over the players of the game v(S) = σ(target) with B's base scores except A's on S.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import hashlib
 import math
 import io
 import shutil
@@ -674,7 +673,7 @@ def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presente
     printed = f"printed:{fmt}:{question}"
     found = _compiled(ctx, recall=(printed, question))
     if found.recalled == printed:
-        text = _unsealed(found.answer)
+        text = compiled.unsealed(found.answer)
         if text is not None:
             click.echo(text)
             return
@@ -697,20 +696,7 @@ def list_cmd(ctx: click.Context, kind: str | None, speaker: str | None, presente
         text, fixed = _rendered(table, f"{len(nodes)} node{'s' * (len(nodes) != 1)}")
     click.echo(text)
     if fixed:
-        found.remember(printed, _sealed(text))
-
-
-def _sealed(text: str) -> dict:
-    """Printed text to keep, with its hash: damage to the cache must not reach the screen as an answer."""
-    return {"text": text, "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()}
-
-
-def _unsealed(data: object) -> str | None:
-    """The text :func:`_sealed` kept, or None when it is not there whole."""
-    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-        return None
-    text = data["text"]
-    return text if _sealed(text)["sha256"] == data.get("sha256") else None
+        found.remember(printed, compiled.sealed(text))
 
 
 def _step(step: dict) -> str:

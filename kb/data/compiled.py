@@ -641,6 +641,35 @@ def _answer_key(digest: str, question: str) -> str:
     return f"answer:{digest}:{question}"
 
 
+def _look_up(opened: kbcache.Cache, digest: str, questions: Sequence[str]) -> tuple[Any, str | None]:
+    """The answer kept for the first of questions that has one, and that question (None, None: none has).
+
+    One lookup each, in turn: a kept answer is only decoded when it is the one used.
+    """
+    for question in questions:
+        answer = opened.get_blob(_answer_key(digest, question))
+        if answer is not None:
+            return answer, question
+    return None, None
+
+
+def sealed(text: str) -> dict:
+    """A text to keep as an answer (what a command printed, an export), with its hash.
+
+    A kept answer is checked by its shape as it is read back, but any text has
+    the shape of a text: the hash is what tells a damaged one (see :func:`unsealed`).
+    """
+    return {"text": text, "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()}
+
+
+def unsealed(data: object) -> str | None:
+    """The text :func:`sealed` kept, or None when it is not there whole."""
+    if not isinstance(data, dict) or type(data.get("text")) is not str:
+        return None
+    text = data["text"]
+    return text if sealed(text)["sha256"] == data.get("sha256") else None
+
+
 def recall(root: Path, question: str, cache: bool = True, parallel: bool = False) -> Compiled:
     """The map's digest and the answer kept for ``question`` (None when there is none), and nothing else.
 
@@ -653,9 +682,8 @@ def recall(root: Path, question: str, cache: bool = True, parallel: bool = False
     opened = kbcache.open_cache(root, cache)
     try:
         found, scanned = _digest_of(root, opened, parallel)
-        answer = opened.get_blob(_answer_key(found, question)) if found is not None else None  # type: ignore[union-attr]
-        return Compiled(root, 0, None, [], found, cache, scanned, answer=answer,
-                        recalled=None if answer is None else question)
+        answer, recalled = _look_up(opened, found, [question]) if found is not None else (None, None)  # type: ignore[arg-type]
+        return Compiled(root, 0, None, [], found, cache, scanned, answer=answer, recalled=recalled)
     finally:
         if opened is not None:
             opened.close()
@@ -689,11 +717,9 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
         found, scanned = _digest_of(root, opened, parallel)
         key = f"graph:{found}"
         if found is not None and recall is not None:
-            # One lookup each, in turn: a kept answer is only decoded when it is the one used.
-            for question in (recall,) if isinstance(recall, str) else recall:
-                answer = opened.get_blob(_answer_key(found, question))  # type: ignore[union-attr]
-                if answer is not None:
-                    return Compiled(root, 0, None, [], found, cache, scanned, answer=answer, recalled=question)
+            answer, recalled = _look_up(opened, found, [recall] if isinstance(recall, str) else recall)  # type: ignore[arg-type]
+            if recalled is not None:
+                return Compiled(root, 0, None, [], found, cache, scanned, answer=answer, recalled=recalled)
         if found is not None and around is not None:
             near = _neighbourhood(opened, found, around)  # type: ignore[arg-type]
             if near is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kb.data.compiled import sealed, unsealed
+
 # Defined here, not in core, so that the command line names the formats and reads a kept export
 # without importing what computes one (networkx, pydantic).
 FORMATS = ("json", "graphml", "dot", "aif", "argdown", "iccma")
@@ -22,12 +24,16 @@ class Output:
     side: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"text": self.text, "side": self.side}
+        """Every text sealed with its hash (see :func:`kb.data.compiled.sealed`): kept in the cache."""
+        return {"text": sealed(self.text), "side": {suffix: sealed(text) for suffix, text in self.side.items()}}
 
     @classmethod
     def from_json(cls, data: object) -> "Output | None":
-        """The output :meth:`to_json` wrote (kept in the cache), or None when data is not one."""
-        if not (isinstance(data, dict) and type(data.get("text")) is str and isinstance(data.get("side"), dict)
-                and all(type(k) is str and type(v) is str for k, v in data["side"].items())):
+        """The output :meth:`to_json` wrote, or None when data is not one or a text is not whole."""
+        if not (isinstance(data, dict) and isinstance(data.get("side"), dict)):
             return None
-        return cls(data["text"], data["side"])
+        text = unsealed(data.get("text"))
+        side = {suffix: unsealed(kept) for suffix, kept in data["side"].items()}
+        if text is None or any(type(k) is not str or v is None for k, v in side.items()):
+            return None
+        return cls(text, side)  # type: ignore[arg-type]

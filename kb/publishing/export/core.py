@@ -154,8 +154,6 @@ def _formats() -> dict[str, Callable[..., Output]]:
     }
 
 
-
-
 def export(kb: KnowledgeBase, fmt: str, query: str | None = None, **options) -> Output:
     """The knowledge base (or the part a ``--select`` query picks) in one of :data:`FORMATS`."""
     exporters = _formats()
