@@ -18,7 +18,10 @@ target (``reference=True``). A run longer than ``KB_BENCH_BUDGET`` seconds
 the whole ``kb`` process (files written by each generator, loaded and checked)
 is timed as well, beside ``kb check`` on the same files: a question asked for
 the first time (solved) and one asked again after a file was saved with its
-data unchanged (its answer read back from the cache).
+data unchanged (its answer read back from the cache). The in-process
+figures are one process (the library's default); the whole ``kb`` process
+spreads the adoptions and the Shapley orders of ``--between`` over every core
+(:mod:`kb.data.workers`), so the two are not comparable by CPU seconds.
 
 Target (issue 15): ``kb cruxes THESIS --between A B`` within 5 s as a whole
 process at 10,000 ancestors, on both shapes.

@@ -365,3 +365,65 @@ def test_monte_carlo_shapley_stops_once_precise_enough_and_still_adds_up():
     assert loose.shapley.total == pytest.approx(loose.gap, abs=1e-9)
     for x, part in exact.shapley.parts.items():
         assert abs(loose.shapley.parts[x] - part) <= 5 * loose.shapley.stderr[x] + 1e-6
+
+
+# --- spread over workers ------------------------------------------------------------------
+
+
+def _spread_case(cyclic: bool):
+    rng = random.Random(8 if cyclic else 4)
+    G = random_graph(rng, 24 if cyclic else 40, 0.08, acyclic=not cyclic)
+    target = max(G.nodes, key=lambda n: (len(nx.ancestors(G, n)), n))
+    return G, target, random_tau(rng, G), random_tau(rng, G)
+
+
+def _one_and_two_workers_agree(G, target, tau_a, tau_b, precision, **kw):
+    one = cruxes.double_cruxes(G, target, tau_a, tau_b, precision=precision, **kw)
+    two = cruxes.double_cruxes(G, target, tau_a, tau_b, precision=precision, workers=2, **kw)
+    assert one.disputed >= 14 and one.shapley.method == "monte-carlo"
+    assert two == one
+
+
+def test_double_cruxes_spread_over_workers_give_the_numbers_of_one_process(monkeypatch):
+    """Workers walk batches of pairs of orders, but the pairs are summed and the stopping rule applied
+    in the order they were drawn, so the report is the one a single process gives, equal to the last bit.
+
+    The precision is picked so that one process stops after an odd number of pairs beyond the first
+    batch: two workers then walk one pair too many, which must be dropped, not counted."""
+    monkeypatch.setattr(cruxes, "PARALLEL_MIN_CLAIMS", 0)
+    G, target, tau_a, tau_b = _spread_case(cyclic=False)
+    kw = dict(exact_limit=0, samples=60, seed=2)
+    stops = {}
+    for precision in [0.004 * 0.97 ** k for k in range(60)]:
+        pairs = cruxes.double_cruxes(G, target, tau_a, tau_b, precision=precision, **kw).shapley.permutations // 2
+        stops.setdefault(pairs, precision)
+    odd = [p for p in stops if p > cruxes.MIN_PAIRS and p % 2 == 1 and p < 30]
+    assert odd, stops  # the case must stop mid-batch for some precision, or it proves nothing
+    for precision in (None, stops[odd[0]]):
+        _one_and_two_workers_agree(G, target, tau_a, tau_b, precision, **kw)
+
+
+def test_double_cruxes_spread_over_workers_agree_on_a_circular_map(monkeypatch):
+    """Each pair starts from the baseline restored exactly, so circular components relax alike too."""
+    monkeypatch.setattr(cruxes, "PARALLEL_MIN_CLAIMS", 0)
+    G, target, tau_a, tau_b = _spread_case(cyclic=True)
+    assert not nx.is_directed_acyclic_graph(G)
+    _one_and_two_workers_agree(G, target, tau_a, tau_b, 0.01, exact_limit=0, samples=40, seed=2)
+
+
+def test_double_cruxes_leave_the_worker_count_alone_below_the_threshold(monkeypatch):
+    """Small maps never fork: a call with workers gives the same report, and no worker process runs."""
+    from kb.data import workers
+
+    calls = []
+    real = workers.fork_map
+
+    def spying(fn, items, n, **kw):
+        calls.append(n)
+        return real(fn, items, n, **kw)
+
+    monkeypatch.setattr(workers, "fork_map", spying)
+    G, target, tau_a, tau_b = _spread_case(False)
+    rep = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=20, workers=2)
+    assert calls and set(calls) == {1}
+    assert rep == cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=20)

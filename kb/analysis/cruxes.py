@@ -26,6 +26,7 @@ from typing import Mapping
 import networkx as nx
 
 from kb.analysis.graph import require_node, theses, upstream
+from kb.data import workers as kbworkers
 from kb.data.progress import EVERY, report, track
 from kb.analysis.semantics import (
     DEFAULT_METHOD,
@@ -47,6 +48,12 @@ GAP_EPS = 1e-9
 # orders, once every part's standard error is at most this (None: never early).
 SHAPLEY_PRECISION = 0.01
 MIN_PAIRS = 8
+# Below this many disputed claims a double-crux search runs in process whatever it is offered:
+# forking workers and sending each order's results back would cost more than it saves.
+PARALLEL_MIN_CLAIMS = 1000
+# Claims adopted per task when adoptions are spread over workers: few enough tasks to send cheaply,
+# enough to keep every worker busy and the progress bar moving.
+ADOPT_CHUNK = 64
 # Iterations inside a Monte-Carlo estimate stop at this residual: far below the
 # estimate's own standard error, and a third fewer iterations than the default.
 MC_TOLERANCE = 1e-7
@@ -493,13 +500,27 @@ def _shapley_exact(n: int, value: list[float]) -> list[float]:
     return phi
 
 
+def _adopt(change: _Interventions, t: int, x: int, value: float) -> tuple[float, bool]:
+    """σ(target) with claim ``x`` given the base score ``value``, and whether it converged; then undone."""
+    ok = change.rescore(x, value)
+    result = change.base.solution.values[t]
+    change.restore()
+    return result, ok
+
+
+def _adopt_task(claims: list[int]) -> list[tuple[float, bool, float, bool]]:
+    """Each claim adopted by A from B and by B from A (a task of :func:`kb.data.workers.fork_map`)."""
+    (a, b), t = kbworkers.inherited()
+    return [(*_adopt(a, t, x, b.base.tau[x]), *_adopt(b, t, x, a.base.tau[x])) for x in claims]
+
+
 def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b: Mapping[str, float], *,
                   method: Method = DEFAULT_METHOD, names: tuple[str, str] = ("A", "B"), samples: int = SHAPLEY_SAMPLES,
                   precision: float | None = SHAPLEY_PRECISION,
                   origins: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
                   seed: int = SHAPLEY_SEED, exact_limit: int = EXACT_SHAPLEY_LIMIT, top: int | None = None,
                   tol: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS,
-                  reference: bool = False) -> DoubleCruxReport:
+                  reference: bool = False, workers: int = 1) -> DoubleCruxReport:
     """Where perspectives A and B part ways on ``target``, claim by claim.
 
     The disputed claims are those that can reach the target (the target
@@ -523,6 +544,12 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     parts still add up to it. Each adoption and each step of an order changes
     one base score and re-solves only what that moves (:class:`_Interventions`;
     ``reference`` re-solves everything between the claim and the target instead).
+
+    ``workers`` > 1 spreads the adoptions and the sampled orders over that many
+    forked processes (see :mod:`kb.data.workers`) once there are
+    :data:`PARALLEL_MIN_CLAIMS` disputed claims; every number is the same as
+    in process, since each adoption and each pair of orders starts from the
+    same baseline and the pairs are summed in the order they were drawn.
     """
     require_node(G, target)
     sub, (tau_a, tau_b) = _upstream(G, target, tau_a, tau_b)
@@ -541,18 +568,16 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     gap = sa - sb
     converged = t not in a.bad and t not in b.bad
 
-    def adopt(side: int, x: int, value: float) -> tuple[float, bool]:
-        change = changes[side]
-        ok = change.rescore(x, value)
-        result = change.base.solution.values[t]
-        change.restore()
-        return result, ok
-
-    items = []
     claims = [p for p in players if p != t]
-    for x in track(claims, ADOPTING, len(claims)):
-        a_adopting, ok_a = adopt(0, x, b.tau[x])
-        b_adopting, ok_b = adopt(1, x, a.tau[x])
+    if len(claims) < PARALLEL_MIN_CLAIMS:
+        workers = 1
+    chunks = [claims[k:k + ADOPT_CHUNK] for k in range(0, len(claims), ADOPT_CHUNK)]
+    adopted = []
+    for chunk in kbworkers.fork_map(_adopt_task, chunks, workers, state=(changes, t)):
+        adopted += chunk
+        report(ADOPTING, len(adopted), len(claims))
+    items = []
+    for x, (a_adopting, ok_a, b_adopting, ok_b) in zip(claims, adopted):
         if abs(gap) > GAP_EPS:
             close_a = (sa - a_adopting) / gap
             close_b = (b_adopting - sb) / gap
@@ -571,7 +596,7 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
             converged=converged and ok_a and ok_b,
         ))
     items.sort(key=lambda d: (d.score is None, -(d.score or 0.0), d.id))
-    shapley = _shapley(changes[1], a.tau, players, t, samples, seed, exact_limit, precision)
+    shapley = _shapley(changes[1], a.tau, players, t, samples, seed, exact_limit, precision, workers)
     if shapley.parts and abs(shapley.total - gap) > ADDS_UP_TOLERANCE:
         shapley = replace(shapley, adds_up=False, converged=False)
     return DoubleCruxReport(
@@ -583,7 +608,7 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
 
 
 def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: int, samples: int, seed: int,
-             exact_limit: int, precision: float | None = None) -> Shapley:
+             exact_limit: int, precision: float | None = None, workers: int = 1) -> Shapley:
     """The gap split over the players of the game v(S) = σ(target) with B's base scores except A's on S.
 
     When the target's own base score is disputed, it is not one claim among the
@@ -597,6 +622,12 @@ def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: 
     Shapley value. Works on B's baseline in place (through ``change``, so that
     each step of an order re-solves only what switching one claim moves, from
     the state the previous step left) and restores it before returning.
+
+    With ``workers`` > 1 the sampled pairs of orders are walked by that many
+    forked processes, in batches; they are summed, and the stopping rule
+    applied, pair by pair in the order they were drawn, so the estimate is the
+    one a single process gives (a batch's pairs past the stopping point are
+    dropped).
     """
     b, net, tol = change.base, change.net, change.tol
     ids = [net.ids[x] for x in players]
@@ -648,53 +679,50 @@ def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: 
         return Shapley(parts, "exact", None, None, None, math.fsum(phi), ok, "shapley" if own is None else "owen")
     # Monte-Carlo: random orders of the claims; with a disputed prior, half the
     # orders switch it first and half last (so its part is exact and the parts add up).
-    mc_tol = max(tol, MC_TOLERANCE)
-    samples += samples % 2
+    # Antithetic pairs: each random order is followed by its reverse, which puts
+    # every claim early exactly when it was late. Under diminishing returns two
+    # strong reasons on one side split the credit by who comes first, so pairing
+    # removes most of the variance; the error is estimated from the pairs' means.
+    walk = _Walk(change, players, tau_a, tau_b, t, own, max(tol, MC_TOLERANCE), empty)
+    pairs_wanted = (samples + samples % 2) // 2
     rng = random.Random(seed)
+    order = list(rest)
     total = [0.0] * len(players)
     squares = [0.0] * len(players)
-    pair = [0.0] * len(players)
-    order = list(rest)
     own_first = own_last = full_value = 0.0
-    pairs = 0
-    for sample in range(samples):
-        # Antithetic pairs: each random order is followed by its reverse, which puts
-        # every claim early exactly when it was late. Under diminishing returns two
-        # strong reasons on one side split the credit by who comes first, so pairing
-        # removes most of the variance; the error is estimated from the pairs' means.
-        if sample % 2 == 0:
+    pairs = drawn = 0
+    if len(rest) < PARALLEL_MIN_CLAIMS:
+        workers = 1
+    stop = False
+    while not stop and drawn < pairs_wanted:
+        # The first batch holds the pairs the estimate takes at least; then one pair per worker.
+        size = pairs_wanted if precision is None else max(MIN_PAIRS - drawn, workers)
+        batch = []
+        for _ in range(min(size, pairs_wanted - drawn)):
             rng.shuffle(order)
+            batch.append(tuple(order))
+            order.reverse()  # the draws go on from the pair's second order
+        # Progress over the orders the estimate takes at least (or all of them, without a
+        # precision to stop at), extended while it goes on.
+        planned = pairs_wanted if precision is None else min(pairs_wanted, max(MIN_PAIRS, drawn + len(batch)))
+        if workers < 2:
+            walked = (_walk_pair(walk, o, k, planned) for k, o in enumerate(batch, drawn))
         else:
-            order.reverse()
-        previous = empty
-        first = own is not None and sample % 2 == 0
-        if first:
-            previous = own_first = toggle(own, True, mc_tol)
-        # Progress over the orders the estimate takes at least (or all of them, without a precision to
-        # stop at), extended while it goes on.
-        planned = samples if precision is None else min(samples, max(2 * MIN_PAIRS, sample + 2 - sample % 2))
-        for step, j in enumerate(order):
-            current = toggle(j, True, mc_tol)
-            pair[j] += current - previous
-            previous = current
-            if step % EVERY == 0:
-                report(SPLITTING, sample * n + step, planned * n)
-        if own is not None:
-            if first:
-                full_value = previous  # v(everything at A's scores)
-            else:
-                own_last = previous  # v(every claim at A's, the prior still at B's)
-        restore()
-        if sample % 2 == 1:
+            walked = kbworkers.fork_map(_pair_task, batch, workers, state=walk)
+        drawn += len(batch)
+        for sums, first_value, all_value, claims_value, pair_ok in walked:
+            if stop:
+                continue  # a pair walked past the stopping point: a single process would not have drawn it
             pairs += 1
+            ok = ok and pair_ok
+            own_first, full_value, own_last = first_value, all_value, claims_value
             for j in rest:
-                m = pair[j] / 2
+                m = sums[j] / 2
                 total[j] += m
                 squares[j] += m * m
-                pair[j] = 0.0
-            if precision is not None and pairs >= MIN_PAIRS and sample + 1 < samples and all(
-                    squares[j] / pairs - (total[j] / pairs) ** 2 <= precision ** 2 * max(pairs - 1, 1) for j in rest):
-                break
+            report(SPLITTING, 2 * pairs * n, 2 * planned * n)
+            stop = precision is not None and MIN_PAIRS <= pairs < pairs_wanted and all(
+                squares[j] / pairs - (total[j] / pairs) ** 2 <= precision ** 2 * max(pairs - 1, 1) for j in rest)
     samples = 2 * pairs
     report(SPLITTING, samples * n, samples * n)
     phi = [x / pairs for x in total]
@@ -704,6 +732,65 @@ def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: 
         stderr[own] = 0.0
     return Shapley(dict(zip(ids, phi)), "monte-carlo", samples, seed, dict(zip(ids, stderr)), math.fsum(phi), ok,
                    "shapley" if own is None else "owen")
+
+
+@dataclass
+class _Walk:
+    """What walking an order needs: B's baseline (changed through ``change``) and each claim's two scores."""
+
+    change: _Interventions
+    players: list[int]
+    tau_a: list[float]
+    tau_b: dict[int, float]
+    t: int
+    own: int | None  # the target's own prior among the players, when it is disputed
+    tol: float
+    empty: float  # σ(target) at B's baseline
+
+
+def _walk_pair(walk: _Walk, order: tuple[int, ...], index: int, planned: int
+               ) -> tuple[list[float], float, float, float, bool]:
+    """One antithetic pair: ``order`` (player positions) walked from B's baseline, then its reverse.
+
+    Returns each player's two marginal contributions summed; with a disputed
+    prior, σ(target) once it alone is switched, once everything is, and once
+    every claim but it is; and whether every step converged. Restores the
+    baseline after each order. ``index`` and ``planned`` (pairs) place the walk
+    on the progress bar.
+    """
+    change, players, t, own = walk.change, walk.players, walk.t, walk.own
+    values, tau_a, tau_b, tol = change.base.solution.values, walk.tau_a, walk.tau_b, walk.tol
+    n = len(order)
+    sums = [0.0] * len(players)
+    own_first = full_value = own_last = 0.0
+    ok = True
+    for second in (False, True):
+        previous = walk.empty
+        if own is not None and not second:
+            x = players[own]
+            ok = change.rescore(x, tau_a[x], tol) and ok
+            previous = own_first = values[t]
+        done = (2 * index + second) * n
+        for step, j in enumerate(reversed(order) if second else order):
+            x = players[j]
+            ok = change.rescore(x, tau_a[x], tol) and ok
+            current = values[t]
+            sums[j] += current - previous
+            previous = current
+            if step % EVERY == 0:
+                report(SPLITTING, done + step, 2 * planned * n)
+        if own is not None:
+            if second:
+                own_last = previous  # v(every claim at A's, the prior still at B's)
+            else:
+                full_value = previous  # v(everything at A's scores)
+        change.restore()
+    return sums, own_first, full_value, own_last, ok
+
+
+def _pair_task(order: tuple[int, ...]) -> tuple[list[float], float, float, float, bool]:
+    """:func:`_walk_pair` in a worker of :func:`kb.data.workers.fork_map`."""
+    return _walk_pair(kbworkers.inherited(), order, 0, 1)
 
 
 __all__ = [

@@ -486,6 +486,7 @@ def _double_cruxes(G: nx.DiGraph, target: str, between: tuple[str, str], recorde
                    samples: int, seed: int, top: int, precision: float):
     from kb.analysis import cruxes as cruxes_mod
     from kb.analysis import graph
+    from kb.data import workers
 
     a, b = between
     pri_a = semantics.priors(G, a, not recorded_only)
@@ -495,7 +496,8 @@ def _double_cruxes(G: nx.DiGraph, target: str, between: tuple[str, str], recorde
     origins = ({n: p.origin for n, p in pri_a.items()}, {n: p.origin for n, p in pri_b.items()})
     graph.require_node(G, target)
     return cruxes_mod.double_cruxes(G, target, tau_a, tau_b, method=method, names=(a, b), samples=samples,
-                                    seed=seed, top=top, precision=precision or None, origins=origins)
+                                    seed=seed, top=top, precision=precision or None, origins=origins,
+                                    workers=workers.available())
 
 
 def _decode_all(data: object):

@@ -301,17 +301,12 @@ def _parse_all(items: list[tuple[Path, str, Path]], parallel: bool) -> list[tupl
     Parsing dominates `kb check` on large knowledge bases. Workers are forked, so
     callers that run threads (a dev server) must leave ``parallel`` off.
     """
+    from kb.data import workers as kbworkers
     from kb.data.progress import track
 
-    workers = min(os.cpu_count() or 1, 8)
-    if not parallel or workers < 2 or len(items) < PARALLEL_MIN_FILES or not hasattr(os, "fork"):
-        return [_parse_item(item) for item in track(items, "reading files", len(items))]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        results = pool.map(_parse_item, items, chunksize=max(1, len(items) // (workers * 16)))
-        return list(track(results, "reading files", len(items)))
+    workers = kbworkers.available() if parallel and len(items) >= PARALLEL_MIN_FILES else 1
+    results = kbworkers.fork_map(_parse_item, items, workers, chunksize=max(1, len(items) // (workers * 16)))
+    return list(track(results, "reading files", len(items)))
 
 
 def node_items(root: Path, files: list[Path], paths: dict[str, Path] | None = None
