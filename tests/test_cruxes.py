@@ -427,3 +427,25 @@ def test_double_cruxes_leave_the_worker_count_alone_below_the_threshold(monkeypa
     rep = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=20, workers=2)
     assert calls and set(calls) == {1}
     assert rep == cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=20)
+
+
+def test_reports_as_dictionaries_hold_what_asdict_gives():
+    """to_dict skips asdict's deep copy; checked against it (plus the derived keys) on real reports."""
+    from dataclasses import asdict
+
+    rng = random.Random(11)
+    G = random_graph(rng, 14, 0.3, acyclic=True)
+    target = max(G.nodes, key=lambda n: (len(nx.ancestors(G, n)), n))
+    tau_a, tau_b = random_tau(rng, G), random_tau(rng, G)
+    for kw in ({}, {"exact_limit": 0, "samples": 20}):
+        rep = cruxes.double_cruxes(G, target, tau_a, tau_b, **kw)
+        assert rep.items and rep.shapley.parts
+        assert rep.to_dict() == asdict(rep)
+        d = rep.to_dict()
+        d["shapley"]["parts"][target] = "changed"  # a copy: the report itself is frozen and stays as it was
+        assert rep.shapley.parts[target] != "changed"
+    single = cruxes.cruxes(G, target, tau_a)
+    expected = asdict(single)
+    expected["cruxes"] = [dict(c, sign=x.sign) for c, x in zip(expected["cruxes"], single.cruxes)]
+    expected["decided"] = single.decided
+    assert single.cruxes and single.to_dict() == expected

@@ -352,6 +352,7 @@ class Network:
                 comp_of[order[k]] = c
         self.cyclic = cyclic
         self._splits: dict[int, tuple] = {}  # see _split, filled lazily for members of circular components
+        self._dr_sides: dict[int, tuple] = {}  # see _dr_side, filled lazily for nodes with over two arguments
         # The whole graph as a plan (see :meth:`plan`): one step per component.
         self.plan_all = [-(c + 1) if cyclic[c] else order[bounds[c]] for c in range(self.n_components)]
 
@@ -501,24 +502,40 @@ class Network:
                 else:
                     e -= a_w[m] * values[a_src[m]]
         elif agg == 3 and self.plain[i]:
-            # diminishing returns over plain arguments, inlined: the same sums, in the same
-            # order, as aggregate(), without building both sides through contributions()
-            m = self.sup_end[i]
-            a_src, a_w = self.a_src, self.a_w
-            weights = _dr_weights(b - a)
+            # diminishing returns over plain arguments: the same products, sorted and summed in
+            # the same order as aggregate(), read through each side's compiled getter
+            sides = self._dr_sides.get(i)
+            if sides is None:
+                sides = self._dr_sides[i] = (self._dr_side(a, self.sup_end[i]), self._dr_side(self.sup_end[i], b))
             e = 0.0
-            if m > a:
-                xs = [a_w[k] * values[a_src[k]] for k in range(a, m)]
-                xs.sort(reverse=True)
-                e = sum(map(operator.mul, xs, weights))
-            if b > m:
-                xs = [a_w[k] * values[a_src[k]] for k in range(m, b)]
-                xs.sort(reverse=True)
-                e -= sum(map(operator.mul, xs, weights))
+            sup, att = sides
+            if sup is not None:
+                get, ws = sup
+                e = sum(map(_MUL, sorted(get(values) if ws is None else map(_MUL, ws, get(values)), reverse=True),
+                            _DR_WEIGHTS))
+            if att is not None:
+                get, ws = att
+                e -= sum(map(_MUL, sorted(get(values) if ws is None else map(_MUL, ws, get(values)), reverse=True),
+                             _DR_WEIGHTS))
         else:
             sup, att = self.contributions(i, values)
             e = aggregate(agg, sup, att)
         return influence(inf, t, e)
+
+    def _dr_side(self, a: int, b: int) -> tuple | None:
+        """Arguments ``a`` to ``b`` of a node as (getter of their premises' values, weights or None when all are 1).
+
+        ``operator.itemgetter`` reads every premise's value in one C call, which is
+        most of what a diminishing-returns update of a node with several arguments
+        costs. A weight of exactly 1 multiplies nothing, so leaving it out changes
+        no bit.
+        """
+        if a == b:
+            return None
+        _dr_weights(b - a)  # the discounts, long enough for this side (the list only grows)
+        sources, weights = self.a_src[a:b], self.a_w[a:b]
+        get = operator.itemgetter(*sources) if b - a > 1 else (lambda values, s=sources[0]: (values[s],))
+        return get, None if all(w == 1.0 for w in weights) else weights
 
     # -- solving --
 
@@ -922,6 +939,7 @@ def aggregate(agg: int, sup: list[float], att: list[float]) -> float:
 
 
 _DR_WEIGHTS = [1.0]
+_MUL = operator.mul
 
 
 def _dr_weights(n: int) -> list[float]:
