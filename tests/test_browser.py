@@ -406,6 +406,76 @@ def test_maps_open_with_readable_labels(sized, real_site, real_kb, where):
     reader.assert_clean()
 
 
+_FRAMED = {"box", "ellipse", "database", "circle", "text"}  # shapes vis-network draws around their label
+_SHAPES_NOW = """(sel) => Object.values(document.querySelector(sel).kbNetwork.body.nodes).filter(n => !n.isCluster)
+                   .map(n => ({id: n.id, shape: n.options.shape, drawn: n.labelModule.visible()}))"""
+_NO_EMPTY_FRAME = """(sel) => Object.values(document.querySelector(sel).kbNetwork.body.nodes)
+                       .every(n => n.isCluster || !(%s).includes(n.options.shape) || n.labelModule.visible())""" % (
+    json.dumps(sorted(_FRAMED)))
+
+
+def _settled_shapes(reader: Reader, selector: str = ".kb-map") -> dict[str, tuple[str, bool]]:
+    """Each node's drawn shape and whether its label is drawn, once no frame is left empty (the map swaps
+    shapes after the frame that changed the zoom)."""
+    reader.page.wait_for_function(_NO_EMPTY_FRAME, arg=selector, timeout=5000)
+    return {n["id"]: (n["shape"], n["drawn"]) for n in reader.page.evaluate(_SHAPES_NOW, selector)}
+
+
+def test_no_node_is_an_empty_frame_at_any_zoom(reader, real_site, real_kb):
+    """A box or an ellipse whose label is too small to draw would be an empty frame, which reads as a fault:
+    such a node is a dot until the zoom makes its label readable, then its kind's shape again."""
+    reader.open(f"{real_site.url}map/")
+    reader.wait_for_map()
+    data = _map_data(reader)
+    kinds = {n["id"]: n.get("shape") or data["options"]["groups"][n["group"]]["shape"] for n in data["nodes"]}
+    framed = {n for n, shape in kinds.items() if shape in _FRAMED}
+    assert len(framed) > 100
+
+    def check() -> set[str]:
+        now = _settled_shapes(reader)
+        assert not [n for n, (shape, drawn) in now.items() if shape in _FRAMED and not drawn]
+        dots = {n for n, (shape, _) in now.items() if shape == "dot" and kinds[n] != "dot"}
+        assert dots <= framed  # only framed nodes become dots, and every other node keeps its kind's shape
+        assert all(now[n][0] == kinds[n] for n in kinds if n not in dots)
+        assert not any(now[n][1] for n in dots)  # a dot only while its label cannot be drawn
+        return dots
+
+    opened = check()
+    assert opened, "the whole map opens zoomed out far enough to hide the plainest labels"
+    assert framed - opened, "and with the main claims readable in their boxes"
+    ARTIFACTS.mkdir(exist_ok=True)
+    reader.page.screenshot(path=str(ARTIFACTS / "whole-map-dots.png"), animations="disabled")
+    # vis-network gives a node its group's shape again on any update that does not name one: recolouring
+    # for another perspective, and lighting up a hovered node's neighbours, must leave the dots as they are.
+    reader.page.get_by_label("Strengths from the perspective of").select_option("segerie")
+    reader.page.wait_for_selector("html[data-kb-perspective=segerie]")
+    assert check() == opened
+    dot, x, y = reader.page.evaluate(
+        """(ids) => { const box = document.querySelector('.kb-map'); const net = box.kbNetwork;
+                      const r = box.querySelector('canvas').getBoundingClientRect();
+                      for (const id of ids) {  // a dot in the window, over the canvas, with no other node at it
+                        const p = net.canvasToDOM(net.getPosition(id)); const x = r.left + p.x, y = r.top + p.y;
+                        if (p.x > 10 && p.y > 10 && p.x < r.width - 10 && p.y < r.height - 10 && y > 80
+                            && y < window.innerHeight - 10 && net.getNodeAt(p) === id) return [id, x, y];
+                      }
+                      throw new Error('no dot on screen'); }""", sorted(opened))
+    reader.page.mouse.move(x, y)
+    reader.page.wait_for_selector(f".kb-map[data-kb-lit='{dot}']")
+    assert check() == opened
+    reader.page.mouse.move(1, 1)
+    reader.page.get_by_label("Strengths from the perspective of").select_option("neutral")
+    for _ in range(4):
+        reader.page.click(".kb-map [data-action=zoom-in]")
+    closer = check()
+    assert closer < opened
+    while _scale(reader) * maps.FONT_SIZES[1] < maps.MIN_LABEL_PX:
+        reader.page.click(".kb-map [data-action=zoom-in]")
+    assert check() == set()  # every label readable: every node in its kind's shape
+    reader.page.click(".kb-map [data-action=fit]")
+    assert check() >= opened  # the whole map at once: smaller still
+    reader.assert_clean()
+
+
 def test_thesis_nodes_are_marked_and_sized_by_importance(reader, real_site, real_kb):
     reader.open(f"{real_site.url}map/")
     reader.wait_for_map()

@@ -1179,8 +1179,8 @@ def _map_page(s: _Site, positions: dict | None) -> str:
         "# The whole map", "", _block(
             f"<p>{_counts(s)}. The theses are at the top, and below each claim what argues about it. "
             "Drag to pan; zoom with the buttons, with Ctrl/⌘ and the wheel, or after clicking the map; "
-            "hover over a node for what it is and how it stands, click it to open its page. Labels of "
-            "less central claims appear as you zoom in.</p>"), "",
+            "hover over a node for what it is and how it stands, click it to open its page. Less central "
+            "claims are dots until you zoom in far enough to read them.</p>"), "",
         _block(s.atlas.global_map(s.base, positions), search=False), ""])
 
 

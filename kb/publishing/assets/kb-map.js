@@ -41,6 +41,10 @@
   var MAX_SCALE = 4;
   // Labels under this many pixels are not drawn (see kb/publishing/maps.py); a map opens where its main labels reach it.
   var MIN_LABEL_PX = 11;
+  // Shapes vis-network draws around their label, and the radius (px at zoom 1) of the dot each becomes while
+  // its label is too small to draw: an empty frame would look like a fault, a dot reads as "zoom in".
+  var FRAMED = { box: true, ellipse: true, database: true, circle: true, text: true };
+  var DOT_SIZE = 10;
   var DIM = 0.18;
 
   var here = document.currentScript && document.currentScript.src;
@@ -259,6 +263,40 @@
     var live = el("p", "kb-map__info");
     live.setAttribute("aria-live", "polite");
 
+    // -- level of detail: a framed node whose label is too small to draw is a dot until the zoom makes it
+    // readable (vis-network skips a label under drawThreshold - 1 = MIN_LABEL_PX on screen) --
+    var framed = {};
+    var options = data.options || {};
+    var plainSize = ((options.nodes || {}).font || {}).size || 16;
+    data.nodes.forEach(function (n) {
+      var shape = n.shape || ((options.groups || {})[n.group] || {}).shape;
+      if (FRAMED[shape]) framed[n.id] = { shape: shape, px: (n.font && n.font.size) || plainSize };
+    });
+    var framedIds = Object.keys(framed);
+    var dotted = {};
+    function detail() {
+      var s = scale();
+      var changes = [];
+      framedIds.forEach(function (id) {
+        var dot = framed[id].px * s < MIN_LABEL_PX;
+        if (dot === !!dotted[id]) return;
+        dotted[id] = dot;
+        changes.push(dot ? { id: id, shape: "dot", size: DOT_SIZE } : { id: id, shape: framed[id].shape });
+      });
+      if (changes.length) nodes.update(changes);
+    }
+    // vis-network gives a node its group's options again on every update that does not name them, so an
+    // update of anything else (a highlight, a recolouring) must say that a dotted node stays a dot.
+    function keepShape(update) {
+      if (dotted[update.id]) {
+        update.shape = "dot";
+        update.size = DOT_SIZE;
+      }
+      return update;
+    }
+    container.kbKeepShape = keepShape;
+    network.on("afterDrawing", detail);
+
     // -- neighbours of a hovered or focused node stand out; the rest fade --
     var neighbours = {};
     var edgeEnds = {};
@@ -274,7 +312,7 @@
       lit = id;
       var near = neighbours[id] || {};
       nodes.update(nodes.getIds().map(function (n) {
-        return { id: n, opacity: n === id || near[n] ? 1 : DIM };
+        return keepShape({ id: n, opacity: n === id || near[n] ? 1 : DIM });
       }));
       edges.update(edges.getIds().map(function (e) {
         var ends = edgeEnds[e] || [];
@@ -291,7 +329,7 @@
     function unlight() {
       if (lit === null) return;
       lit = null;
-      nodes.update(nodes.getIds().map(function (n) { return { id: n, opacity: 1 }; }));
+      nodes.update(nodes.getIds().map(function (n) { return keepShape({ id: n, opacity: 1 }); }));
       edges.update(edges.getIds().map(function (e) {
         var original = edges.get(e);
         return { id: e, color: { color: original.baseColor, opacity: 1 } };
@@ -429,6 +467,7 @@
     network.on("hoverNode", function (event) { holder.style.cursor = "pointer"; highlight(event.node); });
     network.on("blurNode", function () { holder.style.cursor = ""; unlight(); });
 
+
     network.once("afterDrawing", function () {
       container.setAttribute("data-kb-drawn", String(nodes.length));
       // Milliseconds since the page started loading: how long a reader waited for the map.
@@ -439,6 +478,7 @@
       setTimeout(function () { outline(container, data, kinds, highlight, unlight); }, 0);
     });
     open();
+    detail();
   }
 
   // -- perspectives --
@@ -506,7 +546,7 @@
         var listed = container.kbFacts && container.kbFacts[n.id];
         if (listed) listed.textContent = " (" + facts + ")";  // the map's text alternative says the same
       }
-      updates.push(update);
+      updates.push(container.kbKeepShape ? container.kbKeepShape(update) : update);
     });
     nodes.update(updates);
     var key = container.querySelector(".kb-map__legend");
