@@ -66,8 +66,8 @@ NOISE_SWING = 0.01
 
 def _plain(report) -> dict:
     """A report's fields as a dictionary, one level deep: what ``dataclasses.asdict`` gives for fields of
-    scalars and of dictionaries of scalars, without its deep copy of every value (0.8 s for a double-crux
-    report of 7,787 claims). Fields holding other reports are the caller's to convert."""
+    scalars and of dictionaries of scalars, without its deep copy of every value (0.15-0.8 s for a
+    double-crux report of 7,787 claims). Fields holding other reports are the caller's to convert."""
     return {f.name: dict(v) if isinstance(v := getattr(report, f.name), dict) else v for f in fields(report)}
 
 
@@ -692,7 +692,7 @@ def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: 
     # every claim early exactly when it was late. Under diminishing returns two
     # strong reasons on one side split the credit by who comes first, so pairing
     # removes most of the variance; the error is estimated from the pairs' means.
-    walk = _Walk(change, players, tau_a, tau_b, t, own, max(tol, MC_TOLERANCE), empty)
+    walk = _Walk(change, players, tau_a, t, own, max(tol, MC_TOLERANCE), empty)
     pairs_wanted = (samples + samples % 2) // 2
     rng = random.Random(seed)
     order = list(rest)
@@ -745,12 +745,11 @@ def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: 
 
 @dataclass
 class _Walk:
-    """What walking an order needs: B's baseline (changed through ``change``) and each claim's two scores."""
+    """What walking an order needs: B's baseline (changed through ``change``) and A's score for each claim."""
 
     change: _Interventions
     players: list[int]
     tau_a: list[float]
-    tau_b: dict[int, float]
     t: int
     own: int | None  # the target's own prior among the players, when it is disputed
     tol: float
@@ -768,7 +767,7 @@ def _walk_pair(walk: _Walk, order: tuple[int, ...], index: int, planned: int
     on the progress bar.
     """
     change, players, t, own = walk.change, walk.players, walk.t, walk.own
-    values, tau_a, tau_b, tol = change.base.solution.values, walk.tau_a, walk.tau_b, walk.tol
+    values, tau_a, tol = change.base.solution.values, walk.tau_a, walk.tol
     n = len(order)
     sums = [0.0] * len(players)
     own_first = full_value = own_last = 0.0
