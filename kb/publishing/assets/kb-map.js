@@ -274,7 +274,9 @@
     });
     var framedIds = Object.keys(framed);
     var dotted = {};
+    var fitting = false;
     function detail() {
+      if (fitting) return;
       var s = scale();
       var changes = [];
       framedIds.forEach(function (id) {
@@ -351,7 +353,28 @@
       }
       network.moveTo({ position: position, scale: target, animation: false });
     }
-    function fit() { network.fit({ animation: false }); }
+    // Fit measures every node as its own shape, drawn once so before fitting (within this task: nothing is
+    // painted in between), then dots what is unreadable: a dot is smaller than its box, so fitting around
+    // whatever happens to be dotted would give another zoom each time.
+    function fit() {
+      fitting = true;
+      try {
+        var changes = [];
+        framedIds.forEach(function (id) {
+          if (!dotted[id]) return;
+          dotted[id] = false;
+          changes.push({ id: id, shape: framed[id].shape });
+        });
+        if (changes.length) {
+          nodes.update(changes);
+          network.redraw();
+        }
+        network.fit({ animation: false });
+      } finally {
+        fitting = false;
+      }
+      detail();
+    }
     // The opening view: the whole map if the labels of its main nodes (data.open px and larger) can be read
     // so, else the top of it at the zoom where they can.
     function open() {
