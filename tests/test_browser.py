@@ -443,6 +443,7 @@ def test_no_node_is_an_empty_frame_at_any_zoom(reader, real_site, real_kb):
     opened = check()
     assert opened, "the whole map opens zoomed out far enough to hide the plainest labels"
     assert framed - opened, "and with the main claims readable in their boxes"
+    assert "too small to label" in reader.page.locator(".kb-map__legend .kb-map__dots").text_content()  # the key says so
     ARTIFACTS.mkdir(exist_ok=True)
     reader.page.screenshot(path=str(ARTIFACTS / "whole-map-dots.png"), animations="disabled")
     # vis-network gives a node its group's shape again on any update that does not name one: recolouring

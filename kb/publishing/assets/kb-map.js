@@ -112,6 +112,13 @@
       item.appendChild(document.createTextNode(kind.label));
       list.appendChild(item);
     });
+    if ((key.kinds || []).some(function (kind) { return FRAMED[kind.shape]; })) {
+      // A boxed kind is drawn as a dot of its colour while its label is too small to read (see detail).
+      var dots = el("li", "kb-map__dots");
+      dots.appendChild(el("span", "kb-swatch kb-swatch--dot"));
+      dots.appendChild(document.createTextNode("a dot: a box too small to label (zoom in)"));
+      list.appendChild(dots);
+    }
     (key.relations || []).forEach(function (relation) {
       var item = el("li");
       var line = el("span", "kb-line" + (relation.dashes ? " kb-line--dashed" : ""));
