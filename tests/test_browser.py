@@ -433,6 +433,14 @@ def test_no_node_is_an_empty_frame_at_any_zoom(reader, real_site, real_kb):
 
     def check() -> set[str]:
         now = _settled_shapes(reader)
+        # ... and every node keeps the colour kb gave it (its verdict border): vis-network takes a node's
+        # colour back to its group's on an update that does not name one, such as a change of shape.
+        lost = reader.page.evaluate(
+            """() => { const box = document.querySelector('.kb-map'); const net = box.kbNetwork;
+                       return box.kbNodes.get().filter(n => n.color && n.color.border
+                                                       && net.body.nodes[n.id].options.color.border !== n.color.border)
+                                          .map(n => n.id); }""")
+        assert lost == []
         assert not [n for n, (shape, drawn) in now.items() if shape in _FRAMED and not drawn]
         dots = {n for n, (shape, _) in now.items() if shape == "dot" and kinds[n] != "dot"}
         assert dots <= framed  # only framed nodes become dots, and every other node keeps its kind's shape

@@ -290,20 +290,26 @@
         var dot = framed[id].px * s < MIN_LABEL_PX;
         if (dot === !!dotted[id]) return;
         dotted[id] = dot;
-        changes.push(dot ? { id: id, shape: "dot", size: DOT_SIZE } : { id: id, shape: framed[id].shape });
+        changes.push(keepOwn(dot ? { id: id, shape: "dot", size: DOT_SIZE } : { id: id, shape: framed[id].shape }));
       });
       if (changes.length) nodes.update(changes);
     }
-    // vis-network gives a node its group's options again on every update that does not name them, so an
-    // update of anything else (a highlight, a recolouring) must say that a dotted node stays a dot.
-    function keepShape(update) {
-      if (dotted[update.id]) {
+    // vis-network gives a node its group's options again on every update that does not name them: an update
+    // of one thing (a highlight's opacity, a dot's shape) would take back the node's own colour (its verdict
+    // border) and shape. So every update says both again: the colour the node holds now, and whether it is
+    // a dot.
+    function keepOwn(update) {
+      if (update.color === undefined) {
+        var own = nodes.get(update.id);
+        if (own && own.color !== undefined) update.color = own.color;
+      }
+      if (dotted[update.id] && update.shape === undefined) {
         update.shape = "dot";
         update.size = DOT_SIZE;
       }
       return update;
     }
-    container.kbKeepShape = keepShape;
+    container.kbKeepOwn = keepOwn;
     network.on("afterDrawing", detail);
 
     // -- neighbours of a hovered or focused node stand out; the rest fade --
@@ -321,7 +327,7 @@
       lit = id;
       var near = neighbours[id] || {};
       nodes.update(nodes.getIds().map(function (n) {
-        return keepShape({ id: n, opacity: n === id || near[n] ? 1 : DIM });
+        return keepOwn({ id: n, opacity: n === id || near[n] ? 1 : DIM });
       }));
       edges.update(edges.getIds().map(function (e) {
         var ends = edgeEnds[e] || [];
@@ -338,7 +344,7 @@
     function unlight() {
       if (lit === null) return;
       lit = null;
-      nodes.update(nodes.getIds().map(function (n) { return keepShape({ id: n, opacity: 1 }); }));
+      nodes.update(nodes.getIds().map(function (n) { return keepOwn({ id: n, opacity: 1 }); }));
       edges.update(edges.getIds().map(function (e) {
         var original = edges.get(e);
         return { id: e, color: { color: original.baseColor, opacity: 1 } };
@@ -370,7 +376,7 @@
         framedIds.forEach(function (id) {
           if (!dotted[id]) return;
           dotted[id] = false;
-          changes.push({ id: id, shape: framed[id].shape });
+          changes.push(keepOwn({ id: id, shape: framed[id].shape }));
         });
         if (changes.length) {
           nodes.update(changes);
@@ -576,7 +582,7 @@
         var listed = container.kbFacts && container.kbFacts[n.id];
         if (listed) listed.textContent = " (" + facts + ")";  // the map's text alternative says the same
       }
-      updates.push(container.kbKeepShape ? container.kbKeepShape(update) : update);
+      updates.push(container.kbKeepOwn ? container.kbKeepOwn(update) : update);
     });
     nodes.update(updates);
     var key = container.querySelector(".kb-map__legend");
