@@ -282,22 +282,10 @@
     var framedIds = Object.keys(framed);
     var dotted = {};
     var fitting = false;
-    function detail() {
-      if (fitting) return;
-      var s = scale();
-      var changes = [];
-      framedIds.forEach(function (id) {
-        var dot = framed[id].px * s < MIN_LABEL_PX;
-        if (dot === !!dotted[id]) return;
-        dotted[id] = dot;
-        changes.push(keepOwn(dot ? { id: id, shape: "dot", size: DOT_SIZE } : { id: id, shape: framed[id].shape }));
-      });
-      if (changes.length) nodes.update(changes);
-    }
     // vis-network gives a node its group's options again on every update that does not name them: an update
     // of one thing (a highlight's opacity, a dot's shape) would take back the node's own colour (its verdict
-    // border) and shape. So every update says both again: the colour the node holds now, and whether it is
-    // a dot.
+    // border) and shape. So this map's node updates, whoever makes them, all go through one that says both
+    // again: the colour the node holds now, and whether it is a dot.
     function keepOwn(update) {
       if (update.color === undefined) {
         var own = nodes.get(update.id);
@@ -309,7 +297,27 @@
       }
       return update;
     }
-    container.kbKeepOwn = keepOwn;
+    var plainUpdate = nodes.update.bind(nodes);
+    nodes.update = function (items, senderId) {
+      return plainUpdate([].concat(items).map(keepOwn), senderId);
+    };
+    // Each framed node a dot or not as wanted(id) says; true when some node changed.
+    function reshape(wanted) {
+      var changes = [];
+      framedIds.forEach(function (id) {
+        var dot = wanted(id);
+        if (dot === !!dotted[id]) return;
+        dotted[id] = dot;
+        changes.push(dot ? { id: id, shape: "dot", size: DOT_SIZE } : { id: id, shape: framed[id].shape });
+      });
+      if (changes.length) nodes.update(changes);
+      return changes.length > 0;
+    }
+    function detail() {
+      if (fitting) return;
+      var s = scale();
+      reshape(function (id) { return framed[id].px * s < MIN_LABEL_PX; });
+    }
     network.on("afterDrawing", detail);
 
     // -- neighbours of a hovered or focused node stand out; the rest fade --
@@ -327,7 +335,7 @@
       lit = id;
       var near = neighbours[id] || {};
       nodes.update(nodes.getIds().map(function (n) {
-        return keepOwn({ id: n, opacity: n === id || near[n] ? 1 : DIM });
+        return { id: n, opacity: n === id || near[n] ? 1 : DIM };
       }));
       edges.update(edges.getIds().map(function (e) {
         var ends = edgeEnds[e] || [];
@@ -344,7 +352,7 @@
     function unlight() {
       if (lit === null) return;
       lit = null;
-      nodes.update(nodes.getIds().map(function (n) { return keepOwn({ id: n, opacity: 1 }); }));
+      nodes.update(nodes.getIds().map(function (n) { return { id: n, opacity: 1 }; }));
       edges.update(edges.getIds().map(function (e) {
         var original = edges.get(e);
         return { id: e, color: { color: original.baseColor, opacity: 1 } };
@@ -372,16 +380,7 @@
     function fit() {
       fitting = true;
       try {
-        var changes = [];
-        framedIds.forEach(function (id) {
-          if (!dotted[id]) return;
-          dotted[id] = false;
-          changes.push(keepOwn({ id: id, shape: framed[id].shape }));
-        });
-        if (changes.length) {
-          nodes.update(changes);
-          network.redraw();
-        }
+        if (reshape(function () { return false; })) network.redraw();
         network.fit({ animation: false });
       } finally {
         fitting = false;
@@ -503,7 +502,6 @@
     network.on("hoverNode", function (event) { holder.style.cursor = "pointer"; highlight(event.node); });
     network.on("blurNode", function () { holder.style.cursor = ""; unlight(); });
 
-
     network.once("afterDrawing", function () {
       container.setAttribute("data-kb-drawn", String(nodes.length));
       // Milliseconds since the page started loading: how long a reader waited for the map.
@@ -582,7 +580,7 @@
         var listed = container.kbFacts && container.kbFacts[n.id];
         if (listed) listed.textContent = " (" + facts + ")";  // the map's text alternative says the same
       }
-      updates.push(container.kbKeepOwn ? container.kbKeepOwn(update) : update);
+      updates.push(update);
     });
     nodes.update(updates);
     var key = container.querySelector(".kb-map__legend");
