@@ -309,8 +309,10 @@ def test_duplicate_index_kept_between_runs_finds_what_a_full_comparison_finds():
 
     nodes = {f"n{i}": Node(title(), title() * 2) for i in range(40)}
     index = None
-    for _ in range(25):
+    for turn in range(25):
         index = duplicates.index(nodes, index)
+        if turn % 2:  # as kept between runs
+            index = duplicates.Index.from_json(json.loads(json.dumps(index.to_json())))
         assert duplicates.find(nodes, known=index) == duplicates.find(nodes)
         assert duplicates.find(nodes, ["n3"], known=index) == duplicates.find(nodes, ["n3"])
         victim = rng.choice(sorted(nodes))
@@ -322,6 +324,50 @@ def test_duplicate_index_kept_between_runs_finds_what_a_full_comparison_finds():
         else:
             nodes[victim] = Node(title(), title() * 2, [rng.choice(sorted(nodes))])
     assert any(duplicates.find(nodes)), "the test needs duplicates to compare"
+
+
+def test_a_kept_duplicate_index_processes_only_changed_titles_and_quotes(monkeypatch):
+    class Node:
+        def __init__(self, title, quote):
+            self.title, self.source = title, type("S", (), {"quote": quote})()
+
+        def targets(self):
+            return []
+
+    quote = "a quote long enough to be compared with the others"
+    nodes = {f"n{i}": Node(f"Title number {i} of the map", f"{quote} {i}") for i in range(30)}
+    index = duplicates.Index.from_json(json.loads(json.dumps(duplicates.index(nodes).to_json())))
+    nodes["n7"] = Node("An edited title", quote + " edited")
+    processed = []
+    real = duplicates.fold
+    monkeypatch.setattr(duplicates, "fold", lambda text: processed.append(text) or real(text))
+    again = duplicates.index(nodes, index)
+    assert processed == [quote + " edited"]
+    assert again == duplicates.index(nodes)
+    assert again.values["title"]["n7"] == "an edited title"
+
+
+def test_a_duplicate_index_kept_by_other_code_is_not_reused(kb, monkeypatch):
+    validate.check(kb, cache=True)
+    opened = cache.Cache.open(kb)
+    try:
+        kept = opened.get_blob("duplicates")
+        index = duplicates.Index.from_json(kept["index"])
+        some = sorted(index.values["title"])[0]
+        index.values["title"][some] = "a value the code never made"  # what another version might have kept
+        opened.put_blob("duplicates", {"by": kept["by"], "index": index.to_json()})
+    finally:
+        opened.close()
+    reused = []
+    real = duplicates.index
+    monkeypatch.setattr(duplicates, "index", lambda nodes, previous, parallel: reused.append(previous) or real(
+        nodes, previous, parallel))
+    validate.check(kb, cache=True)
+    assert reused[-1] is not None and reused[-1].values["title"][some] == "a value the code never made"
+    monkeypatch.setattr(compiled, "code_hash", lambda: "another version")
+    monkeypatch.setattr(validate, "code_hash", lambda: "another version")
+    validate.check(kb, cache=True)
+    assert reused[-1] is None
 
 
 # --- the second level: the compiled graph, analyses and kb check's problems, kept by digest ---------

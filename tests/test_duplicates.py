@@ -116,7 +116,7 @@ def test_length_filter_finds_the_pairs_every_comparison_finds(matrix_min, chunk,
                 found += len(expected)
     assert found > 1000, "the random values must make pairs to compare"
     nodes = store.load(REPO / "claims")[0].nodes
-    values = duplicates._values(nodes)
+    values = duplicates._values(duplicates._raws(nodes))
     for field in duplicates.FIELDS:
         for cutoff in (duplicates.CUTOFFS[field], 60.0):
             assert duplicates._similar(values[field], cutoff, list(values[field])) == \
@@ -171,7 +171,7 @@ def test_comparing_in_blocks_on_every_core_finds_the_same_pairs(monkeypatch):
     from kb.analysis import duplicates
     from kb.data import store
 
-    values = duplicates._values(store.load(REPO / "claims")[0].nodes)["title"]
+    values = duplicates._values(duplicates._raws(store.load(REPO / "claims")[0].nodes))["title"]
     among = sorted(values)
     monkeypatch.setattr(duplicates, "MATRIX_MIN", 10 ** 9)
     serial = duplicates._similar(values, 60.0, among)

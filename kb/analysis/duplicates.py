@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from kb.data.models import Node
@@ -31,12 +31,12 @@ class Duplicate:
     score: float
 
 
-def _linked(nodes: Mapping[str, Node]) -> set[frozenset[str]]:
-    pairs = set()
-    for node_id, node in nodes.items():
-        for other in node.targets():
-            pairs.add(frozenset((node_id, other)))
-    return pairs
+def _linked(nodes: Mapping[str, Node], a: str, b: str) -> bool:
+    """Whether either node names the other as the end of a relation.
+
+    Asked only of the similar pairs (a handful), not worked out for every node of the map.
+    """
+    return b in nodes[a].targets() or a in nodes[b].targets()
 
 
 FIELDS = ("title", "quote")
@@ -54,33 +54,51 @@ class Index:
 
     values: dict[str, dict[str, str]]  # field -> node id -> the compared (processed) value
     pairs: dict[str, list[tuple[str, str, float]]]  # field -> (id, id, score), the ids in sort order
+    # field -> node id -> the title or quote as written, which its value was made from: an
+    # unchanged one takes its value from here instead of being processed again
+    raws: dict[str, dict[str, str]] = field(default_factory=lambda: {f: {} for f in FIELDS})
 
     def to_json(self) -> dict:
-        return {"values": self.values, "pairs": {f: [list(p) for p in ps] for f, ps in self.pairs.items()}}
+        return {"values": self.values, "raws": self.raws,
+                "pairs": {f: [list(p) for p in ps] for f, ps in self.pairs.items()}}
 
     @classmethod
     def from_json(cls, data: object) -> "Index | None":
         """The index a previous run stored, or None when it is not one (the caller then compares everything)."""
         try:
             values = {f: dict(data["values"][f]) for f in FIELDS}
+            raws = {f: dict(data["raws"][f]) for f in FIELDS}
             pairs = {f: [(str(a), str(b), float(s)) for a, b, s in data["pairs"][f]] for f in FIELDS}
         except (TypeError, KeyError, ValueError):
             return None
-        if not all(isinstance(v, str) for f in FIELDS for v in values[f].values()):
+        if not all(isinstance(v, str) for f in FIELDS for kept in (values, raws) for v in kept[f].values()):
             return None
-        return cls(values, pairs)
+        if any(i not in values[f] for f in FIELDS for i in raws[f]):
+            return None
+        return cls(values, pairs, raws)
 
 
-def _values(nodes: Mapping[str, Node]) -> dict[str, dict[str, str]]:
+def _raws(nodes: Mapping[str, Node]) -> dict[str, dict[str, str]]:
+    """Each node's title, and its quote when long enough to compare, as written."""
+    ids = sorted(nodes)
+    return {
+        "title": {i: nodes[i].title for i in ids},
+        "quote": {i: q for i in ids if (q := nodes[i].source.quote) and len(q) >= MIN_QUOTE},
+    }
+
+
+def _values(raws: dict[str, dict[str, str]], previous: Index | None = None) -> dict[str, dict[str, str]]:
+    """The compared value of each raw title and quote, reusing ``previous``'s for those written as before."""
     from rapidfuzz import utils
 
-    ids = sorted(nodes)
     # Token-sort done once per title (lower case, punctuation dropped, words sorted), then a plain ratio.
-    return {
-        "title": {i: " ".join(sorted(utils.default_process(nodes[i].title).split())) for i in ids},
-        "quote": {i: utils.default_process(fold(nodes[i].source.quote)) for i in ids
-                  if nodes[i].source.quote and len(nodes[i].source.quote) >= MIN_QUOTE},
-    }
+    process = {"title": lambda raw: " ".join(sorted(utils.default_process(raw).split())),
+               "quote": lambda raw: utils.default_process(fold(raw))}
+    out = {}
+    for f in FIELDS:
+        made, before, was = process[f], (previous.raws[f] if previous else {}), (previous.values[f] if previous else {})
+        out[f] = {i: was[i] if before.get(i) == raw else made(raw) for i, raw in raws[f].items()}
+    return out
 
 
 def length_range(length: int, cutoff: float) -> tuple[int, int]:
@@ -241,19 +259,20 @@ def _compare(task: tuple, among: Iterable[str]) -> set[tuple[str, str, float]]:
 
 def index(nodes: Mapping[str, Node], previous: Index | None = None, parallel: bool = False) -> Index:
     """The similar pairs of the whole map, reusing ``previous`` for every pair of unchanged values."""
-    values = _values(nodes)
+    raws = _raws(nodes)
+    values = _values(raws, previous)
     pairs = {}
-    for field in FIELDS:
-        now = values[field]
-        before = previous.values[field] if previous is not None else {}
+    for f in FIELDS:
+        now = values[f]
+        before = previous.values[f] if previous is not None else {}
         changed = {i for i, v in now.items() if before.get(i) != v}
         kept: set[tuple[str, str, float]] = set()
         if previous is not None:
-            kept = {p for p in previous.pairs[field]
+            kept = {p for p in previous.pairs[f]
                     if p[0] not in changed and p[1] not in changed and p[0] in now and p[1] in now}
-        fresh = _similar(now, CUTOFFS[field], sorted(changed), parallel)
-        pairs[field] = sorted(kept | fresh)
-    return Index(values, pairs)
+        fresh = _similar(now, CUTOFFS[f], sorted(changed), parallel)
+        pairs[f] = sorted(kept | fresh)
+    return Index(values, pairs, raws)
 
 
 def find(nodes: Mapping[str, Node], among: Iterable[str] | None = None, known: Index | None = None,
@@ -265,18 +284,17 @@ def find(nodes: Mapping[str, Node], among: Iterable[str] | None = None, known: I
     """
     ids = sorted(nodes)
     wanted = set(ids if among is None else among)
-    linked = _linked(nodes)
     found: dict[frozenset[str], Duplicate] = {}
     if known is None:
-        values = _values(nodes)
+        values = _values(_raws(nodes))
         known = Index(values, {f: sorted(_similar(values[f], CUTOFFS[f], [i for i in values[f] if i in wanted],
                                                   parallel))
                                for f in FIELDS})
-    for field in FIELDS:
-        for earlier, later, score in known.pairs[field]:
+    for f in FIELDS:
+        for earlier, later, score in known.pairs[f]:
             pair = frozenset((earlier, later))
-            if pair in linked or pair in found or (earlier not in wanted and later not in wanted):
+            if pair in found or (earlier not in wanted and later not in wanted) or _linked(nodes, earlier, later):
                 continue
             found[pair] = Duplicate(later if later in wanted else earlier,
-                                    earlier if later in wanted else later, field, score)
+                                    earlier if later in wanted else later, f, score)
     return sorted(found.values(), key=lambda d: (d.node, d.other))

@@ -826,17 +826,19 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
                 extra = _problems_from_json(blob.get("extra"))
                 if raw is not None and extra is not None:
                     return Checked(_finish(raw, extra, strict, analysis), blob["files"], notes)
-        with no_collection():  # what is read lives until the command ends: collections would only rescan it
+        # What is read lives until the check is done (and is freed as a whole when it returns):
+        # collections would only rescan it.
+        with no_collection():
             kb, raw = validate.gather(root, sources_dir, parallel, True, opened, _scan_result(root, scanned))
-        extra: list[Problem] = []
-        if analysis and not any(p.severity == "error" for p in raw):
-            extra = validate.analysis_extra(kb)
-        if key is not None and _unchanged(root, scanned):
-            stored_raw, stored_extra = _problems_to_json(raw), _problems_to_json(extra)
-            if stored_raw is not None and stored_extra is not None:
-                opened.put_blob(key, {"files": kb.files, "problems": stored_raw, "extra": stored_extra},  # type: ignore[union-attr]
-                                replace="check:")
-        return Checked(_finish(raw, extra, strict, analysis), kb.files, notes)
+            extra: list[Problem] = []
+            if analysis and not any(p.severity == "error" for p in raw):
+                extra = validate.analysis_extra(kb)
+            if key is not None and _unchanged(root, scanned):
+                stored_raw, stored_extra = _problems_to_json(raw), _problems_to_json(extra)
+                if stored_raw is not None and stored_extra is not None:
+                    opened.put_blob(key, {"files": kb.files, "problems": stored_raw, "extra": stored_extra},  # type: ignore[union-attr]
+                                    replace="check:")
+            return Checked(_finish(raw, extra, strict, analysis), kb.files, notes)
     finally:
         if opened is not None:
             opened.close()

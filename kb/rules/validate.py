@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from kb.data import parsing, settings, store
-from kb.data.compiled import no_collection
+from kb.data.compiled import code_hash, no_collection
 from kb.data.quotes import closest_passage, fold
 from kb.data.settings import find_text
 from kb.rules.report import Findings, Problem, sort_problems
@@ -139,12 +139,13 @@ def relation_problems(kb: KnowledgeBase) -> list[Problem]:
 
 def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     """Warnings: things that are valid but probably unfinished."""
+    targets = {node_id: node.targets() for node_id, node in kb.nodes.items()}
     incoming: set[str] = set()
-    for node in kb.nodes.values():
-        incoming.update(node.targets())
+    for named in targets.values():
+        incoming.update(named)
     out = []
     for node_id, node in kb.nodes.items():
-        if not node.targets() and node_id not in incoming:
+        if not targets[node_id] and node_id not in incoming:
             out.append(_p(kb, node_id, "orphan", "node has no edges: nothing links to it and it links to nothing", (), "warning"))
         elif node.kind == "theory_of_impact" and node_id not in incoming:
             out.append(_p(kb, node_id, "unchallenged-theory", "no node attacks or supports this theory of impact", ("kind",), "warning"))
@@ -166,9 +167,14 @@ def duplicate_problems(kb: KnowledgeBase, among=None, cache=None, parallel: bool
 
     known = None
     if cache is not None:
-        previous = duplicates.Index.from_json(cache.get_blob("duplicates"))
+        # Kept scores are only as good as the code (and rapidfuzz) that computed them: another
+        # version compares everything again.
+        kept = cache.get_blob("duplicates")
+        made_by = code_hash()
+        previous = duplicates.Index.from_json(kept.get("index")) if isinstance(kept, dict) and kept.get(
+            "by") == made_by else None
         known = duplicates.index(kb.nodes, previous, parallel)
-        cache.put_blob("duplicates", known.to_json())
+        cache.put_blob("duplicates", {"by": made_by, "index": known.to_json()})
     out = []
     for dup in duplicates.find(kb.nodes, among, known, parallel):
         other = kb.nodes[dup.other]
