@@ -914,13 +914,13 @@ def test_compiling_pauses_the_garbage_collector_and_restores_it(kb, monkeypatch)
     from kb.rules import validate as rules
 
     seen = []
-    real = rules.gather
+    real = rules.gather_parts
 
     def watching(*args, **kwargs):
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(rules, "gather", watching)
+    monkeypatch.setattr(rules, "gather_parts", watching)
     assert gc.isenabled()
     assert compiled.load(kb).graph is not None
     path = next(kb.rglob("n000011.yaml"))

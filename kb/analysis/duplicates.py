@@ -149,7 +149,7 @@ def _similar(values: dict[str, str], cutoff: float, among: Iterable[str],
 
     among = list(among)
     keys = list(values)
-    if len(keys) < 2:
+    if len(keys) < 2 or not among:
         return set()
     keys.sort(key=lambda k: len(values[k]))
     among_set = set(among)

@@ -262,14 +262,16 @@ class Cache:
 
     # --- parsed node files ---------------------------------------------------------------------
 
-    def parse(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]]) -> list[Parsed]:
+    def parse(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]],
+              partial: bool = False) -> list[Parsed]:
         """What ``parse(items)`` returns, taking unchanged files' results from the cache.
 
         Only the files that changed (or are new) are handed to ``parse``; their
         results are stored for the next command, and entries of files that are
-        gone are dropped.
+        gone are dropped. ``partial``: items are some of the knowledge base's
+        files only, looked up one by one (the others' entries are kept).
         """
-        return self._refresh(items, parse, True)[0]  # type: ignore[return-value]
+        return self._refresh(items, parse, True, partial=partial)[0]  # type: ignore[return-value]
 
     def hashes(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]],
                relatives: Sequence[str] | None = None, partial: bool = False) -> list[str] | None:

@@ -153,29 +153,37 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
         return None
     for j, value in zip(todo, fresh):
         values[j] = value
-    h = hashlib.sha256()
 
-    def add(*parts: object) -> None:
-        for part in parts:
-            h.update(str(part).encode("utf-8", "surrogatepass"))
+    def hashed(contents: bool) -> str:
+        h = hashlib.sha256()
+
+        def add(*parts: object) -> None:
+            for part in parts:
+                h.update(str(part).encode("utf-8", "surrogatepass"))
+                h.update(b"\0")
+
+        add(*where, len(names))
+        h.update("\0".join(names).encode("utf-8", "surrogatepass"))
+        h.update(b"\0\0")
+        # the display path names the file; the parse result's hash is its content (neither holds a NUL)
+        add(len(entries))
+        h.update("\0".join([display for _, display in entries]).encode("utf-8", "surrogatepass"))
+        h.update(b"\0\0")
+        if contents:
+            h.update("\0".join(values).encode("utf-8", "surrogatepass"))  # type: ignore[arg-type]
+        h.update(b"\0\0")
+        for problem in walk_problems:
+            add(repr(problem), problem.loc)
+        for line in id_lines:
+            add(*line)
+        for raw in registries:
+            h.update(raw)
             h.update(b"\0")
+        return h.hexdigest()
 
-    add(*where, len(names))
-    h.update("\0".join(names).encode("utf-8", "surrogatepass"))
-    h.update(b"\0\0")
-    # the display path names the file; the parse result's hash is its content (neither holds a NUL)
-    add(len(entries))
-    h.update("\0".join([display for _, display in entries]).encode("utf-8", "surrogatepass"))
-    h.update(b"\0\0")
-    h.update("\0".join(values).encode("utf-8", "surrogatepass"))  # type: ignore[arg-type]
-    h.update(b"\0\0")
-    for problem in walk_problems:
-        add(repr(problem), problem.loc)
-    for line in id_lines:
-        add(*line)
-    for raw in registries:
-        h.update(raw)
-        h.update(b"\0")
+    if scanned is not None:
+        # The frame: all the digest is taken of but the node files' contents (see kb.rules.delta).
+        scanned.append(([display for _, display in entries], list(values), hashed(False)))
     if todo and (last is None or len(todo) > rewrite_limit(len(entries))):
         # A state read too recently to be trusted on its times alone is kept as unknown: looked up again next time.
         now = time.time_ns()
@@ -192,7 +200,7 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
                                     "keys": kbcache.pack(trusted).tobytes().hex(),
                                     "untrusted": [j for j, key in enumerate(trusted) if key is None],
                                     "values": "\0".join(values)}, checked=True)
-    return h.hexdigest()
+    return hashed(True)
 
 
 # Where digest() keeps what the last digest was taken of.
@@ -615,9 +623,9 @@ def _unchanged(root: Path, scanned: list) -> bool:
     Files added meanwhile do not matter: the result was computed from the
     files the digest's scan found.
     """
-    if len(scanned) != 4:
+    if len(scanned) < 4:
         return False
-    _, _, (keys, shas, registries), paths = scanned
+    _, _, (keys, shas, registries), paths = scanned[:4]
     if len(keys) != kbcache.KEY_WIDTH * len(paths) or -1 in keys[::kbcache.KEY_WIDTH]:
         return False  # a file that was not a plain one (no size) cannot be vouched for
     if kbcache.packed_keys(paths) != keys:
@@ -829,19 +837,48 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
         # What is read lives until the check is done (and is freed as a whole when it returns):
         # collections would only rescan it.
         with no_collection():
-            kb, raw = validate.gather(root, sources_dir, parallel, True, opened, _scan_result(root, scanned))
+            again = _recheck(root, opened, scanned, texts, sources_dir, parallel) if key and not analysis else None
             extra: list[Problem] = []
-            if analysis and not any(p.severity == "error" for p in raw):
-                extra = validate.analysis_extra(kb)
+            if again is not None:
+                raw, files, kept = again.problems, again.files, again.kept
+            else:
+                parts = validate.gather_parts(root, sources_dir, parallel, True, opened, _scan_result(root, scanned))
+                raw, files = parts.all(), parts.kb.files
+                kept = None
+                if key is not None and len(scanned) > 4:
+                    from kb.rules import delta
+
+                    kept = delta.keep(parts, scanned[4][2], scanned[4][1])
+                if analysis and not any(p.severity == "error" for p in raw):
+                    extra = validate.analysis_extra(parts.kb)
             if key is not None and _unchanged(root, scanned):
                 stored_raw, stored_extra = _problems_to_json(raw), _problems_to_json(extra)
                 if stored_raw is not None and stored_extra is not None:
-                    opened.put_blob(key, {"files": kb.files, "problems": stored_raw, "extra": stored_extra},  # type: ignore[union-attr]
+                    opened.put_blob(key, {"files": files, "problems": stored_raw, "extra": stored_extra},  # type: ignore[union-attr]
                                     replace="check:")
-            return Checked(_finish(raw, extra, strict, analysis), kb.files, notes)
+                if kept is not None:
+                    from kb.rules import delta
+
+                    opened.put_blob(f"{delta.KEY}{texts}", kept.to_json(), replace=delta.KEY,  # type: ignore[union-attr]
+                                    checked=True)
+            return Checked(_finish(raw, extra, strict, analysis), files, notes)
     finally:
         if opened is not None:
             opened.close()
+
+
+def _recheck(root: Path, opened: kbcache.Cache, scanned: list, texts: str, sources_dir, parallel: bool):
+    """The check from the last one's kept record, when only a few node files changed (see
+    :mod:`kb.rules.delta`), or None."""
+    if len(scanned) <= 4:
+        return None
+    from kb.rules import delta
+
+    kept = delta.Kept.from_json(opened.get_blob(f"{delta.KEY}{texts}"))
+    if kept is None:
+        return None
+    displays, values, frame = scanned[4]
+    return delta.recheck(root, kept, frame, displays, scanned[3], values, opened, sources_dir, parallel)
 
 
 def _finish(raw: list[Problem], extra: list[Problem], strict: bool, analysis: bool) -> list[Problem]:

@@ -366,7 +366,6 @@ def load(root: Path, parallel: bool = False, cache=None,
     from pydantic import ValidationError
 
     from kb.data.models import Node, PeopleFile, SourcesFile
-    from kb.data.parsing import _describe, validation_problems
 
     root = Path(root)
     kb = KnowledgeBase(root=root)
@@ -396,17 +395,32 @@ def load(root: Path, parallel: bool = False, cache=None,
               else _parse_all(pending, parallel))
     for (path, display, _), (data, errs) in zip(pending, parsed):
         node_id = path.stem
-        if not errs and not isinstance(data, dict):
-            errs = [Problem(display, 1, 1, "not-a-mapping", f"a node file must be a mapping of fields, got {_describe(data)}")]
-        if not errs:
-            try:
-                kb.nodes[node_id] = Node.model_validate(data)
-                continue
-            except ValidationError as exc:
-                errs = validation_problems(display, exc, data, allowed)
+        node, errs = read_node(data, errs, display, allowed, Node, ValidationError)
+        if node is not None:
+            kb.nodes[node_id] = node
+            continue
         problems.extend(errs)
         del kb.paths[node_id]
     return kb, problems
+
+
+def read_node(data: Any, errs: list[Problem], display: str, allowed: list[str], node_model, invalid
+              ) -> tuple[Any, list[Problem]]:
+    """A node file's parse result as a node, or None and the problems that stop it being read.
+
+    ``node_model`` and ``invalid`` (the models' Node and pydantic's ValidationError) are
+    handed in by callers that have imported them, so that this module imports neither.
+    """
+    from kb.data.parsing import _describe, validation_problems
+
+    if not errs and not isinstance(data, dict):
+        errs = [Problem(display, 1, 1, "not-a-mapping", f"a node file must be a mapping of fields, got {_describe(data)}")]
+    if errs:
+        return None, errs
+    try:
+        return node_model.model_validate(data), []
+    except invalid as exc:
+        return None, validation_problems(display, exc, data, allowed)
 
 
 def _umask() -> int:

@@ -71,7 +71,13 @@ class Findings:
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.code, p.message))
+    """Problems in the order they are reported: by file and place, then code and message.
+
+    Severity and location break the last ties, so the order never depends on
+    the order the rules found them in (a check after an edit finds them in
+    another, see :mod:`kb.rules.delta`).
+    """
+    return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.code, p.message, p.severity, repr(p.loc)))
 
 
 def summary(problems: list[Problem], files: int) -> str:

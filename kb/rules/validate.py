@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 from kb.data import parsing, settings, store
 from kb.data.compiled import code_hash, no_collection
@@ -32,8 +32,38 @@ def _unknown(what: str, value: str, pool) -> str:
     return f"unknown {what} '{value}'{hint}"
 
 
-def graph_problems(kb: KnowledgeBase) -> list[Problem]:
-    """Errors that need the whole knowledge base: dangling references, self and duplicate edges."""
+@dataclass
+class Scope:
+    """What the rules of one node read of the rest of the map.
+
+    A whole check builds it from the nodes it loaded (:meth:`of`); a check
+    after a few files changed (:mod:`kb.rules.delta`) builds it from what the
+    last check kept of every node, and applies the rules to the nodes the
+    change can concern only. Either way the rules below are the same code.
+    """
+
+    ids: Mapping[str, object]  # every node read, in file order: what a reference may name, and hints come from
+    declared: dict[tuple[str, str], list[tuple[str, str, tuple]]]  # see declared_edges
+    incoming: set[str]  # every id some node names
+    # Each node's declarations and the ids it names, when built from the nodes (kept by kb.rules.delta).
+    declared_by: dict[str, list] = field(default_factory=dict)
+    named_by: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase) -> "Scope":
+        declared_by = {i: declarations(i, node) for i, node in kb.nodes.items()}
+        named_by = {i: node.targets() for i, node in kb.nodes.items()}
+        incoming: set[str] = set()
+        for named in named_by.values():
+            incoming.update(named)
+        return cls(kb.nodes, index_declarations(declared_by.items()), incoming, declared_by, named_by)
+
+
+def graph_problems(kb: KnowledgeBase, scope: Scope | None = None) -> list[Problem]:
+    """Errors that need the whole knowledge base: dangling references, self and duplicate edges.
+
+    ``scope``: the rest of the map, when ``kb.nodes`` are only the nodes to check (see :class:`Scope`).
+    """
     out: list[Problem] = []
     for node_id, node in kb.nodes.items():
         if node.id is not None and node.id != node_id:
@@ -49,7 +79,7 @@ def graph_problems(kb: KnowledgeBase) -> list[Problem]:
                 out.append(_p(kb, node_id, "unknown-person", _unknown("person", person, kb.people), ("stances", person)))
             if stance.source is not None and stance.source not in kb.sources:
                 out.append(_p(kb, node_id, "unknown-source", _unknown("source", stance.source, kb.sources), ("stances", person, "source")))
-    return out + relation_problems(kb)
+    return out + relation_problems(kb, scope)
 
 
 def declared_edges(kb: KnowledgeBase) -> dict[tuple[str, str], list[tuple[str, str, tuple]]]:
@@ -60,31 +90,56 @@ def declared_edges(kb: KnowledgeBase) -> dict[tuple[str, str], list[tuple[str, s
     undercut edge's target: the graph holds one edge per pair, so two
     declarations of one pair are a ``duplicate-edge``.
     """
-    out: dict[tuple[str, str], list[tuple[str, str, tuple]]] = {}
-    for node_id, node in kb.nodes.items():
-        for relation in RELATIONS:
-            for i, edge in enumerate(node.edges(relation)):
-                for premise in (node_id, *edge.with_):
-                    out.setdefault((premise, edge.target), []).append((relation, node_id, (relation, i)))
-        cut_targets: set[str] = set()
-        for i, cut in enumerate(node.undercuts):
-            # several inferences into one target undercut by one node are one edge of the graph
-            if cut.target not in cut_targets:
-                cut_targets.add(cut.target)
-                out.setdefault((node_id, cut.target), []).append(("undercuts", node_id, ("undercuts", i)))
-        for i, target in enumerate(node.restates):
-            out.setdefault((node_id, target), []).append(("restates", node_id, ("restates", i)))
+    return index_declarations((node_id, declarations(node_id, node)) for node_id, node in kb.nodes.items())
+
+
+def declarations(node_id: str, node) -> list[tuple[str, str, str, int]]:
+    """Each edge one node's file declares, as (source, target, relation, index), in file order.
+
+    The declaration sits at ``(relation, index)`` in the file (the relation's key
+    and the item under it).
+    """
+    out = []
+    for relation in RELATIONS:
+        for i, edge in enumerate(node.edges(relation)):
+            for premise in (node_id, *edge.with_):
+                out.append((premise, edge.target, relation, i))
+    cut_targets: set[str] = set()
+    for i, cut in enumerate(node.undercuts):
+        # several inferences into one target undercut by one node are one edge of the graph
+        if cut.target not in cut_targets:
+            cut_targets.add(cut.target)
+            out.append((node_id, cut.target, "undercuts", i))
+    for i, target in enumerate(node.restates):
+        out.append((node_id, target, "restates", i))
     return out
 
 
-def relation_problems(kb: KnowledgeBase) -> list[Problem]:
-    """Dangling, circular and doubled relations, linked premises and undercuts of missing edges."""
+def index_declarations(per_node: Iterable[tuple[str, Sequence[Sequence]]]
+                       ) -> dict[tuple[str, str], list[tuple[str, str, tuple]]]:
+    """:func:`declared_edges` from each node's :func:`declarations`, the nodes in file order."""
+    out: dict[tuple[str, str], list[tuple[str, str, tuple]]] = {}
+    for node_id, declared in per_node:
+        for source, target, relation, i in declared:
+            out.setdefault((source, target), []).append((relation, node_id, (relation, i)))
+    return out
+
+
+def relation_problems(kb: KnowledgeBase, scope: Scope | None = None) -> list[Problem]:
+    """Dangling, circular and doubled relations, linked premises and undercuts of missing edges.
+
+    Problems are found for ``kb.nodes``; ``scope`` is the rest of the map (see :class:`Scope`).
+    """
     out: list[Problem] = []
-    nodes = kb.nodes
-    declared = declared_edges(kb)
+    checked = kb.nodes
+    if scope is None:
+        scope = Scope(checked, declared_edges(kb), set())
+    nodes, declared = scope.ids, scope.declared
     for (source, target), places in declared.items():
         relation, owner, loc = places[0]
         for relation2, owner2, loc2 in places[1:]:
+            if owner2 not in checked:
+                continue
             if owner2 == owner and source == owner:
                 message = f"'{target}' is already listed under {relation}"
             else:
@@ -92,7 +147,7 @@ def relation_problems(kb: KnowledgeBase) -> list[Problem]:
                 message = (f"'{source}' already {relation} '{target}' (in {first}); "
                            "two nodes are linked by one relation at most")
             out.append(_p(kb, owner2, "duplicate-edge", message, loc2))
-    for node_id, node in nodes.items():
+    for node_id, node in checked.items():
         for relation in RELATIONS:
             for i, edge in enumerate(node.edges(relation)):
                 loc = (relation, i)
@@ -137,15 +192,17 @@ def relation_problems(kb: KnowledgeBase) -> list[Problem]:
     return out
 
 
-def lint_problems(kb: KnowledgeBase) -> list[Problem]:
-    """Warnings: things that are valid but probably unfinished."""
-    targets = {node_id: node.targets() for node_id, node in kb.nodes.items()}
-    incoming: set[str] = set()
-    for named in targets.values():
-        incoming.update(named)
+def lint_problems(kb: KnowledgeBase, scope: Scope | None = None) -> list[Problem]:
+    """Warnings: things that are valid but probably unfinished.
+
+    Problems are found for ``kb.nodes``; ``scope`` is the rest of the map (see :class:`Scope`).
+    """
+    scope = scope or Scope.of(kb)
+    incoming, named_by = scope.incoming, scope.named_by
     out = []
     for node_id, node in kb.nodes.items():
-        if not targets[node_id] and node_id not in incoming:
+        named = named_by.get(node_id)
+        if not (node.targets() if named is None else named) and node_id not in incoming:
             out.append(_p(kb, node_id, "orphan", "node has no edges: nothing links to it and it links to nothing", (), "warning"))
         elif node.kind == "theory_of_impact" and node_id not in incoming:
             out.append(_p(kb, node_id, "unchallenged-theory", "no node attacks or supports this theory of impact", ("kind",), "warning"))
@@ -174,7 +231,8 @@ def duplicate_problems(kb: KnowledgeBase, among=None, cache=None, parallel: bool
         previous = duplicates.Index.from_json(kept.get("index")) if isinstance(kept, dict) and kept.get(
             "by") == made_by else None
         known = duplicates.index(kb.nodes, previous, parallel)
-        cache.put_blob("duplicates", {"by": made_by, "index": known.to_json()})
+        # Plain data throughout (strings, lists, finite scores): no need to look it over again.
+        cache.put_blob("duplicates", {"by": made_by, "index": known.to_json()}, checked=True)
     out = []
     for dup in duplicates.find(kb.nodes, among, known, parallel):
         other = kb.nodes[dup.other]
@@ -279,23 +337,54 @@ def source_folders(root: Path, sources_dir: Path | Sequence[Path] | None, config
     return sources_dir, notes
 
 
-def gather(root: Path, sources_dir: Path | Sequence[Path] | None = None, parallel: bool = False,
-           warnings: bool = True, cache=None, scanned=None) -> tuple[KnowledgeBase, list[Problem]]:
-    """The loaded knowledge base and every problem of it, not yet located (see :func:`finish`).
+@dataclass
+class Gathered:
+    """A check's problems by where they come from, not yet located (see :func:`finish`).
 
-    ``scanned``: what :func:`kb.data.store.scan` just returned, when the caller has it.
+    Kept apart so that a check after a few files changed (:mod:`kb.rules.delta`)
+    can take each part again for the files it concerns.
     """
-    kb, problems = store.load(Path(root), parallel=parallel, cache=cache, scanned=scanned)
-    texts = None
-    if sources_dir:
-        texts, source_problems = load_source_texts(kb, sources_dir)
-        problems += source_problems
-    if warnings:
-        problems += duplicate_problems(kb, cache=cache, parallel=parallel)
-    problems += graph_problems(kb) + lint_problems(kb)
+
+    kb: KnowledgeBase
+    loading: list[Problem]  # reading the node files and the registries
+    sources: list[Problem]  # reading the source texts
+    duplicates: list[Problem]
+    rules: list[Problem]  # the rules of each node (see rules_for)
+    scope: Scope
+    texts: dict[str, str] | None  # the folded source texts, when quotes were checked
+
+    def all(self) -> list[Problem]:
+        return self.loading + self.sources + self.duplicates + self.rules
+
+
+def rules_for(kb: KnowledgeBase, scope: Scope, texts: dict[str, str] | None) -> list[Problem]:
+    """The problems of ``kb.nodes`` against the rest of the map: references, relations, lint and quotes."""
+    problems = graph_problems(kb, scope) + lint_problems(kb, scope)
     if texts is not None:
         problems += quote_problems(kb, texts)
-    return kb, problems
+    return problems
+
+
+def gather_parts(root: Path, sources_dir: Path | Sequence[Path] | None = None, parallel: bool = False,
+                 warnings: bool = True, cache=None, scanned=None) -> Gathered:
+    """The loaded knowledge base and every problem of it, by part.
+
+    ``scanned``: what :func:`kb.data.store.scan_names` just returned, when the caller has it.
+    """
+    kb, loading = store.load(Path(root), parallel=parallel, cache=cache, scanned=scanned)
+    texts, sources = None, []
+    if sources_dir:
+        texts, sources = load_source_texts(kb, sources_dir)
+    found = duplicate_problems(kb, cache=cache, parallel=parallel) if warnings else []
+    scope = Scope.of(kb)
+    return Gathered(kb, loading, sources, found, rules_for(kb, scope, texts), scope, texts)
+
+
+def gather(root: Path, sources_dir: Path | Sequence[Path] | None = None, parallel: bool = False,
+           warnings: bool = True, cache=None, scanned=None) -> tuple[KnowledgeBase, list[Problem]]:
+    """The loaded knowledge base and every problem of it, not yet located (see :func:`finish`)."""
+    parts = gather_parts(root, sources_dir, parallel, warnings, cache, scanned)
+    return parts.kb, parts.all()
 
 
 def finish(problems: list[Problem], strict: bool = False) -> list[Problem]:

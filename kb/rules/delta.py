@@ -1,0 +1,268 @@
+"""``kb check`` after a few node files changed: the rules applied again only where the change reaches.
+
+A whole check reads and validates every node, then applies every rule to
+every node. After an author edits one file of a large map, almost all of that
+is the same as last time. So a check keeps, beside its answer, its problems by
+file and by where they come from (:class:`kb.rules.validate.Gathered`) and, for
+each node, what the rules of the other nodes read of it: the edges its file
+declares, the ids it names, its title and its quote.
+
+The next check, when it finds the same files and registries with only the
+contents of a few node files changed, and every node that was read still
+reads (so the set of ids is the same), reads and validates those files, and
+applies the rules again to the nodes the change can concern:
+
+* the changed nodes themselves;
+* every node that one of them names, before or after the change (whether
+  anything links to a node decides its lint warnings);
+* every node that declares an edge into one of those (two declarations of an
+  edge, and the edges an undercut can name, are judged among all the edges
+  into its target).
+
+The rules read the rest of the map through a :class:`kb.rules.validate.Scope`
+built from what was kept, so they are the same code as in a whole check; the
+near-duplicate search runs over every node's title and quote as kept, with its
+own index (:func:`kb.rules.validate.duplicate_problems`). The problems of the
+other nodes are the ones kept. Anything else (a file added, removed or
+renamed, a registry edited, a node that stops or starts being read, more than
+:data:`LIMIT` files changed) is a whole check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from kb.data import store
+from kb.rules import validate
+from kb.rules.report import Problem
+
+# More changed files than this and a whole check is as quick.
+LIMIT = 64
+
+KEY = "checkstate:"
+
+
+@dataclass
+class Kept:
+    """What a check keeps for the next one: its problems by part and file, and each node's facts."""
+
+    frame: str  # what the digest was taken of, but for the node files' contents (see compiled.digest)
+    values: list[str]  # each node file's content hash, in the digest's order
+    ids: list[str]  # every node read, in file order
+    facts: dict[str, list]  # node id -> [its declarations (validate.declarations), the ids it names, title, quote]
+    loading: dict[str, list[Problem]]  # display path -> problems reading it
+    rules: dict[str, list[Problem]]  # display path -> problems of its node's rules
+    sources: list[Problem]  # problems reading the source texts
+    people: list[str]  # the ids the registries list (the registries are part of the frame)
+    documents: list[str]
+    files: int
+
+    def to_json(self) -> dict:
+        return {"frame": self.frame, "values": "\0".join(self.values), "ids": "\0".join(self.ids),
+                "facts": self.facts, "loading": {k: _out(v) for k, v in self.loading.items()},
+                "rules": {k: _out(v) for k, v in self.rules.items()}, "sources": _out(self.sources),
+                "people": self.people, "documents": self.documents, "files": self.files}
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Kept | None":
+        """What a check kept, or None when the record is not one (the next check is then a whole one).
+
+        The parts are looked over as they are used: :func:`recheck` takes a
+        record that turns out damaged for no record at all.
+        """
+        try:
+            values = data["values"].split("\0") if data["values"] else []
+            ids = data["ids"].split("\0") if data["ids"] else []
+            facts, people, documents = data["facts"], data["people"], data["documents"]
+            if not (isinstance(facts, dict) and len(facts) == len(ids) and isinstance(data["frame"], str)
+                    and isinstance(people, list) and isinstance(documents, list)):
+                return None
+            loading = {k: _in(v) for k, v in data["loading"].items()}
+            rules = {k: _in(v) for k, v in data["rules"].items()}
+            return cls(data["frame"], values, ids, facts, loading, rules, _in(data["sources"]), people, documents,
+                       int(data["files"]))
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return None
+
+
+def _out(problems: Sequence[Problem]) -> list:
+    return [[p.path, p.line, p.col, p.code, p.message, p.severity, list(p.loc)] for p in problems]
+
+
+def _in(data: Any) -> list[Problem]:
+    out = [Problem(path, line, col, code, message, severity, tuple(loc))
+           for path, line, col, code, message, severity, loc in data]
+    if not all(isinstance(p.path, str) and isinstance(p.line, int) and isinstance(p.message, str) for p in out):
+        raise ValueError("not a problem")
+    return out
+
+
+def _facts(declared: list, named: list[str], node) -> list:
+    return [declared, named, node.title, node.source.quote]
+
+
+def _by_path(problems: Sequence[Problem]) -> dict[str, list[Problem]]:
+    out: dict[str, list[Problem]] = {}
+    for p in problems:
+        out.setdefault(p.path, []).append(p)
+    return out
+
+
+def keep(parts: validate.Gathered, frame: str, values: list[str]) -> Kept:
+    """What the whole check ``parts`` leaves for the next one."""
+    scope, kb = parts.scope, parts.kb
+    facts = {i: _facts(scope.declared_by[i], scope.named_by[i], node) for i, node in kb.nodes.items()}
+    return Kept(frame, list(values), list(kb.nodes), facts, _by_path(parts.loading), _by_path(parts.rules),
+                list(parts.sources), list(kb.people), list(kb.sources), kb.files)
+
+
+class _Quote:
+    __slots__ = ("quote",)
+
+    def __init__(self, quote: str | None):
+        self.quote = quote
+
+
+class _Summary:
+    """A node as the near-duplicate search reads it (title, quote, the ids it names), from what was kept."""
+
+    __slots__ = ("title", "source", "_named")
+
+    def __init__(self, fact: list):
+        self.title, self.source, self._named = fact[2], _Quote(fact[3]), fact[1]
+
+    def targets(self) -> list[str]:
+        return self._named
+
+
+class _Paths(Mapping):
+    """Node id -> its file, made only for the few nodes a problem is reported on."""
+
+    def __init__(self, displays: dict[str, str]):
+        self._displays = displays
+
+    def __getitem__(self, node_id: str) -> Path:
+        return Path(self._displays[node_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._displays)
+
+    def __len__(self) -> int:
+        return len(self._displays)
+
+
+@dataclass
+class Rechecked:
+    problems: list[Problem]  # every problem, not yet located
+    files: int
+    kept: Kept  # for the next check
+
+
+def recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
+            opened, sources_dir, parallel: bool = False) -> Rechecked | None:
+    """The check of the knowledge base as it is now, from the last one's ``kept`` record, or None when
+    the change is not one it can take, or the record is damaged (the caller then checks the whole map).
+
+    ``displays``, ``paths``, ``values``: each node file's display path, path
+    and content hash, in the order of the digest that found them.
+    """
+    try:
+        return _recheck(root, kept, frame, displays, paths, values, opened, sources_dir, parallel)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
+             opened, sources_dir, parallel: bool) -> Rechecked | None:
+    from pydantic import ValidationError
+
+    from kb.data.models import Node
+
+    if kept.frame != frame or len(kept.values) != len(values):
+        return None
+    changed = [j for j, (was, now) in enumerate(zip(kept.values, values)) if was != now]
+    if not changed or len(changed) > LIMIT:
+        return None
+    entry = {_stem(d): j for j, d in enumerate(displays)}
+    ids = dict.fromkeys(kept.ids)
+    if len(entry) != len(displays) or any(i not in entry for i in ids):
+        return None
+
+    def read(js: list[int]) -> list[tuple[Any, list[Problem]]]:
+        items = [(Path(paths[j]), displays[j], Path(root)) for j in js]
+        return opened.parse(items, lambda todo: store._parse_all(todo, parallel), partial=True)
+
+    allowed = list(Node.model_fields)
+    models: dict[str, Any] = {}
+    loading = dict(kept.loading)
+    facts = dict(kept.facts)
+    edited = []
+    for j, (data, errs) in zip(changed, read(changed)):
+        node, problems = store.read_node(data, errs, displays[j], allowed, Node, ValidationError)
+        node_id = _stem(displays[j])
+        if (node is None) == (node_id in ids):
+            return None  # a node that stops or starts being read changes what every reference can name
+        loading.pop(displays[j], None)
+        if problems:
+            loading[displays[j]] = problems
+        if node is not None:
+            models[node_id] = node
+            edited.append(node_id)
+    # What the change can concern: the edited nodes, what they name (before and after), and every
+    # node declaring an edge into any of those.
+    reached: set[str] = set()
+    for node_id in edited:
+        new = _facts(validate.declarations(node_id, models[node_id]), models[node_id].targets(), models[node_id])
+        for fact in (facts[node_id], new):
+            reached.update(target for _, target, _, _ in fact[0])
+            reached.update(fact[1])
+        facts[node_id] = new
+    declared = validate.index_declarations((i, facts[i][0]) for i in kept.ids)
+    concerned = set(edited) | (reached & ids.keys())
+    for (_, target), places in declared.items():
+        if target in reached:
+            concerned.update(owner for _, owner, _ in places)
+    others = [i for i in kept.ids if i in concerned and i not in models]
+    for node_id, (data, errs) in zip(others, read([entry[i] for i in others])):
+        node, _ = store.read_node(data, errs, displays[entry[node_id]], allowed, Node, ValidationError)
+        if node is None:
+            return None  # the cache no longer holds what was read: check the whole map
+        models[node_id] = node
+    incoming: set[str] = set()
+    for fact in facts.values():
+        incoming.update(fact[1])
+    kb = store.KnowledgeBase(root=Path(root), files=kept.files)
+    for node_id in kept.ids:
+        if node_id in concerned:
+            kb.nodes[node_id] = models[node_id]
+            kb.paths[node_id] = Path(paths[entry[node_id]])
+    kb.people = dict.fromkeys(kept.people)  # type: ignore[arg-type]  # the rules ask only which ids there are
+    texts = None
+    if sources_dir:  # the texts are found through the sources' entries
+        store.load_sources(Path(root), kb)
+        if list(kb.sources) != kept.documents:
+            return None
+        texts = validate.load_source_texts(kb, sources_dir)[0]
+    else:
+        kb.sources = dict.fromkeys(kept.documents)  # type: ignore[arg-type]
+    scope = validate.Scope(ids, declared, incoming)
+    again = {displays[entry[i]] for i in concerned}
+    rules = {k: v for k, v in kept.rules.items() if k not in again}
+    rules.update(_by_path(validate.rules_for(kb, scope, texts)))
+    everyone = store.KnowledgeBase(root=Path(root), files=kept.files,
+                                   nodes={i: _Summary(facts[i]) for i in kept.ids},  # type: ignore[misc]
+                                   paths=_Paths({i: displays[entry[i]] for i in kept.ids}))  # type: ignore[arg-type]
+    found = validate.duplicate_problems(everyone, cache=opened, parallel=parallel)
+    now = Kept(frame, list(values), kept.ids, facts, loading, rules, kept.sources, kept.people, kept.documents,
+               kept.files)
+    problems = [p for ps in loading.values() for p in ps] + kept.sources + found + [
+        p for ps in rules.values() for p in ps]
+    return Rechecked(problems, kept.files, now)
+
+
+def _stem(display: str) -> str:
+    base = display.replace("\\", "/").rsplit("/", 1)[-1]
+    return base[:-len(".yaml")] if base.endswith(".yaml") else base
