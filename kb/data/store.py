@@ -363,8 +363,6 @@ def load(root: Path, parallel: bool = False, cache=None,
     last updated are parsed; the result is the same. ``scanned``: what
     :func:`scan` just returned for root, when the caller has it.
     """
-    from pydantic import ValidationError
-
     from kb.data.models import Node, PeopleFile, SourcesFile
 
     root = Path(root)
@@ -395,7 +393,7 @@ def load(root: Path, parallel: bool = False, cache=None,
               else _parse_all(pending, parallel))
     for (path, display, _), (data, errs) in zip(pending, parsed):
         node_id = path.stem
-        node, errs = read_node(data, errs, display, allowed, Node, ValidationError)
+        node, errs = read_node(data, errs, display, allowed)
         if node is not None:
             kb.nodes[node_id] = node
             continue
@@ -404,13 +402,16 @@ def load(root: Path, parallel: bool = False, cache=None,
     return kb, problems
 
 
-def read_node(data: Any, errs: list[Problem], display: str, allowed: list[str], node_model, invalid
+def read_node(data: Any, errs: list[Problem], display: str, allowed: list[str] | None = None
               ) -> tuple[Any, list[Problem]]:
-    """A node file's parse result as a node, or None and the problems that stop it being read.
+    """A node file's parse result (see :func:`kb.data.parsing.parse_yaml`) as a node, or None and the
+    problems that stop it being read.
 
-    ``node_model`` and ``invalid`` (the models' Node and pydantic's ValidationError) are
-    handed in by callers that have imported them, so that this module imports neither.
+    ``allowed``: the Node model's field names, when the caller reads many files.
     """
+    from pydantic import ValidationError
+
+    from kb.data.models import Node
     from kb.data.parsing import _describe, validation_problems
 
     if not errs and not isinstance(data, dict):
@@ -418,9 +419,9 @@ def read_node(data: Any, errs: list[Problem], display: str, allowed: list[str], 
     if errs:
         return None, errs
     try:
-        return node_model.model_validate(data), []
-    except invalid as exc:
-        return None, validation_problems(display, exc, data, allowed)
+        return Node.model_validate(data), []
+    except ValidationError as exc:
+        return None, validation_problems(display, exc, data, list(Node.model_fields) if allowed is None else allowed)
 
 
 def _umask() -> int:

@@ -177,10 +177,6 @@ def recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list
 
 def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
              opened, sources_dir, parallel: bool) -> Rechecked | None:
-    from pydantic import ValidationError
-
-    from kb.data.models import Node
-
     if kept.frame != frame or len(kept.values) != len(values):
         return None
     changed = [j for j, (was, now) in enumerate(zip(kept.values, values)) if was != now]
@@ -195,13 +191,12 @@ def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: lis
         items = [(Path(paths[j]), displays[j], Path(root)) for j in js]
         return opened.parse(items, lambda todo: store._parse_all(todo, parallel), partial=True)
 
-    allowed = list(Node.model_fields)
     models: dict[str, Any] = {}
     loading = dict(kept.loading)
     facts = dict(kept.facts)
     edited = []
     for j, (data, errs) in zip(changed, read(changed)):
-        node, problems = store.read_node(data, errs, displays[j], allowed, Node, ValidationError)
+        node, problems = store.read_node(data, errs, displays[j])
         node_id = _stem(displays[j])
         if (node is None) == (node_id in ids):
             return None  # a node that stops or starts being read changes what every reference can name
@@ -227,7 +222,7 @@ def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: lis
             concerned.update(owner for _, owner, _ in places)
     others = [i for i in kept.ids if i in concerned and i not in models]
     for node_id, (data, errs) in zip(others, read([entry[i] for i in others])):
-        node, _ = store.read_node(data, errs, displays[entry[node_id]], allowed, Node, ValidationError)
+        node, _ = store.read_node(data, errs, displays[entry[node_id]])
         if node is None:
             return None  # the cache no longer holds what was read: check the whole map
         models[node_id] = node

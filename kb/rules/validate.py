@@ -351,7 +351,6 @@ class Gathered:
     duplicates: list[Problem]
     rules: list[Problem]  # the rules of each node (see rules_for)
     scope: Scope
-    texts: dict[str, str] | None  # the folded source texts, when quotes were checked
 
     def all(self) -> list[Problem]:
         return self.loading + self.sources + self.duplicates + self.rules
@@ -377,7 +376,7 @@ def gather_parts(root: Path, sources_dir: Path | Sequence[Path] | None = None, p
         texts, sources = load_source_texts(kb, sources_dir)
     found = duplicate_problems(kb, cache=cache, parallel=parallel) if warnings else []
     scope = Scope.of(kb)
-    return Gathered(kb, loading, sources, found, rules_for(kb, scope, texts), scope, texts)
+    return Gathered(kb, loading, sources, found, rules_for(kb, scope, texts), scope)
 
 
 def gather(root: Path, sources_dir: Path | Sequence[Path] | None = None, parallel: bool = False,
