@@ -848,7 +848,8 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
                 if key is not None and len(scanned) > 4:
                     from kb.rules import delta
 
-                    kept = delta.keep(parts, scanned[4][2], scanned[4][1])
+                    displays, values, frame = scanned[4]
+                    kept = delta.keep(parts, frame, values, displays)
                 if analysis and not any(p.severity == "error" for p in raw):
                     extra = validate.analysis_extra(parts.kb)
             if key is not None and _unchanged(root, scanned):

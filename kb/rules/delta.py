@@ -31,7 +31,7 @@ renamed, a registry edited, a node that stops or starts being read, more than
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -52,6 +52,7 @@ class Kept:
     frame: str  # what the digest was taken of, but for the node files' contents (see compiled.digest)
     values: list[str]  # each node file's content hash, in the digest's order
     ids: list[str]  # every node read, in file order
+    positions: list[int]  # where each of ids is among the node files, in the digest's order
     facts: dict[str, list]  # node id -> [its declarations (validate.declarations), the ids it names, title, quote]
     loading: dict[str, list[Problem]]  # display path -> problems reading it
     rules: dict[str, list[Problem]]  # display path -> problems of its node's rules
@@ -62,6 +63,7 @@ class Kept:
 
     def to_json(self) -> dict:
         return {"frame": self.frame, "values": "\0".join(self.values), "ids": "\0".join(self.ids),
+                "positions": self.positions,
                 "facts": self.facts, "loading": {k: _out(v) for k, v in self.loading.items()},
                 "rules": {k: _out(v) for k, v in self.rules.items()}, "sources": _out(self.sources),
                 "people": self.people, "documents": self.documents, "files": self.files}
@@ -76,14 +78,14 @@ class Kept:
         try:
             values = data["values"].split("\0") if data["values"] else []
             ids = data["ids"].split("\0") if data["ids"] else []
-            facts, people, documents = data["facts"], data["people"], data["documents"]
+            facts, people, documents, positions = data["facts"], data["people"], data["documents"], data["positions"]
             if not (isinstance(facts, dict) and len(facts) == len(ids) and isinstance(data["frame"], str)
-                    and isinstance(people, list) and isinstance(documents, list)):
+                    and isinstance(people, list) and isinstance(documents, list) and isinstance(positions, list)):
                 return None
             loading = {k: _in(v) for k, v in data["loading"].items()}
             rules = {k: _in(v) for k, v in data["rules"].items()}
-            return cls(data["frame"], values, ids, facts, loading, rules, _in(data["sources"]), people, documents,
-                       int(data["files"]))
+            return cls(data["frame"], values, ids, positions, facts, loading, rules, _in(data["sources"]), people,
+                       documents, int(data["files"]))
         except (TypeError, ValueError, KeyError, AttributeError):
             return None
 
@@ -111,12 +113,14 @@ def _by_path(problems: Sequence[Problem]) -> dict[str, list[Problem]]:
     return out
 
 
-def keep(parts: validate.Gathered, frame: str, values: list[str]) -> Kept:
-    """What the whole check ``parts`` leaves for the next one."""
+def keep(parts: validate.Gathered, frame: str, values: list[str], displays: list[str]) -> Kept:
+    """What the whole check ``parts`` leaves for the next one (``values`` and ``displays``: each node
+    file's content hash and display path, in the digest's order)."""
     scope, kb = parts.scope, parts.kb
     facts = {i: _facts(scope.declared_by[i], scope.named_by[i], node) for i, node in kb.nodes.items()}
-    return Kept(frame, list(values), list(kb.nodes), facts, _by_path(parts.loading), _by_path(parts.rules),
-                list(parts.sources), list(kb.people), list(kb.sources), kb.files)
+    entry = {_stem(d): j for j, d in enumerate(displays)}
+    return Kept(frame, list(values), list(kb.nodes), [entry[i] for i in kb.nodes], facts, _by_path(parts.loading),
+                _by_path(parts.rules), list(parts.sources), list(kb.people), list(kb.sources), kb.files)
 
 
 class _Quote:
@@ -141,17 +145,17 @@ class _Summary:
 class _Paths(Mapping):
     """Node id -> its file, made only for the few nodes a problem is reported on."""
 
-    def __init__(self, displays: dict[str, str]):
-        self._displays = displays
+    def __init__(self, entry: dict[str, int], displays: list[str]):
+        self._entry, self._displays = entry, displays
 
     def __getitem__(self, node_id: str) -> Path:
-        return Path(self._displays[node_id])
+        return Path(self._displays[self._entry[node_id]])
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._displays)
+        return iter(self._entry)
 
     def __len__(self) -> int:
-        return len(self._displays)
+        return len(self._entry)
 
 
 @dataclass
@@ -177,15 +181,13 @@ def recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list
 
 def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
              opened, sources_dir, parallel: bool) -> Rechecked | None:
-    if kept.frame != frame or len(kept.values) != len(values):
+    if kept.frame != frame or len(kept.values) != len(values) or len(kept.positions) != len(kept.ids):
         return None
     changed = [j for j, (was, now) in enumerate(zip(kept.values, values)) if was != now]
     if not changed or len(changed) > LIMIT:
         return None
-    entry = {_stem(d): j for j, d in enumerate(displays)}
     ids = dict.fromkeys(kept.ids)
-    if len(entry) != len(displays) or any(i not in entry for i in ids):
-        return None
+    entry = dict(zip(kept.ids, kept.positions))  # the same files as when kept (the frame says so)
 
     def read(js: list[int]) -> list[tuple[Any, list[Problem]]]:
         items = [(Path(paths[j]), displays[j], Path(root)) for j in js]
@@ -198,7 +200,7 @@ def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: lis
     for j, (data, errs) in zip(changed, read(changed)):
         node, problems = store.read_node(data, errs, displays[j])
         node_id = _stem(displays[j])
-        if (node is None) == (node_id in ids):
+        if (node is None) == (node_id in ids) or (node is not None and entry[node_id] != j):
             return None  # a node that stops or starts being read changes what every reference can name
         loading.pop(displays[j], None)
         if problems:
@@ -215,11 +217,15 @@ def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: lis
             reached.update(target for _, target, _, _ in fact[0])
             reached.update(fact[1])
         facts[node_id] = new
-    declared = validate.index_declarations((i, facts[i][0]) for i in kept.ids)
     concerned = set(edited) | (reached & ids.keys())
-    for (_, target), places in declared.items():
-        if target in reached:
-            concerned.update(owner for _, owner, _ in places)
+    for node_id in kept.ids:
+        if any(target in reached for _, target, _, _ in facts[node_id][0]):
+            concerned.add(node_id)
+    # The rules of those nodes read the edges into what they name, and no others (every declaration
+    # of a pair, and every edge into an undercut's target, is an edge into a target they name).
+    into = {target for node_id in concerned for _, target, _, _ in facts[node_id][0]}
+    declared = validate.index_declarations(
+        (i, [d for d in facts[i][0] if d[1] in into]) for i in kept.ids)
     others = [i for i in kept.ids if i in concerned and i not in models]
     for node_id, (data, errs) in zip(others, read([entry[i] for i in others])):
         node, _ = store.read_node(data, errs, displays[entry[node_id]])
@@ -249,10 +255,9 @@ def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: lis
     rules.update(_by_path(validate.rules_for(kb, scope, texts)))
     everyone = store.KnowledgeBase(root=Path(root), files=kept.files,
                                    nodes={i: _Summary(facts[i]) for i in kept.ids},  # type: ignore[misc]
-                                   paths=_Paths({i: displays[entry[i]] for i in kept.ids}))  # type: ignore[arg-type]
+                                   paths=_Paths(entry, displays))  # type: ignore[arg-type]
     found = validate.duplicate_problems(everyone, cache=opened, parallel=parallel)
-    now = Kept(frame, list(values), kept.ids, facts, loading, rules, kept.sources, kept.people, kept.documents,
-               kept.files)
+    now = replace(kept, values=list(values), facts=facts, loading=loading, rules=rules)
     problems = [p for ps in loading.values() for p in ps] + kept.sources + found + [
         p for ps in rules.values() for p in ps]
     return Rechecked(problems, kept.files, now)
