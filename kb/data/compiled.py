@@ -817,7 +817,7 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
     as they are, so a problem's line follows an edit that moved it without
     changing any data.
     """
-    from kb.rules import validate
+    from kb.rules import delta, validate
 
     root = Path(root)
     opened = kbcache.open_cache(root, cache)
@@ -846,8 +846,6 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
                 raw, files = parts.all(), parts.kb.files
                 kept = None
                 if key is not None and len(scanned) > 4:
-                    from kb.rules import delta
-
                     displays, values, frame = scanned[4]
                     kept = delta.keep(parts, frame, values, displays)
                 if analysis and not any(p.severity == "error" for p in raw):
@@ -858,8 +856,6 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
                     opened.put_blob(key, {"files": files, "problems": stored_raw, "extra": stored_extra},  # type: ignore[union-attr]
                                     replace="check:")
                 if kept is not None:
-                    from kb.rules import delta
-
                     opened.put_blob(f"{delta.KEY}{texts}", kept.to_json(), replace=delta.KEY,  # type: ignore[union-attr]
                                     checked=True)
             return Checked(_finish(raw, extra, strict, analysis), files, notes)
@@ -871,10 +867,10 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
 def _recheck(root: Path, opened: kbcache.Cache, scanned: list, texts: str, sources_dir, parallel: bool):
     """The check from the last one's kept record, when only a few node files changed (see
     :mod:`kb.rules.delta`), or None."""
-    if len(scanned) <= 4:
-        return None
     from kb.rules import delta
 
+    if len(scanned) <= 4:
+        return None
     kept = delta.Kept.from_json(opened.get_blob(f"{delta.KEY}{texts}"))
     if kept is None:
         return None

@@ -25,7 +25,7 @@ near-duplicate search runs over every node's title and quote as kept, with its
 own index (:func:`kb.rules.validate.duplicate_problems`). The problems of the
 other nodes are the ones kept. Anything else (a file added, removed or
 renamed, a registry edited, a node that stops or starts being read, more than
-:data:`LIMIT` files changed) is a whole check.
+:data:`LIMIT` files changed, ``--analysis``, a damaged record) is a whole check.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from kb.data import store
 from kb.rules import validate
 from kb.rules.report import Problem
 
-# More changed files than this and a whole check is as quick.
+# More changed files than this and the whole map is checked: the record pays off for an author's few
+# edits, not for a checkout that changed much of the map.
 LIMIT = 64
 
 KEY = "checkstate:"
