@@ -83,7 +83,8 @@ def _title(text: str) -> str:
 
 
 def edit(rng: random.Random, root: Path) -> str:
-    """One change to one node file's content that keeps every node readable and the files the same."""
+    """One change to one node file's content, the files staying the same ("break" makes the node
+    unreadable, the one change only a whole check can take)."""
     files = node_files(root)
     path = rng.choice(files)
     other = rng.choice(files).stem
