@@ -837,7 +837,7 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
         # What is read lives until the check is done (and is freed as a whole when it returns):
         # collections would only rescan it.
         with no_collection():
-            again = _recheck(root, opened, scanned, texts, sources_dir, parallel) if key and not analysis else None
+            again = _from_record(root, opened, scanned, texts, sources_dir, parallel) if key and not analysis else None
             extra: list[Problem] = []
             if again is not None:
                 raw, files, kept = again.problems, again.files, again.kept
@@ -864,7 +864,7 @@ def check(root: Path, sources_dir: Path | Sequence[Path] | None = None, strict: 
             opened.close()
 
 
-def _recheck(root: Path, opened: kbcache.Cache, scanned: list, texts: str, sources_dir, parallel: bool):
+def _from_record(root: Path, opened: kbcache.Cache, scanned: list, texts: str, sources_dir, parallel: bool):
     """The check from the last one's kept record, when only a few node files changed (see
     :mod:`kb.rules.delta`), or None."""
     from kb.rules import delta
