@@ -25,10 +25,8 @@ from kb.data.errors import KBError
 def check(ctx: click.Context, sources_dirs: tuple[str, ...], strict: bool, analysis: bool, fmt: str) -> None:
     """Validate every file and the graph; report every problem in one run."""
     try:
-        # What the check reads lives until it is reported: collections would only rescan it.
-        with compiled.no_collection():
-            result = compiled.check(Path(kb_dir(ctx)), [Path(d) for d in sources_dirs], strict, parallel=True,
-                                    configured=True, analysis=analysis, cache=use_cache(ctx))
+        result = compiled.check(Path(kb_dir(ctx)), [Path(d) for d in sources_dirs], strict, parallel=True,
+                                configured=True, analysis=analysis, cache=use_cache(ctx))
     except KBError as exc:
         for problem in exc.problems:
             click.echo(problem.format(), err=True)

@@ -10,7 +10,7 @@ neither PyYAML nor pydantic.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import yaml
 
@@ -221,19 +221,35 @@ def validation_problems(display: str, exc: ValidationError, data: Any, allowed: 
 
 def parse_node(text: str, display: str) -> tuple[Node | None, list[Problem]]:
     """A node from YAML text in memory, or the problems loading its file would report."""
-    data, errs = parse_text(text, display)
-    if not errs and not isinstance(data, dict):
-        errs = [Problem(display, 1, 1, "not-a-mapping", f"a node file must be a mapping of fields, got {_describe(data)}")]
-    if errs:
-        return None, errs
+    return node_reader()(*parse_text(text, display), display)
+
+
+def node_reader() -> Callable[[Any, list[Problem], str], tuple[Node | None, list[Problem]]]:
+    """A function from a node file's parse result ``(data, problems)`` and display path to the node, or
+    None and the problems that stop it being read.
+
+    Made once by a caller that reads many files (imports and the model's field
+    names are looked up here, not once per file).
+    """
     from pydantic import ValidationError
 
     from kb.data.models import Node
 
-    try:
-        return Node.model_validate(data), []
-    except ValidationError as exc:
-        return None, validation_problems(display, exc, data, list(Node.model_fields))
+    allowed = list(Node.model_fields)
+    validate = Node.model_validate
+
+    def read(data: Any, errs: list[Problem], display: str) -> tuple[Node | None, list[Problem]]:
+        if not errs and not isinstance(data, dict):
+            errs = [Problem(display, 1, 1, "not-a-mapping",
+                            f"a node file must be a mapping of fields, got {_describe(data)}")]
+        if errs:
+            return None, errs
+        try:
+            return validate(data), []
+        except ValidationError as exc:
+            return None, validation_problems(display, exc, data, allowed)
+
+    return read
 
 
 def _walk(node: yaml.Node, loc: tuple, index: dict[int, dict[str, tuple]]) -> yaml.Node:

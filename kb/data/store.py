@@ -325,6 +325,12 @@ def node_items(root: Path, files: list[Path], paths: dict[str, Path] | None = No
     return pending, problems
 
 
+def node_id_of(name: str) -> str:
+    """The id a node file's name gives it (a name or a path: its last part, less ``.yaml``)."""
+    base = name[name.rfind(os.sep) + 1:]
+    return base[:-len(".yaml")] if base.endswith(".yaml") else Path(base).stem
+
+
 def node_entries(root: Path, names: list[str]) -> tuple[list[tuple[int, str, str]], list[Problem]]:
     """Which of the scanned names (see :func:`scan_names`) are read as nodes: (index, id, display path) of each.
 
@@ -338,7 +344,7 @@ def node_entries(root: Path, names: list[str]) -> tuple[list[tuple[int, str, str
     for index, name in enumerate(names):
         display = prefix + name
         base = name[name.rfind(os.sep) + 1:]
-        node_id = base[:-len(".yaml")] if base.endswith(".yaml") else Path(base).stem
+        node_id = node_id_of(base)
         if not is_valid_id(node_id):
             problems.append(
                 Problem(display, 1, 1, "bad-id", f"file name '{base}' is not a valid id "
@@ -363,9 +369,8 @@ def load(root: Path, parallel: bool = False, cache=None,
     last updated are parsed; the result is the same. ``scanned``: what
     :func:`scan` just returned for root, when the caller has it.
     """
-    from pydantic import ValidationError
-
-    from kb.data.models import Node, PeopleFile, SourcesFile
+    from kb.data.models import PeopleFile, SourcesFile
+    from kb.data.parsing import node_reader
 
     root = Path(root)
     kb = KnowledgeBase(root=root)
@@ -385,7 +390,6 @@ def load(root: Path, parallel: bool = False, cache=None,
     _load_registry(root / PEOPLE_FILE, PeopleFile, kb.people, "duplicate-person", problems)
     _load_registry(root / SOURCES_FILE, SourcesFile, kb.sources, "duplicate-source", problems)
     kb.files = 2
-    allowed = list(Node.model_fields)
     files, walk_problems = scanned if scanned is not None else scan(root)
     problems.extend(walk_problems)
     kb.files += len(files)
@@ -393,42 +397,16 @@ def load(root: Path, parallel: bool = False, cache=None,
     problems.extend(id_problems)
     parsed = (cache.parse(pending, lambda todo: _parse_all(todo, parallel)) if cache is not None
               else _parse_all(pending, parallel))
+    read = node_reader()
     for (path, display, _), (data, errs) in zip(pending, parsed):
         node_id = path.stem
-        node, errs = _read_node(data, errs, display, allowed, Node, ValidationError)
+        node, errs = read(data, errs, display)
         if node is not None:
             kb.nodes[node_id] = node
             continue
         problems.extend(errs)
         del kb.paths[node_id]
     return kb, problems
-
-
-def read_node(data: Any, errs: list[Problem], display: str) -> tuple[Any, list[Problem]]:
-    """A node file's parse result (see :func:`kb.data.parsing.parse_yaml`) as a node, or None and the
-    problems that stop it being read."""
-    from pydantic import ValidationError
-
-    from kb.data.models import Node
-
-    return _read_node(data, errs, display, list(Node.model_fields), Node, ValidationError)
-
-
-def _read_node(data: Any, errs: list[Problem], display: str, allowed: list[str], node_model, invalid
-               ) -> tuple[Any, list[Problem]]:
-    """:func:`read_node` with what it imports handed in: :func:`load` reads 10^4 files with it."""
-    if not errs and not isinstance(data, dict):
-        from kb.data.parsing import _describe
-
-        errs = [Problem(display, 1, 1, "not-a-mapping", f"a node file must be a mapping of fields, got {_describe(data)}")]
-    if errs:
-        return None, errs
-    try:
-        return node_model.model_validate(data), []
-    except invalid as exc:
-        from kb.data.parsing import validation_problems
-
-        return None, validation_problems(display, exc, data, allowed)
 
 
 def _umask() -> int:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from kb.data import store
+from kb.data import parsing, store
 from kb.rules import validate
 from kb.rules.report import Problem
 
@@ -119,7 +119,7 @@ def keep(parts: validate.Gathered, frame: str, values: list[str], displays: list
     file's content hash and display path, in the digest's order)."""
     scope, kb = parts.scope, parts.kb
     facts = {i: _facts(scope.declared_by[i], scope.named_by[i], node) for i, node in kb.nodes.items()}
-    entry = {_stem(d): j for j, d in enumerate(displays)}
+    entry = {store.node_id_of(d): j for j, d in enumerate(displays)}
     return Kept(frame, list(values), list(kb.nodes), [entry[i] for i in kb.nodes], facts, _by_path(parts.loading),
                 _by_path(parts.rules), list(parts.sources), list(kb.people), list(kb.sources), kb.files)
 
@@ -198,9 +198,10 @@ def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: lis
     loading = dict(kept.loading)
     facts = dict(kept.facts)
     edited = []
+    node_of = parsing.node_reader()
     for j, (data, errs) in zip(changed, read(changed)):
-        node, problems = store.read_node(data, errs, displays[j])
-        node_id = _stem(displays[j])
+        node, problems = node_of(data, errs, displays[j])
+        node_id = store.node_id_of(displays[j])
         if (node is None) == (node_id in ids) or (node is not None and entry[node_id] != j):
             return None  # a node that stops or starts being read changes what every reference can name
         loading.pop(displays[j], None)
@@ -229,7 +230,7 @@ def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: lis
         (i, [d for d in facts[i][0] if d[1] in into]) for i in kept.ids)
     others = [i for i in kept.ids if i in concerned and i not in models]
     for node_id, (data, errs) in zip(others, read([entry[i] for i in others])):
-        node, _ = store.read_node(data, errs, displays[entry[node_id]])
+        node, _ = node_of(data, errs, displays[entry[node_id]])
         if node is None:
             return None  # the cache no longer holds what was read: check the whole map
         models[node_id] = node
@@ -262,8 +263,3 @@ def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: lis
     problems = [p for ps in loading.values() for p in ps] + kept.sources + found + [
         p for ps in rules.values() for p in ps]
     return Rechecked(problems, kept.files, now)
-
-
-def _stem(display: str) -> str:
-    base = display.replace("\\", "/").rsplit("/", 1)[-1]
-    return base[:-len(".yaml")] if base.endswith(".yaml") else base

@@ -132,8 +132,7 @@ def relation_problems(kb: KnowledgeBase, scope: Scope | None = None) -> list[Pro
     """
     out: list[Problem] = []
     checked = kb.nodes
-    if scope is None:
-        scope = Scope(checked, declared_edges(kb), set())
+    scope = scope or Scope.of(kb)
     nodes, declared = scope.ids, scope.declared
     for (source, target), places in declared.items():
         relation, owner, loc = places[0]
