@@ -85,8 +85,15 @@ def reference(G: nx.DiGraph, tau: dict[str, float], method: str, iterations: int
         for a in G.nodes:
             ins = [(G.edges[b, a]["relation"], G.edges[b, a]["weight"], sigma[b]) for b in G.predecessors(a)]
             t = tau[a]
-            if method == "qe":
+            if method in ("qe", "euler"):
                 e = sum(w * s if r == "supports" else -w * s for r, w, s in ins)
+                f = (t - t * h(-e) + (1 - t) * h(e) if method == "qe"
+                     else 1 - (1 - t * t) / (1 + t * math.exp(e)))
+            elif method == "drqe":
+                e = sum(c * 2.0 ** -k for k, c in enumerate(sorted(
+                    (w * s for r, w, s in ins if r == "supports"), reverse=True)))
+                e -= sum(c * 2.0 ** -k for k, c in enumerate(sorted(
+                    (w * s for r, w, s in ins if r == "attacks"), reverse=True)))
                 f = t - t * h(-e) + (1 - t) * h(e)
             else:
                 sup = 1 - math.prod(1 - w * s for r, w, s in ins if r == "supports")
@@ -261,6 +268,23 @@ def test_weighted_strengths_match_a_whole_graph_reference(method, seed):
     assert ours.converged
     if expected is not None:
         assert close(ours.values, expected, 1e-8)
+
+
+@pytest.mark.parametrize("method", ["drqe", "euler"])
+@pytest.mark.parametrize("seed", range(12))
+def test_wide_fan_in_matches_a_whole_graph_reference(method, seed):
+    """Nodes with many supporters and attackers a side (each side's update is compiled by how many
+    arguments it has: one, two, or more, sorted): the same strengths as the reference's own
+    formulas, on acyclic and circular maps."""
+    rng = random.Random(5000 + seed)
+    G = random_graph(rng, rng.randint(9, 12), 0.6, acyclic=seed % 2 == 0, weighted=True)
+    tau = random_tau(rng, G)
+    expected = reference(G, tau, method)
+    ours = strengths(G, tau, method, tol=1e-11)
+    assert ours.converged
+    assert expected is not None
+    assert max(sum(1 for _ in G.predecessors(a)) for a in G.nodes) >= 4
+    assert close(ours.values, expected, 1e-8)
 
 
 def test_dense_cycles_converge_or_say_so():

@@ -23,6 +23,7 @@ Nothing here does I/O.
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import math
 import operator
@@ -352,7 +353,7 @@ class Network:
                 comp_of[order[k]] = c
         self.cyclic = cyclic
         self._splits: dict[int, tuple] = {}  # see _split, filled lazily for members of circular components
-        self._dr_sides: dict[int, tuple] = {}  # see _dr_side, filled lazily for nodes with over two arguments
+        self._updaters: dict[tuple[int, int], _Updaters] = {}  # see updaters()
         # The whole graph as a plan (see :meth:`plan`): one step per component.
         self.plan_all = [-(c + 1) if cyclic[c] else order[bounds[c]] for c in range(self.n_components)]
 
@@ -472,70 +473,21 @@ class Network:
         return out[: m - a], out[m - a:]
 
     def update(self, i: int, values: Sequence[float], tau: Sequence[float], agg: int, inf: int) -> float:
-        a, b = self.arg_ptr[i], self.arg_ptr[i + 1]
-        t = tau[i]
-        if a == b:
-            return t
-        if agg == 0 and self.plain[i]:  # the common case, inlined: a sum of plain arguments
-            m = self.sup_end[i]
-            a_src, a_w = self.a_src, self.a_w
-            e = 0.0
-            for k in range(a, m):
-                e += a_w[k] * values[a_src[k]]
-            for k in range(m, b):
-                e -= a_w[k] * values[a_src[k]]
-        elif agg == 3 and self.plain[i] and b - a <= 2:
-            # diminishing returns over at most two arguments, inlined: no list, no sort
-            m = self.sup_end[i]
-            a_src, a_w = self.a_src, self.a_w
-            e = 0.0
-            if m > a:
-                if m - a == 2:
-                    x, y = a_w[a] * values[a_src[a]], a_w[a + 1] * values[a_src[a + 1]]
-                    e = max(x, y) + DR_RATIO * min(x, y)
-                else:
-                    e = a_w[a] * values[a_src[a]]
-            if b > m:
-                if b - m == 2:
-                    x, y = a_w[m] * values[a_src[m]], a_w[m + 1] * values[a_src[m + 1]]
-                    e -= max(x, y) + DR_RATIO * min(x, y)
-                else:
-                    e -= a_w[m] * values[a_src[m]]
-        elif agg == 3 and self.plain[i]:
-            # diminishing returns over plain arguments: the same products, sorted and summed in
-            # the same order as aggregate(), read through each side's compiled getter
-            sides = self._dr_sides.get(i)
-            if sides is None:
-                sides = self._dr_sides[i] = (self._dr_side(a, self.sup_end[i]), self._dr_side(self.sup_end[i], b))
-            e = 0.0
-            sup, att = sides
-            if sup is not None:
-                get, ws = sup
-                e = sum(map(_MUL, sorted(get(values) if ws is None else map(_MUL, ws, get(values)), reverse=True),
-                            _DR_WEIGHTS))
-            if att is not None:
-                get, ws = att
-                e -= sum(map(_MUL, sorted(get(values) if ws is None else map(_MUL, ws, get(values)), reverse=True),
-                             _DR_WEIGHTS))
-        else:
-            sup, att = self.contributions(i, values)
-            e = aggregate(agg, sup, att)
-        return influence(inf, t, e)
+        """The strength of node ``i`` from its base score and its arguments' current values."""
+        return self.updaters(agg, inf)[i](values, tau)
 
-    def _dr_side(self, a: int, b: int) -> tuple | None:
-        """Arguments ``a`` to ``b`` of a node as (getter of their premises' values, weights or None when all are 1).
+    def updaters(self, agg: int, inf: int) -> _Updaters:
+        """Every node's update under one semantics, each compiled on first use (see :func:`_compile_update`).
 
-        ``operator.itemgetter`` reads every premise's value in one C call, which is
-        most of what a diminishing-returns update of a node with several arguments
-        costs. A weight of exactly 1 multiplies nothing, so leaving it out changes
-        no bit.
+        Solving, re-solving and propagating all call these, so a node's arithmetic
+        is written once; what is compiled is only which operations run, decided
+        once per node rather than on every call.
         """
-        if a == b:
-            return None
-        _dr_weights(b - a)  # the discounts, long enough for this side (the list only grows)
-        sources, weights = self.a_src[a:b], self.a_w[a:b]
-        get = operator.itemgetter(*sources) if b - a > 1 else (lambda values, s=sources[0]: (values[s],))
-        return get, None if all(w == 1.0 for w in weights) else weights
+        key = (agg, inf)
+        found = self._updaters.get(key)
+        if found is None:
+            found = self._updaters[key] = _Updaters(self, agg, inf)
+        return found
 
     # -- solving --
 
@@ -575,7 +527,7 @@ class Network:
         """Carry out a plan's steps in order; return the circular components that did not converge."""
         agg, inf = method_codes(method)
         fixed_comp = self.comp_of[fixed] if fixed is not None else -1
-        update = self.update
+        update = self.updaters(agg, inf)
         failed = []
         for i in plan:
             if i < 0:
@@ -586,7 +538,7 @@ class Network:
                 if members and not self._iterate(members, values, tau, agg, inf, tol, max_iterations, solution):
                     failed.append(c)
                 continue
-            values[i] = update(i, values, tau, agg, inf)
+            values[i] = update[i](values, tau)
         if mirror:
             for i, r in self.mirrors:
                 values[i] = values[r]
@@ -749,30 +701,27 @@ class Network:
         values = solution.values
         agg, inf = method_codes(method)
         comp_of, cyclic, out_ptr, out_dst = self.comp_of, self.cyclic, self.out_ptr, self.out_dst
-        update = self.update
-        heap: list[int] = []
-        pending: dict[int, list[int]] = {}
-
-        def mark(i: int) -> None:
-            c = comp_of[i]
-            nodes = pending.get(c)
-            if nodes is None:
-                pending[c] = [i]
-                heapq.heappush(heap, c)
-            else:
-                nodes.append(i)
-
+        order, bounds = self.order, self.bounds
+        update = self.updaters(agg, inf)
+        push, pop = heapq.heappush, heapq.heappop
+        heap: list[int] = []  # components to recompute, by topological position
+        queued: set[int] = set()
+        touched: dict[int, list[int]] = {}  # circular component -> its members whose inputs moved
         for i in seeds:
             if mask[i] and i != fixed:
-                mark(i)
+                c = comp_of[i]
+                if c not in queued:
+                    queued.add(c)
+                    push(heap, c)
+                if cyclic[c]:
+                    touched.setdefault(c, []).append(i)
         ok = True
         while heap:
-            c = heapq.heappop(heap)
-            nodes = pending.pop(c)
+            c = pop(heap)
             if not cyclic[c]:
-                i = nodes[0]
+                i = order[bounds[c]]  # the one member of a component outside any cycle
                 while True:
-                    new = update(i, values, tau, agg, inf)
+                    new = update[i](values, tau)
                     old = values[i]
                     if new == old:
                         break
@@ -790,17 +739,28 @@ class Network:
                     for k in range(p, q):
                         w = out_dst[k]
                         if mask[w] and w != fixed:
-                            mark(w)
+                            cw = comp_of[w]
+                            if cw not in queued:
+                                queued.add(cw)
+                                push(heap, cw)
+                            if cyclic[cw]:
+                                touched.setdefault(cw, []).append(w)
                     break
                 continue
-            converged, moved = self._relax(c, nodes, values, tau, agg, inf, tol, max_iterations, solution, saved,
-                                           fixed)
+            converged, moved = self._relax(c, touched.pop(c), values, tau, agg, inf, tol, max_iterations, solution,
+                                           saved, fixed)
             ok = ok and converged
             for i in moved:
                 for k in range(out_ptr[i], out_ptr[i + 1]):
                     w = out_dst[k]
-                    if mask[w] and comp_of[w] != c and w != fixed:
-                        mark(w)
+                    if mask[w] and w != fixed:
+                        cw = comp_of[w]
+                        if cw != c:
+                            if cw not in queued:
+                                queued.add(cw)
+                                push(heap, cw)
+                            if cyclic[cw]:
+                                touched.setdefault(cw, []).append(w)
         return ok
 
     def _relax(self, c: int, seeds: list[int], values: list[float], tau: Sequence[float], agg: int, inf: int,
@@ -901,8 +861,12 @@ PRESETS: dict[str, tuple[str, str]] = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def method_codes(method: str) -> tuple[int, int]:
-    """(aggregation, influence) codes of a semantics name: a preset or ``AGGREGATION-INFLUENCE``."""
+    """(aggregation, influence) codes of a semantics name: a preset or ``AGGREGATION-INFLUENCE``.
+
+    Cached: every step of a Shapley order asks again.
+    """
     pair = PRESETS.get(method)
     if pair is None:
         agg, _, inf = method.partition("-")
@@ -939,7 +903,6 @@ def aggregate(agg: int, sup: list[float], att: list[float]) -> float:
 
 
 _DR_WEIGHTS = [1.0]
-_MUL = operator.mul
 
 
 def _dr_weights(n: int) -> list[float]:
@@ -961,18 +924,125 @@ def influence(inf: int, t: float, e: float) -> float:
     * euler: 1 − (1 − t²)/(1 + t·exp(e)) (Amgoud & Ben-Naim's Euler-based influence);
     * quadratic: t + (1 − t)·h(e) − t·h(−e), h(x) = max(0, x)²/(1 + max(0, x)²).
     """
-    if inf == 2:
-        if e > 0.0:
-            e *= e
-            return t + (1.0 - t) * e / (1.0 + e)
-        if e < 0.0:
-            e *= e
-            return t - t * e / (1.0 + e)
-        return t
-    if inf == 0:
-        if e >= 0.0:
-            return t + (1.0 - t) * min(e, 1.0)
-        return t + t * max(e, -1.0)
+    return _INFLUENCE[inf](t, e)
+
+
+def _linear(t: float, e: float) -> float:
+    if e >= 0.0:
+        return t + (1.0 - t) * min(e, 1.0)
+    return t + t * max(e, -1.0)
+
+
+def _euler(t: float, e: float) -> float:
     if e > 700.0:
         return 1.0 if t > 0.0 else 0.0
     return 1.0 - (1.0 - t * t) / (1.0 + t * math.exp(e))
+
+
+def _quadratic(t: float, e: float) -> float:
+    if e > 0.0:
+        e *= e
+        return t + (1.0 - t) * e / (1.0 + e)
+    if e < 0.0:
+        e *= e
+        return t - t * e / (1.0 + e)
+    return t
+
+
+_INFLUENCE = (_linear, _euler, _quadratic)  # in the order of INFLUENCES
+
+
+class _Updaters(dict):
+    """Node index -> that node's update ``f(values, tau) -> strength``, compiled when first asked for."""
+
+    def __init__(self, net: Network, agg: int, inf: int):
+        super().__init__()
+        self.net, self.agg, self.inf = net, agg, inf
+
+    def __missing__(self, i: int):
+        f = self[i] = _compile_update(self.net, i, self.agg, self.inf)
+        return f
+
+
+def _compile_update(net: Network, i: int, agg: int, inf: int):
+    """Node ``i``'s update as a function of (values, base scores), its shape decided once.
+
+    A node is updated once per solve but up to once per step of every Shapley
+    order, so what its update does on each call matters: here the choice of
+    path (no arguments, a sum or a diminishing-returns sum of plain edges, or
+    the general case), the reading of each side's premises, and whether a
+    weight multiplies at all are settled when the function is built. Every path
+    performs the operations :func:`aggregate` and :func:`influence` define, in
+    the same order (a weight of exactly 1 multiplies nothing, so leaving it
+    out changes no bit).
+    """
+    a, m, b = net.arg_ptr[i], net.sup_end[i], net.arg_ptr[i + 1]
+    shape = _INFLUENCE[inf]
+    if a == b:
+        return lambda values, tau: tau[i]
+    if not net.plain[i] or agg in (1, 2):
+        contributions = net.contributions
+
+        def general(values: Sequence[float], tau: Sequence[float]) -> float:
+            sup, att = contributions(i, values)
+            return shape(tau[i], aggregate(agg, sup, att))
+        return general
+    a_src, a_w = net.a_src, net.a_w
+    if agg == 0:
+        sup_args = [(a_w[k], a_src[k]) for k in range(a, m)]
+        att_args = [(a_w[k], a_src[k]) for k in range(m, b)]
+
+        def plain_sum(values: Sequence[float], tau: Sequence[float]) -> float:
+            e = 0.0
+            for w, s in sup_args:
+                e += w * values[s]
+            for w, s in att_args:
+                e -= w * values[s]
+            return shape(tau[i], e)
+        return plain_sum
+    sup = _dr_side(a_src[a:m], a_w[a:m])
+    att = _dr_side(a_src[m:b], a_w[m:b])
+    if att is None:
+        return lambda values, tau: shape(tau[i], sup(values))
+    if sup is None:
+        return lambda values, tau: shape(tau[i], 0.0 - att(values))
+    return lambda values, tau: shape(tau[i], sup(values) - att(values))
+
+
+def _dr_side(sources: list[int], weights: list[float]):
+    """One side's diminishing-returns sum as a function of the values, or None for an empty side.
+
+    Up to two arguments, the sorted sum is written out (max + r·min). Past
+    that, ``operator.itemgetter`` reads every premise in one C call, and the
+    last premises read and their sum are kept: a change reaches a node through
+    one argument, so the other side, unchanged, is not sorted again. Equal
+    values give the same products and so the same sum.
+    """
+    n = len(sources)
+    if n == 0:
+        return None
+    unit = all(w == 1.0 for w in weights)
+    if n == 1:
+        s, w = sources[0], weights[0]
+        return (lambda values: values[s]) if unit else (lambda values: w * values[s])
+    if n == 2:
+        (s1, s2), (w1, w2) = sources, weights
+        r = DR_RATIO
+
+        def two(values: Sequence[float]) -> float:
+            x, y = w1 * values[s1], w2 * values[s2]
+            return x + r * y if x >= y else y + r * x
+        return two
+    get = operator.itemgetter(*sources)
+    discounts = _dr_weights(n)
+    mul = operator.mul
+    last: list = [None, 0.0]
+
+    def many(values: Sequence[float]) -> float:
+        read = get(values)
+        if read == last[0]:
+            return last[1]
+        total = sum(map(mul, sorted(read if unit else map(mul, weights, read), reverse=True), discounts))
+        last[0], last[1] = read, total
+        return total
+    return many
