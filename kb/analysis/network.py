@@ -22,7 +22,6 @@ Nothing here does I/O.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import heapq
 import math
@@ -568,16 +567,25 @@ class Network:
         return sup_plain, att_plain, complex_ext, internal
 
     def _updater(self, i: int, values: list[float], tau: Sequence[float], agg: int, inf: int):
-        """The update of node ``i`` inside its circular component, as a function of no arguments.
+        """The update of node ``i`` inside its circular component, as a function of (values, base scores).
 
         Arguments whose premises and undercutters all lie outside the component
-        cannot change while it is iterated: their contributions are computed
+        cannot change while it is iterated. Where that saves work (a sum, or a
+        node with linked or undercut arguments) their contributions are computed
         once, so that each iteration only recomputes the few that circle back.
+        The function is for the ``values`` and ``tau`` given here: it may have
+        read them already.
         """
         split = self._splits.get(i)
         if split is None:
             split = self._splits[i] = self._split(i)
         sup_plain, att_plain, complex_ext, internal = split
+        if self.plain[i] and agg != 0:
+            # Only a sum splits into a fixed part and a moving one. The others (a product
+            # could, but folding its fixed part costs a pass over every argument on every
+            # re-solve) take the compiled update: it reads every argument in one call, and
+            # sorts a diminishing-returns side again only when one of them moved.
+            return self.updaters(agg, inf)[i]
         a_src, a_w, extra = self.a_src, self.a_w, self.a_extra
         ext_sup = [a_w[k] * values[a_src[k]] for k in sup_plain]
         ext_att = [a_w[k] * values[a_src[k]] for k in att_plain]
@@ -588,7 +596,6 @@ class Network:
                 c *= 1.0 - v * values[u]
             (ext_sup if is_sup else ext_att).append(c)
         t = tau[i]
-        base_sum = math.fsum(ext_sup) - math.fsum(ext_att)
 
         def contribution(k: int) -> float:
             x = extra.get(k)
@@ -600,39 +607,15 @@ class Network:
             return c
 
         if agg == 0:
-            def update() -> float:
+            base_sum = math.fsum(ext_sup) - math.fsum(ext_att)
+
+            def update(values: Sequence[float], tau: Sequence[float]) -> float:
                 e = base_sum
                 for is_sup, k in internal:
                     e += contribution(k) if is_sup else -contribution(k)
                 return influence(inf, t, e)
-        elif agg == 3 and sum(1 for is_sup, _ in internal if is_sup) <= 1 \
-                and sum(1 for is_sup, _ in internal if not is_sup) <= 1:
-            # Diminishing returns with at most one circling argument a side: the
-            # sorted external part is fixed, so inserting the one value that moves
-            # is a bisection and two prefix sums, not a sort.
-            sides = []
-            for is_sup, ext in ((True, ext_sup), (False, ext_att)):
-                ordered = sorted(ext)  # ascending, for bisect
-                desc = ordered[::-1]
-                weights = _dr_weights(len(desc) + 1)
-                prefix = [0.0]
-                for c, w in zip(desc, weights):
-                    prefix.append(prefix[-1] + c * w)
-                ks = [k for s_, k in internal if s_ is is_sup]
-                sides.append((ordered, prefix, weights, ks[0] if ks else None))
-
-            def side_value(ordered, prefix, weights, k) -> float:
-                total = prefix[-1]
-                if k is None:
-                    return total
-                v = contribution(k)
-                r = len(ordered) - bisect.bisect_right(ordered, v)  # external values larger than v
-                return prefix[r] + v * weights[r] + (total - prefix[r]) * DR_RATIO
-
-            def update() -> float:
-                return influence(inf, t, side_value(*sides[0]) - side_value(*sides[1]))
         else:
-            def update() -> float:
+            def update(values: Sequence[float], tau: Sequence[float]) -> float:
                 sup = ext_sup + [contribution(k) for is_sup, k in internal if is_sup]
                 att = ext_att + [contribution(k) for is_sup, k in internal if not is_sup]
                 return influence(inf, t, aggregate(agg, sup, att))
@@ -655,7 +638,7 @@ class Network:
         window_start = math.inf
         residual = math.inf
         for iteration in range(1, max_iterations + 1):
-            new = [update() for update in updaters]
+            new = [update(values, tau) for update in updaters]
             residual = max(abs(x - values[i]) for x, i in zip(new, members))
             if residual <= tol:
                 for x, i in zip(new, members):
@@ -797,7 +780,7 @@ class Network:
             f = updaters.get(i)
             if f is None:
                 f = updaters[i] = self._updater(i, values, tau, agg, inf)
-            new = f()
+            new = f(values, tau)
             old = values[i]
             if new == old:
                 continue
