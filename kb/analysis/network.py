@@ -690,14 +690,18 @@ class Network:
         heap: list[int] = []  # components to recompute, by topological position
         queued: set[int] = set()
         touched: dict[int, list[int]] = {}  # circular component -> its members whose inputs moved
+
+        def enqueue(w: int) -> None:
+            cw = comp_of[w]
+            if cw not in queued:
+                queued.add(cw)
+                push(heap, cw)
+            if cyclic[cw]:
+                touched.setdefault(cw, []).append(w)
+
         for i in seeds:
             if mask[i] and i != fixed:
-                c = comp_of[i]
-                if c not in queued:
-                    queued.add(c)
-                    push(heap, c)
-                if cyclic[c]:
-                    touched.setdefault(c, []).append(i)
+                enqueue(i)
         ok = True
         while heap:
             c = pop(heap)
@@ -722,12 +726,7 @@ class Network:
                     for k in range(p, q):
                         w = out_dst[k]
                         if mask[w] and w != fixed:
-                            cw = comp_of[w]
-                            if cw not in queued:
-                                queued.add(cw)
-                                push(heap, cw)
-                            if cyclic[cw]:
-                                touched.setdefault(cw, []).append(w)
+                            enqueue(w)
                     break
                 continue
             converged, moved = self._relax(c, touched.pop(c), values, tau, agg, inf, tol, max_iterations, solution,
@@ -736,14 +735,8 @@ class Network:
             for i in moved:
                 for k in range(out_ptr[i], out_ptr[i + 1]):
                     w = out_dst[k]
-                    if mask[w] and w != fixed:
-                        cw = comp_of[w]
-                        if cw != c:
-                            if cw not in queued:
-                                queued.add(cw)
-                                push(heap, cw)
-                            if cyclic[cw]:
-                                touched.setdefault(cw, []).append(w)
+                    if mask[w] and w != fixed and comp_of[w] != c:
+                        enqueue(w)
         return ok
 
     def _relax(self, c: int, seeds: list[int], values: list[float], tau: Sequence[float], agg: int, inf: int,
