@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.analysis import cruxes, graph, semantics
+from kb.analysis import cruxes, graph, network, semantics
 from kb.data import store
 from kb.data.errors import UnknownId
 from kb.analysis.semantics import strengths
@@ -427,6 +427,41 @@ def test_double_cruxes_leave_the_worker_count_alone_below_the_threshold(monkeypa
     rep = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=20, workers=2)
     assert calls and set(calls) == {1}
     assert rep == cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=20)
+
+
+def test_few_claims_fork_when_each_step_re_settles_a_large_circle(monkeypatch):
+    """Under a thousand disputed claims a search still spreads over workers when its claims times
+    the largest circular component among the target's ancestors reach PARALLEL_MIN_CIRCLING (each
+    step re-settles about that component); an acyclic map with as many claims does not."""
+    from kb.data import workers
+
+    calls = []
+    real = workers.fork_map
+
+    def spying(fn, items, n, **kw):
+        calls.append(n)
+        return real(fn, items, n, **kw)
+
+    monkeypatch.setattr(workers, "fork_map", spying)
+    G, target, tau_a, tau_b = _spread_case(cyclic=True)
+    net = network.Network(G)
+    mask = net.ancestors_mask(net.canon(target))
+    largest = max(net.bounds[c + 1] - net.bounds[c] for c in range(net.n_components)
+                  if net.cyclic[c] and mask[net.order[net.bounds[c]]])
+    assert largest >= 3
+    one = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=20)
+    claims = one.disputed
+    assert claims < cruxes.PARALLEL_MIN_CLAIMS
+    # Between the two products: the circular map forks, the acyclic one would not.
+    monkeypatch.setattr(cruxes, "PARALLEL_MIN_CIRCLING", claims * largest)
+    calls.clear()
+    two = cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=20, workers=2)
+    assert 2 in calls
+    assert two == one
+    monkeypatch.setattr(cruxes, "PARALLEL_MIN_CIRCLING", claims * largest + 1)
+    calls.clear()
+    cruxes.double_cruxes(G, target, tau_a, tau_b, exact_limit=0, samples=20, workers=2)
+    assert calls and set(calls) == {1}
 
 
 def test_reports_as_dictionaries_hold_what_asdict_gives():

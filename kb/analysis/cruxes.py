@@ -49,8 +49,11 @@ GAP_EPS = 1e-9
 SHAPLEY_PRECISION = 0.01
 MIN_PAIRS = 8
 # Below this many disputed claims a double-crux search runs in process whatever it is offered:
-# forking workers and sending each order's results back would cost more than it saves.
+# forking workers and sending each order's results back would cost more than it saves...
 PARALLEL_MIN_CLAIMS = 1000
+# ...unless each step re-settles a large circle: fewer claims then still make long work when
+# their number times the largest circular component among the target's ancestors reaches this.
+PARALLEL_MIN_CIRCLING = 10_000
 # Claims adopted per task when adoptions are spread over workers: few enough tasks to send cheaply,
 # enough to keep every worker busy and the progress bar moving.
 ADOPT_CHUNK = 64
@@ -555,8 +558,8 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     ``reference`` re-solves everything between the claim and the target instead).
 
     ``workers`` > 1 spreads the adoptions and the sampled orders over that many
-    forked processes (see :mod:`kb.data.workers`) once there are
-    :data:`PARALLEL_MIN_CLAIMS` disputed claims; every number is the same as
+    forked processes (see :mod:`kb.data.workers`) once the work is long enough
+    (:func:`_worth_forking`); every number is the same as
     in process, since each adoption and each pair of orders starts from the
     same baseline and the pairs are summed in the order they were drawn.
     """
@@ -578,7 +581,7 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     converged = t not in a.bad and t not in b.bad
 
     claims = [p for p in players if p != t]
-    if len(claims) < PARALLEL_MIN_CLAIMS:
+    if not _worth_forking(net, mask, len(claims)):
         workers = 1
     chunks = [claims[k:k + ADOPT_CHUNK] for k in range(0, len(claims), ADOPT_CHUNK)]
     adopted = []
@@ -614,6 +617,20 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
         converged=converged and shapley.converged, disputed=len(items),
         items=items if top is None else items[:top], shapley=shapley,
     )
+
+
+def _worth_forking(net: Network, mask: bytearray, claims: int) -> bool:
+    """Whether a double-crux search of ``claims`` disputed claims is long enough to spread over workers.
+
+    Each adoption and each step of an order re-solves what one claim moves: a
+    path on a tree, but about a whole circular component inside one. So many
+    claims, or fewer claims times a large circle, make long work.
+    """
+    if claims >= PARALLEL_MIN_CLAIMS:
+        return True
+    largest = max((net.bounds[c + 1] - net.bounds[c] for c in range(net.n_components)
+                   if net.cyclic[c] and mask[net.order[net.bounds[c]]]), default=1)
+    return claims * largest >= PARALLEL_MIN_CIRCLING
 
 
 def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: int, samples: int, seed: int,
@@ -700,8 +717,6 @@ def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: 
     squares = [0.0] * len(players)
     own_first = own_last = full_value = 0.0
     pairs = drawn = 0
-    if len(rest) < PARALLEL_MIN_CLAIMS:
-        workers = 1
     stop = False
     while not stop and drawn < pairs_wanted:
         # The first batch holds the pairs the estimate takes at least; then one pair per worker.
