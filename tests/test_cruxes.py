@@ -464,6 +464,34 @@ def test_few_claims_fork_when_each_step_re_settles_a_large_circle(monkeypatch):
     assert calls and set(calls) == {1}
 
 
+@pytest.mark.parametrize("cyclic", [False, True])
+def test_a_crux_search_spread_over_workers_gives_the_numbers_of_one_process(monkeypatch, cyclic):
+    """Each candidate is forced from the same baseline, so chunks of them searched in other processes
+    give the report one process gives, to the last bit; below the threshold nothing forks."""
+    from kb.data import workers
+
+    calls = []
+    real = workers.fork_map
+
+    def spying(fn, items, n, **kw):
+        calls.append(n)
+        return real(fn, items, n, **kw)
+
+    monkeypatch.setattr(workers, "fork_map", spying)
+    monkeypatch.setattr(cruxes, "TASK_CLAIMS", 3)  # several chunks, so that their order matters
+    G, target, tau, _ = _spread_case(cyclic)
+    one = cruxes.cruxes(G, target, tau)
+    assert one.candidates >= 10 and not calls
+    two = cruxes.cruxes(G, target, tau, workers=2)
+    assert not calls  # a small map: not worth forking
+    assert two == one
+    monkeypatch.setattr(cruxes, "PARALLEL_MIN_CLAIMS", 0)
+    two = cruxes.cruxes(G, target, tau, workers=2)
+    assert calls == [2]
+    assert two == one
+    assert cruxes.overview(G, tau, workers=2) == cruxes.overview(G, tau)
+
+
 def test_reports_as_dictionaries_hold_what_asdict_gives():
     """to_dict skips asdict's deep copy; checked against it (plus the derived keys) on real reports."""
     from dataclasses import asdict

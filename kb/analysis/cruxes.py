@@ -54,9 +54,9 @@ PARALLEL_MIN_CLAIMS = 1000
 # ...unless each step re-settles a large circle: fewer claims then still make long work when
 # their number times the largest circular component among the target's ancestors reaches this.
 PARALLEL_MIN_CIRCLING = 10_000
-# Claims adopted per task when adoptions are spread over workers: few enough tasks to send cheaply,
-# enough to keep every worker busy and the progress bar moving.
-ADOPT_CHUNK = 64
+# Claims per task when adoptions or a crux search are spread over workers: few enough tasks to
+# send cheaply, enough to keep every worker busy and the progress bar moving.
+TASK_CLAIMS = 64
 # Iterations inside a Monte-Carlo estimate stop at this residual: far below the
 # estimate's own standard error, and a third fewer iterations than the default.
 MC_TOLERANCE = 1e-7
@@ -415,28 +415,47 @@ ADOPTING = "adopting each other's views"
 SPLITTING = "splitting the gap (Shapley)"
 
 
+def _swing(change: _Interventions, t: int, x: int) -> tuple[float, float, bool]:
+    """σ(target) with ``x`` forced true and forced false, each from the baseline, and whether both settled."""
+    values = change.base.solution.values
+    ok_high = change.force(x, 1.0)
+    high = values[t]
+    change.restore()
+    ok_low = change.force(x, 0.0)
+    low = values[t]
+    change.restore()
+    return high, low, ok_high and ok_low
+
+
+def _swing_task(candidates: list[int]) -> list[tuple[float, float, bool]]:
+    """:func:`_swing` of each candidate (a task of :func:`kb.data.workers.fork_map`)."""
+    change, t = kbworkers.inherited()
+    return [_swing(change, t, x) for x in candidates]
+
+
 def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, top: int | None, tol: float,
                    max_iterations: int, labels: Mapping[str, str] | None,
-                   reference: bool = False) -> tuple[list[Crux], int]:
+                   reference: bool = False, workers: int = 1) -> tuple[list[Crux], int]:
     net, solution = base.net, base.solution
     values = solution.values
     mask = net.ancestors_mask(target)
     change = _Interventions(base, mask, method, tol, max_iterations, reference)
     target_ok = target not in base.bad
-    rows = []
     root = net.root
     # The target is never its own crux, nor is a restatement of it (one claim);
     # other members of a restatement class are represented by their class.
     candidates = [x for x in range(net.size) if mask[x] and x != target and root[x] == x]
-    for x in track(candidates, SEARCHING, len(candidates)):
-        # Each side starts from the baseline: the closest fixed point to start from.
-        ok_high = change.force(x, 1.0)
-        high = values[target]
-        change.restore()
-        ok_low = change.force(x, 0.0)
-        low = values[target]
-        change.restore()
-        rows.append((-abs(high - low), net.ids[x], x, high, low, ok_high and ok_low))
+    if workers < 2 or not _worth_forking(net, mask, len(candidates)):
+        swings = [_swing(change, target, x) for x in track(candidates, SEARCHING, len(candidates))]
+    else:
+        # Each candidate starts from the same baseline, so chunks walked in other processes
+        # give the numbers this one would.
+        chunks = [candidates[k:k + TASK_CLAIMS] for k in range(0, len(candidates), TASK_CLAIMS)]
+        swings = []
+        for chunk in kbworkers.fork_map(_swing_task, chunks, workers, state=(change, target)):
+            swings += chunk
+            report(SEARCHING, len(swings), len(candidates))
+    rows = [(-abs(high - low), net.ids[x], x, high, low, ok) for x, (high, low, ok) in zip(candidates, swings)]
     rows.sort()
     out = []
     for _, node_id, x, high, low, ok in rows if top is None else rows[:top]:
@@ -455,7 +474,7 @@ def _ranked_cruxes(G: nx.DiGraph, base: _Baseline, target: int, method: Method, 
 def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *, method: Method = DEFAULT_METHOD,
            top: int | None = None, perspective: str | None = None, network: Network | None = None,
            labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
-           max_iterations: int = MAX_ITERATIONS, reference: bool = False) -> CruxReport:
+           max_iterations: int = MAX_ITERATIONS, reference: bool = False, workers: int = 1) -> CruxReport:
     """Every ancestor of ``target`` ranked by how far forcing it true rather than false moves the target.
 
     A strict crux is one whose two interventions put the target on opposite
@@ -464,20 +483,22 @@ def cruxes(G: nx.DiGraph, target: str, tau: Mapping[str, float] | None = None, *
     (from :func:`kb.analysis.semantics.grounded`) to have each crux carry its label.
     ``reference`` re-solves everything between each candidate and the target
     instead of only what moves (see :class:`_Interventions`): for tests and benchmarks.
+    ``workers`` > 1 spreads the candidates over that many forked processes when
+    the search is long enough (:func:`_worth_forking`), with the same numbers.
     """
     require_node(G, target)
     if network is None:
         sub, (tau,) = _upstream(G, target, tau)
         network = Network(sub)
     base = _baseline(network, tau, method, tol, max_iterations)
-    return _report(G, base, target, method, top, perspective, tol, max_iterations, labels, reference)
+    return _report(G, base, target, method, top, perspective, tol, max_iterations, labels, reference, workers)
 
 
 def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: int | None,
             perspective: str | None, tol: float, max_iterations: int,
-            labels: Mapping[str, str] | None, reference: bool = False) -> CruxReport:
+            labels: Mapping[str, str] | None, reference: bool = False, workers: int = 1) -> CruxReport:
     t = base.net.canon(target)
-    ranked, candidates = _ranked_cruxes(G, base, t, method, top, tol, max_iterations, labels, reference)
+    ranked, candidates = _ranked_cruxes(G, base, t, method, top, tol, max_iterations, labels, reference, workers)
     strength = base.solution.values[t]
     return CruxReport(
         target=target, title=G.nodes[target].get("title"), method=method, perspective=perspective,
@@ -489,11 +510,12 @@ def _report(G: nx.DiGraph, base: _Baseline, target: str, method: Method, top: in
 def overview(G: nx.DiGraph, tau: Mapping[str, float] | None = None, *, method: Method = DEFAULT_METHOD, top: int = 3,
              perspective: str | None = None, network: Network | None = None,
              labels: Mapping[str, str] | None = None, tol: float = TOLERANCE,
-             max_iterations: int = MAX_ITERATIONS) -> list[CruxReport]:
+             max_iterations: int = MAX_ITERATIONS, workers: int = 1) -> list[CruxReport]:
     """The strongest cruxes of each top-level thesis (see :func:`kb.analysis.graph.theses`)."""
     net = network or Network(G)
     base = _baseline(net, tau, method, tol, max_iterations)
-    return [_report(G, base, t, method, top, perspective, tol, max_iterations, labels) for t in theses(G)]
+    return [_report(G, base, t, method, top, perspective, tol, max_iterations, labels, workers=workers)
+            for t in theses(G)]
 
 
 # --- double cruxes -----------------------------------------------------------------------
@@ -583,7 +605,7 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
     claims = [p for p in players if p != t]
     if not _worth_forking(net, mask, len(claims)):
         workers = 1
-    chunks = [claims[k:k + ADOPT_CHUNK] for k in range(0, len(claims), ADOPT_CHUNK)]
+    chunks = [claims[k:k + TASK_CLAIMS] for k in range(0, len(claims), TASK_CLAIMS)]
     adopted = []
     for chunk in kbworkers.fork_map(_adopt_task, chunks, workers, state=(changes, t)):
         adopted += chunk

@@ -471,15 +471,16 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
 def _cruxes(G: nx.DiGraph, target: str | None, perspective: str, recorded_only: bool, method: str, top: int):
     """The crux report on target, or without one the list of each thesis's."""
     from kb.analysis import cruxes as cruxes_mod
+    from kb.data import workers
 
     tau = semantics.base_scores(G, perspective, not recorded_only)
     net = semantics.Network(G)
     labels = semantics.grounded(net)
     if target is None:
         return cruxes_mod.overview(G, tau, method=method, top=top, perspective=perspective, network=net,
-                                   labels=labels)
+                                   labels=labels, workers=workers.available())
     return cruxes_mod.cruxes(G, target, tau, method=method, top=top, perspective=perspective, network=net,
-                             labels=labels)
+                             labels=labels, workers=workers.available())
 
 
 def _double_cruxes(G: nx.DiGraph, target: str, between: tuple[str, str], recorded_only: bool, method: str,
