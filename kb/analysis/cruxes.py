@@ -48,7 +48,7 @@ GAP_EPS = 1e-9
 # orders, once every part's standard error is at most this (None: never early).
 SHAPLEY_PRECISION = 0.01
 MIN_PAIRS = 8
-# Below this many disputed claims a double-crux search runs in process whatever it is offered:
+# Below this many claims a crux or double-crux search runs in process whatever it is offered:
 # forking workers and sending each order's results back would cost more than it saves...
 PARALLEL_MIN_CLAIMS = 1000
 # ...unless each step re-settles a large circle: fewer claims then still make long work when
@@ -415,6 +415,21 @@ ADOPTING = "adopting each other's views"
 SPLITTING = "splitting the gap (Shapley)"
 
 
+def _worth_forking(net: Network, mask: bytearray, claims: int) -> bool:
+    """Whether a search over ``claims`` claims (crux candidates, or disputed claims) is worth spreading over workers.
+
+    Each candidate, each adoption and each step of an order re-solves what one
+    claim moves among the nodes in ``mask``: a path on a tree, but about a whole
+    circular component inside one. So many claims, or fewer times a large
+    circle, make long work; anything less would cost more to fork than it saves.
+    """
+    if claims >= PARALLEL_MIN_CLAIMS:
+        return True
+    largest = max((net.bounds[c + 1] - net.bounds[c] for c in range(net.n_components)
+                   if net.cyclic[c] and mask[net.order[net.bounds[c]]]), default=1)
+    return claims * largest >= PARALLEL_MIN_CIRCLING
+
+
 def _swing(change: _Interventions, t: int, x: int) -> tuple[float, float, bool]:
     """σ(target) with ``x`` forced true and forced false, each from the baseline, and whether both settled."""
     values = change.base.solution.values
@@ -639,20 +654,6 @@ def double_cruxes(G: nx.DiGraph, target: str, tau_a: Mapping[str, float], tau_b:
         converged=converged and shapley.converged, disputed=len(items),
         items=items if top is None else items[:top], shapley=shapley,
     )
-
-
-def _worth_forking(net: Network, mask: bytearray, claims: int) -> bool:
-    """Whether a double-crux search of ``claims`` disputed claims is long enough to spread over workers.
-
-    Each adoption and each step of an order re-solves what one claim moves: a
-    path on a tree, but about a whole circular component inside one. So many
-    claims, or fewer claims times a large circle, make long work.
-    """
-    if claims >= PARALLEL_MIN_CLAIMS:
-        return True
-    largest = max((net.bounds[c + 1] - net.bounds[c] for c in range(net.n_components)
-                   if net.cyclic[c] and mask[net.order[net.bounds[c]]]), default=1)
-    return claims * largest >= PARALLEL_MIN_CIRCLING
 
 
 def _shapley(change: _Interventions, tau_a: list[float], players: list[int], t: int, samples: int, seed: int,
