@@ -253,8 +253,10 @@ def disagreements(draw):
 def test_shapley_parts_add_up_to_the_gap(case, method, exact_limit):
     G, target, tau_a, tau_b = case
     rep = cruxes.double_cruxes(G, target, tau_a, tau_b, method=method, exact_limit=exact_limit, samples=20)
-    if rep.converged:
-        assert rep.shapley.total == pytest.approx(rep.gap, abs=1e-7)
+    if rep.converged:  # a converged split adds up: what is left of the gap is iteration, not another fixed point
+        assert abs(rep.shapley.total - rep.gap) <= cruxes.ADDS_UP_TOLERANCE
+        if exact_limit:
+            assert rep.shapley.total == pytest.approx(rep.gap, abs=1e-8)  # exact: every coalition solved tightly
         assert sum(rep.shapley.parts.values()) == pytest.approx(rep.shapley.total, abs=1e-12)
 
 

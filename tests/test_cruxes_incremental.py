@@ -129,6 +129,21 @@ def test_incremental_double_cruxes_match_the_whole_re_solve_on_circular_maps(cas
                  precision=None)
 
 
+def test_a_slowly_settling_cycle_adds_up_on_both_paths():
+    """n0 and n1 back each other fully; switching n1's base score from 0 to 0.1 lifts both to 1, each
+    round closing a tenth of the distance. Both paths must settle within the tolerance: the whole
+    re-solve used to stop where its last step was small, about nine tolerances short of the gap, and
+    reported a split that did not add up (found by hypothesis)."""
+    G = graph.from_edges([("n0", "n1", "supports"), ("n0", "n2", "supports"), ("n1", "n0", "supports")])
+    tau_a, tau_b = {"n0": 0.0, "n1": 0.1, "n2": 0.0}, {"n0": 0.0, "n1": 0.0, "n2": 0.0}
+    for reference in (False, True):
+        rep = cruxes.double_cruxes(G, "n0", tau_a, tau_b, method="dfquad", tol=1e-12, exact_limit=0, samples=24,
+                                   precision=None, reference=reference)
+        assert rep.gap == pytest.approx(1.0, abs=1e-9)
+        assert rep.converged and rep.shapley.adds_up, reference
+        assert abs(rep.shapley.total - rep.gap) <= 2 * cruxes.MC_TOLERANCE, reference
+
+
 def test_a_change_that_moves_nothing_stops_there(monkeypatch):
     """x reaches the target only through y, whose one argument from x has weight 0: forcing x moves y
     by nothing, so the long chain from y to the target is never recomputed (the whole re-solve

@@ -49,6 +49,8 @@ PROPAGATION_SHARE = 0.1
 # After this many passed-on changes of one node, a circular component is handed to the
 # damped whole-component iteration: an undamped sweep that keeps moving may be oscillating.
 RELAX_LIMIT = 200
+# A change this small is rounding: values in [0, 1] are spaced about 1e-16 apart.
+ROUNDING = 1e-15
 # The diminishing-returns sum discounts the k-th strongest contribution (k = 0, 1, …) by DR_RATIO**k.
 DR_RATIO = 0.5
 
@@ -56,6 +58,22 @@ AGGREGATIONS: tuple[str, ...] = ("sum", "product", "top", "drsum")
 INFLUENCES: tuple[str, ...] = ("linear", "euler", "quadratic")
 _AGG = {name: i for i, name in enumerate(AGGREGATIONS)}
 _INF = {name: i for i, name in enumerate(INFLUENCES)}
+
+
+def _left(step: float, before: float) -> float:
+    """How far an iteration still has to go after a step of ``step`` that followed one of ``before``.
+
+    A step's size understates the distance to the fixed point when the
+    iteration contracts slowly: steps that shrink by a ratio ρ leave about
+    step·ρ/(1 − ρ) to go (ten times the step at ρ = 0.9, as in two claims that
+    back each other towards 1). Steps that do not shrink leave an unknown
+    distance (infinite here); a first step (``before`` infinite), nothing known
+    beyond itself (0).
+    """
+    if step >= before:
+        return math.inf
+    ratio = step / before
+    return step * ratio / (1.0 - ratio)
 
 
 @dataclass
@@ -636,11 +654,11 @@ class Network:
         updaters = [self._updater(i, values, tau, agg, inf) for i in members]
         damping = 1.0
         window_start = math.inf
-        residual = math.inf
+        residual = previous = math.inf
         for iteration in range(1, max_iterations + 1):
             new = [update(values, tau) for update in updaters]
             residual = max(abs(x - values[i]) for x, i in zip(new, members))
-            if residual <= tol:
+            if residual <= tol and (residual <= ROUNDING or _left(residual, previous) <= tol):
                 for x, i in zip(new, members):
                     values[i] = x
                 solution.iterations = max(solution.iterations, iteration)
@@ -650,6 +668,7 @@ class Network:
                 if residual > window_start / 2.0:
                     damping = max(damping / 2.0, MIN_DAMPING)
                 window_start = residual
+            previous = residual
             for x, i in zip(new, members):
                 values[i] += damping * (x - values[i])
         solution.iterations = max(solution.iterations, max_iterations)
@@ -766,6 +785,7 @@ class Network:
                 queued.add(i)
                 queue.append(i)
         counts: dict[int, int] = {}
+        steps: dict[int, float] = {}  # each member's last change, to tell how fast it settles
         moved: set[int] = set()
         while queue:
             i = queue.popleft()
@@ -781,7 +801,10 @@ class Network:
                 saved[i] = old
             values[i] = new
             moved.add(i)
-            if abs(new - old) <= eps:
+            step = abs(new - old)
+            before = steps.get(i, math.inf)
+            steps[i] = step
+            if step <= eps and (step <= ROUNDING or _left(step, before) <= eps):
                 continue
             n_i = counts.get(i, 0) + 1
             if n_i > limit:
