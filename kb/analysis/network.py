@@ -1035,13 +1035,14 @@ def _dr_side(sources: list[int], weights: list[float]):
     get = operator.itemgetter(*sources)
     discounts = _dr_weights(n)
     mul = operator.mul
-    last: list = [None, 0.0]
+    last: list = [((), 0.0)]  # (premises read, their sum), replaced whole so that threads never see half
 
     def many(values: Sequence[float]) -> float:
         read = get(values)
-        if read == last[0]:
-            return last[1]
+        kept = last[0]
+        if read == kept[0]:
+            return kept[1]
         total = sum(map(mul, sorted(read if unit else map(mul, weights, read), reverse=True), discounts))
-        last[0], last[1] = read, total
+        last[0] = (read, total)
         return total
     return many
