@@ -262,12 +262,17 @@ def test_dfquad_matches_formal_argumentation(seed):
 def test_weighted_strengths_match_a_whole_graph_reference(method, seed):
     rng = random.Random(3000 + seed)
     G = random_graph(rng, rng.randint(2, 10), 0.35, acyclic=seed % 3 == 0, weighted=True)
-    tau = random_tau(rng, G)
+    _matches_reference(G, random_tau(rng, G), method)
+
+
+def _matches_reference(G: nx.DiGraph, tau: dict[str, float], method: str) -> bool:
+    """Our strengths, converged, equal the reference's wherever it settles; whether it did."""
     expected = reference(G, tau, method)
     ours = strengths(G, tau, method, tol=1e-11)
     assert ours.converged
     if expected is not None:
         assert close(ours.values, expected, 1e-8)
+    return expected is not None
 
 
 @pytest.mark.parametrize("method", ["drqe", "euler"])
@@ -278,13 +283,8 @@ def test_wide_fan_in_matches_a_whole_graph_reference(method, seed):
     formulas, on acyclic and circular maps."""
     rng = random.Random(5000 + seed)
     G = random_graph(rng, rng.randint(9, 12), 0.6, acyclic=seed % 2 == 0, weighted=True)
-    tau = random_tau(rng, G)
-    expected = reference(G, tau, method)
-    ours = strengths(G, tau, method, tol=1e-11)
-    assert ours.converged
-    assert expected is not None
-    assert max(sum(1 for _ in G.predecessors(a)) for a in G.nodes) >= 4
-    assert close(ours.values, expected, 1e-8)
+    assert max(G.in_degree(a) for a in G.nodes) >= 4
+    assert _matches_reference(G, random_tau(rng, G), method)
 
 
 def test_dense_cycles_converge_or_say_so():

@@ -489,10 +489,6 @@ class Network:
             out.append(c)
         return out[: m - a], out[m - a:]
 
-    def update(self, i: int, values: Sequence[float], tau: Sequence[float], agg: int, inf: int) -> float:
-        """The strength of node ``i`` from its base score and its arguments' current values."""
-        return self.updaters(agg, inf)[i](values, tau)
-
     def updaters(self, agg: int, inf: int) -> _Updaters:
         """Every node's update under one semantics, each compiled on first use (see :func:`_compile_update`).
 
