@@ -25,7 +25,7 @@ Nothing here reads or writes files.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from kb.data.errors import UnknownId
 from kb.data.relations import ARGUMENT_RELATIONS, EDGE_RELATIONS
@@ -77,8 +77,22 @@ def build(kb: KnowledgeBase) -> nx.DiGraph:
         path = kb.paths.get(node_id)
         attrs["path"] = str(path) if path is not None else None
         G.add_node(node_id, **attrs)
-    for node_id in sorted(kb.nodes):
-        node = kb.nodes[node_id]
+    add_edges(G, kb.nodes)
+    return G
+
+
+def add_edges(G, nodes: Mapping[str, Node]) -> None:
+    """Add the edges that ``nodes`` declare to a graph that already holds every node they may name.
+
+    ``G`` needs only networkx's ``in``, ``has_edge``, ``add_edge`` and ``G[u][v]``.
+    Edges go in, in the order that decides every node's predecessors: argument
+    edges node by node (by id), then undercuts and restatements node by node.
+    So when ``nodes`` are every node that declares an edge into some target,
+    that target's predecessors come out as in the whole graph, whatever other
+    nodes are left out (what :mod:`kb.data.patch` relies on).
+    """
+    for node_id in sorted(nodes):
+        node = nodes[node_id]
         for relation in ARGUMENT_RELATIONS:
             for edge in node.edges(relation):
                 premises = (node_id, *edge.with_)
@@ -86,8 +100,8 @@ def build(kb: KnowledgeBase) -> nx.DiGraph:
                 for premise in premises:
                     _add(G, premise, edge.target, relation=relation, weight=edge.weight, note=edge.note,
                          linked=linked, lead=node_id)
-    for node_id in sorted(kb.nodes):
-        node = kb.nodes[node_id]
+    for node_id in sorted(nodes):
+        node = nodes[node_id]
         by_target: dict[str, list] = {}
         for cut in node.undercuts:
             if G.has_edge(cut.source, cut.target) and G[cut.source][cut.target]["relation"] in ARGUMENT_RELATIONS \
@@ -99,7 +113,6 @@ def build(kb: KnowledgeBase) -> nx.DiGraph:
                  note=" / ".join(notes) or None, via=tuple(sorted({c.source for c in cuts})))
         for target in node.restates:
             _add(G, node_id, target, relation="restates", weight=0.0, note=None)
-    return G
 
 
 def _add(G: nx.DiGraph, source: str, target: str, **attrs) -> None:

@@ -220,19 +220,19 @@ class Cache:
             return {}
         return out
 
-    def put_blob(self, key: str, value: Any, replace: str | None = None, keep: str | None = None,
+    def put_blob(self, key: str, value: Any, replace: str | None = None, keep: str | Sequence[str] | None = None,
                  checked: bool = False) -> None:
         """Keep plain JSON data for the next command; nothing happens when another process is writing.
 
         ``replace``: a key prefix whose other entries are dropped, except those
-        starting with ``keep`` (results for an earlier state of the knowledge
-        base, which no command will ask for again). ``checked``: the caller
+        starting with ``keep`` (one prefix or several): results for an earlier
+        state of the knowledge base, which no command will ask for again. ``checked``: the caller
         made sure value is data JSON gives back equal (see :func:`exact`).
         """
         self.put_blobs([(key, value)], replace, keep, checked)
 
-    def put_blobs(self, items: Sequence[tuple[str, Any]], replace: str | None = None, keep: str | None = None,
-                  checked: bool = False) -> None:
+    def put_blobs(self, items: Sequence[tuple[str, Any]], replace: str | None = None,
+                  keep: str | Sequence[str] | None = None, checked: bool = False) -> None:
         """:meth:`put_blob` for many keys in one transaction: all are kept, or none.
 
         ``replace`` without ``keep`` drops every other entry under that prefix.
@@ -247,9 +247,11 @@ class Cache:
         except sqlite3.Error:
             return
         try:
-            if replace is not None and keep:
-                conn.execute("DELETE FROM blobs WHERE substr(key, 1, ?) = ? AND substr(key, 1, ?) != ?",
-                             (len(replace), replace, len(keep), keep))
+            kept = [k for k in ([keep] if isinstance(keep, str) else keep or ()) if k]
+            if replace is not None and kept:
+                spared = " AND ".join(["substr(key, 1, ?) != ?"] * len(kept))
+                conn.execute(f"DELETE FROM blobs WHERE substr(key, 1, ?) = ? AND {spared}",
+                             (len(replace), replace, *(x for k in kept for x in (len(k), k))))
             elif replace is not None:
                 conn.execute("DELETE FROM blobs WHERE substr(key, 1, ?) = ?", (len(replace), replace))
             conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?)", rows)

@@ -262,16 +262,27 @@ def _edge_order(G: nx.DiGraph) -> list[tuple[str, str]]:
     added in shows that one exists.
     """
     edges = list(G.edges)
+    return edge_order(edges, G.succ, G.pred) or edges
+
+
+def edge_order(edges: list[tuple[str, str]], succ, pred) -> list[tuple[str, str]] | None:
+    """An order of ``edges`` (given by source, each source's in ``succ`` order) in which every node's
+    predecessors come in ``pred`` order (node -> its successors, its predecessors); None when none does,
+    or when ``pred`` does not list the same edges."""
     # Most often, adding the edges source by source already gives every predecessor order.
-    preds: dict = {v: [] for v in G}
+    preds: dict = {v: [] for v in pred}
     for u, v in edges:
+        if v not in preds:
+            return None
         preds[v].append(u)
-    if all(preds[v] == list(others) for v, others in G.pred.items()):
+    if all(preds[v] == list(others) for v, others in pred.items()):
         return edges
+    if any(sorted(preds[v]) != sorted(others) for v, others in pred.items()):
+        return None
     position = {edge: i for i, edge in enumerate(edges)}
     after: list[list[int]] = [[] for _ in edges]
     waiting = [0] * len(edges)
-    for listing in ((G.succ, lambda u, w: (u, w)), (G.pred, lambda v, w: (w, v))):
+    for listing in ((succ, lambda u, w: (u, w)), (pred, lambda v, w: (w, v))):
         adjacency, edge_of = listing
         for node, others in adjacency.items():
             previous = None
@@ -290,7 +301,7 @@ def _edge_order(G: nx.DiGraph) -> list[tuple[str, str]]:
             waiting[j] -= 1
             if not waiting[j]:
                 ready.append(j)
-    return order if len(order) == len(edges) else edges
+    return order if len(order) == len(edges) else None
 
 
 def _columns(rows: list[dict]) -> tuple[list[list[str]], list[int], list[list]] | None:
@@ -459,12 +470,19 @@ def structure_key(G: nx.DiGraph) -> str:
     h = hashlib.sha256(code_hash().encode())
     h.update(repr(sorted(G.graph.get("people", {}))).encode("utf-8", "surrogatepass"))
     for n, data in G.nodes(data=True):
-        h.update(repr((n, data.get("speaker"), data.get("kind"), data.get("stances"), list(G.pred[n]))).encode(
-            "utf-8", "surrogatepass"))
-    for u, v, d in G.edges(data=True):
-        h.update(repr((u, v, d.get("relation"), d.get("weight", 1.0), d.get("linked"), d.get("via"))).encode(
-            "utf-8", "surrogatepass"))
+        h.update(structure_part(n, data, G.pred[n].items()).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
+
+
+def structure_part(n: str, data: dict, into) -> str:
+    """What the analyses read of one node: its speaker, kind and stances, and its incoming edges in order
+    (``into``: (source, attributes) pairs, tuples or JSON's lists alike)."""
+    def tupled(value):
+        return tuple(value) if type(value) is list else value
+
+    return repr((n, data.get("speaker"), data.get("kind"), data.get("stances"),
+                 [(u, d.get("relation"), d.get("weight", 1.0), tupled(d.get("linked")), tupled(d.get("via")))
+                  for u, d in into]))
 
 
 # Cache keys of the per-node rows, for a question about one node (see load's ``around``): beside the
@@ -492,19 +510,19 @@ def _node_rows(G: nx.DiGraph, found: str, files: int, structure: str) -> list[tu
 
 def _neighbourhood(opened: kbcache.Cache, found: str, node: str) -> tuple[int, int, str, GraphView] | None:
     """The files and node counts, the structure key, and a view of node with its edges and neighbours, from the
-    rows; None if absent."""
+    rows (a mend's, then its base's: see :mod:`kb.data.patch`); None if absent."""
     from kb.analysis.graphview import GraphView
+    from kb.data import patch
 
-    prefix = f"{ROWS}graph:{found}:"
-    head = opened.get_blobs([prefix + "meta", f"{prefix}e:{node}"])
+    meta, head = patch.rows(opened, found, [f"e:{node}"])
     try:
-        meta, (into, out) = head[prefix + "meta"], head[f"{prefix}e:{node}"]
+        into, out = head[f"e:{node}"]
         files, count, graph_attrs, structure = meta["files"], meta["count"], meta["graph"], meta["structure"]
         ends = [(str(u), node) for u, _ in into] + [(node, str(v)) for v, _ in out]
         attrs = [e for _, e in into] + [e for _, e in out]
         ids = list(dict.fromkeys([node, *(u for u, _ in ends), *(v for _, v in ends)]))
-        rows = opened.get_blobs([f"{prefix}a:{n}" for n in ids])
-        nodes = [(n, rows[f"{prefix}a:{n}"]) for n in ids]
+        _, rows = patch.rows(opened, found, [f"a:{n}" for n in ids])
+        nodes = [(n, rows[f"a:{n}"]) for n in ids]
         if type(files) is not int or type(count) is not int or type(graph_attrs) is not dict \
                 or type(structure) is not str or not all(
                 type(a) is dict for _, a in nodes) or not all(type(e) is dict for e in attrs):
@@ -615,6 +633,31 @@ class Compiled:
         finally:
             if opened is not None:
                 opened.close()
+
+
+def _mended(root: Path, opened: kbcache.Cache, found: str, scanned: list, parallel: bool,
+            around: str | None) -> Compiled | None:
+    """The map as a mend of the last whole compile kept under this digest, or made now when only a few node
+    files changed since (see :mod:`kb.data.patch`); None when there is none to be had."""
+    from kb.data import patch
+
+    made = patch.view(opened, found)
+    if made is None:
+        mended = patch.mend(root, opened, scanned, parallel)
+        if mended is None or not _unchanged(root, scanned):
+            return None
+        patch.keep(opened, found, mended)
+        if around is not None:
+            near = _neighbourhood(opened, found, around)
+            if near is not None:
+                files, count, structure, view = near
+                return Compiled(root, files, view, [], found, True, scanned, count=count, partial=True,
+                                structure=structure)
+        made = patch.view(opened, found)
+    if made is None:
+        return None
+    view, files, structure = made
+    return Compiled(root, files, view, [], found, True, scanned, structure=structure)
 
 
 def _unchanged(root: Path, scanned: list) -> bool:
@@ -741,12 +784,17 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
                 view = view_from_json(blob.get("graph"))
                 if view is not None:
                     return Compiled(root, blob["files"], view, [], found, cache, scanned, structure=blob["structure"])
+            mended = _mended(root, opened, found, scanned, parallel, around)  # type: ignore[arg-type]
+            if mended is not None:
+                return mended
         from kb.analysis import graph  # only now: a graph read from the cache needs neither
-        from kb.rules import validate
+        from kb.data import patch
+        from kb.rules import delta, validate
 
         # Everything made from here on lives until the command ends: collections would only rescan it.
         with no_collection():
-            kb, raw = validate.gather(root, None, parallel, False, opened, _scan_result(root, scanned))
+            parts = validate.gather_parts(root, None, parallel, False, opened, _scan_result(root, scanned))
+            kb, raw = parts.kb, parts.all()
             # Only errors are shown here (warnings are counted): locating the rest would read their files.
             errors = validate.finish([p for p in raw if p.severity == "error"])
             problems = errors + [p for p in raw if p.severity != "error"]
@@ -762,6 +810,11 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
                     # The rows hold the values graph_to_json just found exact (tuples made lists): checked.
                     opened.put_blobs(_node_rows(G, found, kb.files, structure), replace=f"{ROWS}graph:",  # type: ignore[union-attr]
                                      keep=f"{ROWS}graph:{found}:", checked=True)
+                    if len(scanned) > 4:  # what a later load mends this graph from (see kb.data.patch)
+                        displays, values, frame = scanned[4]
+                        kept = delta.keep(parts, frame, values, displays)
+                        opened.put_blob(patch.BASE_KEY, {"digest": found, "kept": kept.to_json()},  # type: ignore[union-attr]
+                                        replace=patch.BASE_KEY, checked=True)
         return Compiled(root, kb.files, G, problems, found, cache, scanned, structure=structure)
     finally:
         if opened is not None:

@@ -180,8 +180,35 @@ def recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list
         return None
 
 
-def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
-             opened, sources_dir, parallel: bool) -> Rechecked | None:
+@dataclass
+class Reach:
+    """What a change of a few node files reaches, read from the last check's record (see :func:`reach`)."""
+
+    edited: list[str]  # the changed nodes that read, in file order
+    reached: set[str]  # every id they declare an edge to or name, before or after the change
+    concerned: set[str]  # the nodes whose rules the change can concern (see the module's docstring)
+    kb: store.KnowledgeBase  # the concerned nodes, as loaded now, with what the rules read of the registries
+    scope: validate.Scope  # the rest of the map, as the rules of the concerned nodes read it
+    loading: dict[str, list[Problem]]  # display path -> problems reading it, as now
+    facts: dict[str, list]  # as in Kept, as now
+    entry: dict[str, int]  # node id -> its file's position in the digest's order
+
+
+def reach(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
+          opened, parallel: bool = False) -> Reach | None:
+    """What the change since ``kept`` reaches, or None when it is not a change of a few node files' contents
+    (see the module's docstring) or the record is damaged.
+
+    Used by :func:`recheck`, and by :mod:`kb.data.patch` to mend a compiled graph where the change reaches.
+    """
+    try:
+        return _reach(root, kept, frame, displays, paths, values, opened, parallel)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def _reach(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
+           opened, parallel: bool) -> Reach | None:
     if kept.frame != frame or len(kept.values) != len(values) or len(kept.positions) != len(kept.ids):
         return None
     changed = [j for j, (was, now) in enumerate(zip(kept.values, values)) if was != now]
@@ -243,15 +270,24 @@ def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: lis
             kb.nodes[node_id] = models[node_id]
             kb.paths[node_id] = Path(paths[entry[node_id]])
     kb.people = dict.fromkeys(kept.people)  # type: ignore[arg-type]  # the rules ask only which ids there are
+    kb.sources = dict.fromkeys(kept.documents)  # type: ignore[arg-type]
+    return Reach(edited, reached, concerned, kb, validate.Scope(ids, declared, incoming), loading, facts, entry)
+
+
+def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
+             opened, sources_dir, parallel: bool) -> Rechecked | None:
+    got = _reach(root, kept, frame, displays, paths, values, opened, parallel)
+    if got is None:
+        return None
+    kb, concerned, entry, facts, loading = got.kb, got.concerned, got.entry, got.facts, got.loading
     texts = None
     if sources_dir:  # the texts are found through the sources' entries
+        kb.sources = {}
         store.load_sources(Path(root), kb)
         if list(kb.sources) != kept.documents:
             return None
         texts = validate.load_source_texts(kb, sources_dir)[0]
-    else:
-        kb.sources = dict.fromkeys(kept.documents)  # type: ignore[arg-type]
-    scope = validate.Scope(ids, declared, incoming)
+    scope = got.scope
     again = {displays[entry[i]] for i in concerned}
     rules = {k: v for k, v in kept.rules.items() if k not in again}
     rules.update(_by_path(validate.rules_for(kb, scope, texts)))
