@@ -1057,3 +1057,30 @@ def test_packed_keys_are_the_keys_of_each_file_packed(tmp_path):
     assert keys[0] is not None and keys[1:] == [None] * 4
     assert cache.packed_keys(paths) == cache.pack(keys)
     assert [cache.unpack(cache.packed_keys(paths), j) for j in range(len(paths))] == keys
+
+
+def test_a_prepared_parse_result_reads_back_as_the_result_or_is_sent_whole(tmp_path):
+    """Workers send a file's result back as the JSON the cache keeps, when that JSON reads back equal."""
+    from kb.data import store
+
+    root = tmp_path / "claims"
+    synth.generate(root, 12, seed=3)
+    files = sorted(p for p in root.rglob("n*.yaml"))
+    files[0].write_text(files[0].read_text().replace("kind: ", "kind: [", 1))  # a syntax error: problems
+    files[1].write_text(files[1].read_text() + "extra:\n  big: 1" + "0" * 30 + "\n  far: .inf\n")  # odd numbers
+    items = [(p, store.display_path(p), root) for p in files]
+    direct = [store._parse_item(item) for item in items]
+    assert direct[0][1] and direct[1][0]["extra"]["far"] == float("inf")
+    prepared = store.prepare_all(items, parallel=False)
+    for (result, sha, value, vhash), whole, path in zip(prepared, direct, files):
+        assert sha == cache.file_sha(path) and value is not None
+        if path == files[1]:
+            assert result == whole  # JSON that orjson cannot read back: the data travels whole
+        else:
+            assert result is None and cache._decode(value, whole[1][0].path if whole[1] else "x") is not None
+    opened = cache.Cache.open(root)
+    try:
+        assert opened.parse(items, lambda todo: store.prepare_all(todo, False)) == direct
+        assert opened.parse(items, lambda todo: store.prepare_all(todo, False)) == direct  # read back
+    finally:
+        opened.close()

@@ -264,18 +264,19 @@ class Cache:
 
     # --- parsed node files ---------------------------------------------------------------------
 
-    def parse(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]],
+    def parse(self, items: Sequence[Item], parse: Callable[[list[Item]], list[tuple]],
               partial: bool = False) -> list[Parsed]:
         """What ``parse(items)`` returns, taking unchanged files' results from the cache.
 
-        Only the files that changed (or are new) are handed to ``parse``; their
-        results are stored for the next command, and entries of files that are
+        Only the files that changed (or are new) are handed to ``parse``, which
+        returns each one's result :func:`prepared`; their results are stored for
+        the next command, and entries of files that are
         gone are dropped. ``partial``: items are some of the knowledge base's
         files only, looked up one by one (the others' entries are kept).
         """
         return self._refresh(items, parse, True, partial=partial)[0]  # type: ignore[return-value]
 
-    def hashes(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]],
+    def hashes(self, items: Sequence[Item], parse: Callable[[list[Item]], list[tuple]],
                relatives: Sequence[str] | None = None, partial: bool = False) -> list[str] | None:
         """A hash of each file's parse result, parsing only the changed files and decoding none.
 
@@ -290,7 +291,7 @@ class Cache:
         hashes = self._refresh(items, parse, False, relatives, partial)[1]
         return None if any(h is None for h in hashes) else hashes  # type: ignore[return-value]
 
-    def _refresh(self, items: Sequence[Item], parse: Callable[[list[Item]], list[Parsed]], decode: bool,
+    def _refresh(self, items: Sequence[Item], parse: Callable[[list[Item]], list[tuple]], decode: bool,
                  relatives: Sequence[str] | None = None, partial: bool = False
                  ) -> tuple[list[Parsed | None], list[str | None]]:
         from kb.data.store import relative_to
@@ -343,20 +344,20 @@ class Cache:
             if key is not None:
                 keys[index] = key
         self.hits, self.misses = len(items) - len(todo), len(todo)
-        # Hash before parsing: if the file changes in between, the stored hash is the old
-        # content's and the next command sees the difference.
-        shas = {i: _sha(items[i][0]) for i in todo if i in keys}
-        self.last_shas.update(shas)
-        parsed = parse([items[i] for i in todo]) if todo else []
+        prepared_results = parse([items[i] for i in todo]) if todo else []
         writes = []
-        for i, result in zip(todo, parsed):
+        for i, (result, sha, value, vhash) in zip(todo, prepared_results):
+            if result is None and value is not None and decode:
+                result = _decode(value, items[i][1])
             results[i] = result
-            key, sha = keys.get(i), shas.get(i)
-            if key is None or sha is None or _key(items[i][0]) != key:
+            if i not in keys:
+                continue
+            self.last_shas[i] = sha
+            key = keys[i]
+            if sha is None or _key(items[i][0]) != key:
                 continue  # not a plain file, or it changed while being read: parse it again next time
-            value = _encode(result)
             if value is not None:
-                hashes[i] = vhash = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+                hashes[i] = vhash
                 racy = int(now - key[1] < RACY_NS or key[1] > now)
                 writes.append((relatives[i], *key, sha, racy, value, vhash))
         current = set(relatives)
@@ -529,6 +530,22 @@ def differing(current: array, stored: array, block: int = 256) -> list[int]:
     return out
 
 
+def prepared(sha: str | None, result: Parsed) -> tuple[Parsed | None, str | None, str | None, str | None]:
+    """A parse result as the cache keeps it: ``(result, sha, value, vhash)``, the file's hash taken
+    before parsing, the result encoded and its hash. When the value reads back, ``result`` is
+    None: the value holds it, and a worker sends back the text rather than the data (see
+    :func:`kb.data.store.prepare_all`)."""
+    value, readable = _encoded(result)
+    if value is None:
+        return result, sha, None, None
+    return None if readable else result, sha, value, hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def file_sha(path: Path) -> str | None:
+    """The SHA-256 of a plain file's bytes (None for anything else, or one too large to cache)."""
+    return _sha(path)
+
+
 def _sha(path: Path) -> str | None:
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -552,19 +569,29 @@ def _sha(path: Path) -> str | None:
         os.close(fd)
 
 
-def _encode(result: Parsed) -> str | None:
+def _encoded(result: Parsed) -> tuple[str | None, bool]:
+    """A parse result as JSON text, None when it cannot be kept (the file is then parsed every time); and
+    whether :func:`_decode` reads it back.
+
+    By orjson when the data is exact (see :func:`exact`), else by json, which
+    also writes integers past 64 bits and infinities (a weight of 1e99999):
+    those are not read back, so such a file is parsed again each time.
+    """
     data, problems = result
     if problems:
         if any(type(part) not in (str, int) for p in problems for part in p.loc):
-            return None
-        return json.dumps({"problems": [[p.line, p.col, p.code, p.message, p.severity, list(p.loc)]
-                                        for p in problems]}, ensure_ascii=False)
-    if not exact(data, wide=True):
-        return None
+            return None, False
+        value: Any = {"problems": [[p.line, p.col, p.code, p.message, p.severity, list(p.loc)] for p in problems]}
+    elif not exact(data, wide=True):
+        return None, False
+    else:
+        value = {"data": data}
     try:
-        return json.dumps({"data": data}, ensure_ascii=False)
-    except (ValueError, RecursionError):
-        return None
+        if exact(value):
+            return _dumps(value, checked=True), True
+        return json.dumps(value, ensure_ascii=False), False
+    except (TypeError, ValueError, RecursionError):  # text orjson refuses (a lone surrogate)
+        return (json.dumps(value, ensure_ascii=False), False) if problems else (None, False)
 
 
 def _decode(value: str, display: str) -> Parsed | None:

@@ -141,7 +141,7 @@ def digest(root: Path, opened: kbcache.Cache, parallel: bool = False, scanned: l
     width = kbcache.KEY_WIDTH
     shas = {}
     if todo:
-        fresh = opened.hashes(items, lambda pending: store._parse_all(pending, parallel),
+        fresh = opened.hashes(items, lambda pending: store.prepare_all(pending, parallel),
                               [names[entries[j][0]] for j in todo], partial=last is not None)
         for position, j in enumerate(todo):
             read[width * j:width * (j + 1)] = kbcache.pack([opened.last_keys[position]])

@@ -295,18 +295,34 @@ def _parse_item(item: tuple[Path, str, Path]) -> tuple[Any, list[Problem]]:
     return parse_yaml(*item, walked=True)
 
 
-def _parse_all(items: list[tuple[Path, str, Path]], parallel: bool) -> list[tuple[Any, list[Problem]]]:
+def _prepare_item(item: tuple[Path, str, Path]) -> tuple:
+    from kb.data import cache
+
+    sha = cache.file_sha(item[0])  # before parsing: a change in between is seen by the next command
+    return cache.prepared(sha, _parse_item(item))
+
+
+def _parse_all(items: list[tuple[Path, str, Path]], parallel: bool, prepare: bool = False) -> list:
     """Parse files, on every core when there are enough of them to repay the workers.
 
     Parsing dominates `kb check` on large knowledge bases. Workers are forked, so
-    callers that run threads (a dev server) must leave ``parallel`` off.
+    callers that run threads (a dev server) must leave ``parallel`` off. With
+    ``prepare``, each file's result comes as the cache keeps it (see
+    :func:`kb.data.cache.prepared`): hashing and encoding it then run on the
+    workers too, and an encoded text crosses back faster than the data.
     """
     from kb.data import workers as kbworkers
     from kb.data.progress import track
 
     workers = kbworkers.available() if parallel and len(items) >= PARALLEL_MIN_FILES else 1
-    results = kbworkers.fork_map(_parse_item, items, workers, chunksize=max(1, len(items) // (workers * 16)))
+    results = kbworkers.fork_map(_prepare_item if prepare else _parse_item, items, workers,
+                                 chunksize=max(1, len(items) // (workers * 16)))
     return list(track(results, "reading files", len(items)))
+
+
+def prepare_all(items: list[tuple[Path, str, Path]], parallel: bool) -> list:
+    """What :meth:`kb.data.cache.Cache.parse` and ``hashes`` ask of a parser: each file's result prepared."""
+    return _parse_all(items, parallel, prepare=True)
 
 
 def node_items(root: Path, files: list[Path], paths: dict[str, Path] | None = None
@@ -395,7 +411,7 @@ def load(root: Path, parallel: bool = False, cache=None,
     kb.files += len(files)
     pending, id_problems = node_items(root, files, kb.paths)
     problems.extend(id_problems)
-    parsed = (cache.parse(pending, lambda todo: _parse_all(todo, parallel)) if cache is not None
+    parsed = (cache.parse(pending, lambda todo: prepare_all(todo, parallel)) if cache is not None
               else _parse_all(pending, parallel))
     read = node_reader()
     for (path, display, _), (data, errs) in zip(pending, parsed):

@@ -219,7 +219,7 @@ def _reach(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[
 
     def read(js: list[int]) -> list[tuple[Any, list[Problem]]]:
         items = [(Path(paths[j]), displays[j], Path(root)) for j in js]
-        return opened.parse(items, lambda todo: store._parse_all(todo, parallel), partial=True)
+        return opened.parse(items, lambda todo: store.prepare_all(todo, parallel), partial=True)
 
     models: dict[str, Any] = {}
     loading = dict(kept.loading)
