@@ -379,19 +379,24 @@ def graph_from_json(data: Any) -> nx.DiGraph | None:
     return None if view is None else graph_from_view(view)
 
 
-def view_from_json(data: Any) -> GraphView | None:
-    """The graph :func:`graph_to_json` wrote, as a :class:`~kb.analysis.graphview.GraphView` (no networkx)."""
+def view_from_json(data: Any, nodes: dict[str, dict] | None = None) -> GraphView | None:
+    """The graph :func:`graph_to_json` wrote, as a :class:`~kb.analysis.graphview.GraphView` (no networkx).
+
+    ``nodes``: attributes that replace those written for some nodes (a mend's: see :mod:`kb.data.patch`).
+    """
     with no_collection():
-        return _view_from_json(data)
+        return _view_from_json(data, nodes or {})
 
 
-def _view_from_json(data: Any) -> GraphView | None:
+def _view_from_json(data: Any, over: dict[str, dict]) -> GraphView | None:
     from kb.analysis.graphview import GraphView
 
     try:
         node_keys, edge_keys = data["node_keys"], data["edge_keys"]
         nodes = [(n, dict(zip(node_keys[shape], values)))
                  for n, shape, values in zip(data["nodes"], data["node_shape"], data["node_values"], strict=True)]
+        if over:
+            nodes = [(n, over.get(n, attrs)) for n, attrs in nodes]
         if not all(type(n) is str for n, _ in nodes) or type(data["graph"]) is not dict:
             return None
         ends = [(u, v) for u, v in data["edges"]]

@@ -240,19 +240,25 @@ def _view(opened: kbcache.Cache, found: str):
         blob = got.get(f"graph:{head['base']}")
         if len(got) != len(keys) + 1 or not isinstance(blob, dict):
             return None
-        base = view_from_json(blob.get("graph"))
+        over = {n: got[now + "a:" + n] for n in head["nodes"]}
+        if not all(type(attrs) is dict for attrs in over.values()):
+            return None
+        base = view_from_json(blob.get("graph"), over)
         if base is None or len(base) != head["count"]:
             return None
-        nodes = {n: got.get(now + "a:" + n, attrs) for n, attrs in base.nodes(data=True)}
+        if not head["adjacent"]:  # no edge changed (a title, a text, a stance): the base's edges as they are
+            return base, head["files"], head["structure"]
+        nodes = dict(base.nodes(data=True))
         succ: dict[str, list[str]] = {}
         pred: dict[str, list[str]] = {}
         made: dict[tuple[str, str], dict] = {}
         ends0 = base._ends
+        out0, in0 = base._indexed()
         for n in base:
             row = got.get(now + "e:" + n)
             if row is None:
-                succ[n] = [ends0[i][1] for i in base._out[n]]
-                pred[n] = [ends0[i][0] for i in base._in[n]]
+                succ[n] = [ends0[i][1] for i in out0[n]]
+                pred[n] = [ends0[i][0] for i in in0[n]]
                 continue
             into, out = row
             pred[n] = [u for u, _ in into]
