@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from kb.analysis.queries import Analysis
 
 # Edge attributes that the graph holds as tuples (JSON gives lists back).
-_TUPLE_ATTRS = ("linked", "via")
+TUPLE_ATTRS = ("linked", "via")
 
 
 # Libraries whose behaviour is part of an answer (messages, similarity scores, graph order, stems).
@@ -341,7 +341,7 @@ def _graph_to_json(G: nx.DiGraph) -> dict | None:
     edge_attrs = []
     for u, v in order:
         attrs = dict(G.edges[u, v])
-        for key in _TUPLE_ATTRS:
+        for key in TUPLE_ATTRS:
             if key in attrs:
                 if type(attrs[key]) is not tuple:
                     return None
@@ -401,7 +401,7 @@ def _view_from_json(data: Any, over: dict[str, dict]) -> GraphView | None:
             return None
         ends = [(u, v) for u, v in data["edges"]]
         shapes, values = data["edge_shape"], data["edge_values"]
-        tuples = [[i for i, key in enumerate(keys) if key in _TUPLE_ATTRS] for keys in edge_keys]
+        tuples = [[i for i, key in enumerate(keys) if key in TUPLE_ATTRS] for keys in edge_keys]
         widths = [len(keys) for keys in edge_keys]
         # Every check here, so that an edge's attributes made later (when read) cannot fail.
         if len(shapes) != len(ends) or len(values) != len(ends) or not all(type(k) is str for keys in edge_keys
@@ -497,8 +497,9 @@ def structure_part(n: str, data: dict, into) -> str:
 ROWS = "rows:"
 
 
-def _json_attrs(attrs: dict) -> dict:
-    return {k: list(v) if k in _TUPLE_ATTRS and type(v) is tuple else v for k, v in attrs.items()}
+def json_attrs(attrs: dict) -> dict:
+    """An edge's attributes as the rows keep them: JSON has lists, not tuples."""
+    return {k: list(v) if k in TUPLE_ATTRS and type(v) is tuple else v for k, v in attrs.items()}
 
 
 def _node_rows(G: nx.DiGraph, found: str, files: int, structure: str) -> list[tuple[str, Any]]:
@@ -508,8 +509,8 @@ def _node_rows(G: nx.DiGraph, found: str, files: int, structure: str) -> list[tu
                                                        "structure": structure})]
     for n, attrs in G.nodes(data=True):
         rows.append((f"{prefix}a:{n}", attrs))
-        rows.append((f"{prefix}e:{n}", [[[u, _json_attrs(e)] for u, e in G.pred[n].items()],
-                                        [[v, _json_attrs(e)] for v, e in G.succ[n].items()]]))
+        rows.append((f"{prefix}e:{n}", [[[u, json_attrs(e)] for u, e in G.pred[n].items()],
+                                        [[v, json_attrs(e)] for v, e in G.succ[n].items()]]))
     return rows
 
 
@@ -534,7 +535,7 @@ def _neighbourhood(opened: kbcache.Cache, found: str, node: str) -> tuple[int, i
             return None
 
         def edge_attrs(index: int) -> dict:
-            return {k: tuple(v) if k in _TUPLE_ATTRS and type(v) is list else v for k, v in attrs[index].items()}
+            return {k: tuple(v) if k in TUPLE_ATTRS and type(v) is list else v for k, v in attrs[index].items()}
 
         return files, count, structure, GraphView(graph_attrs, nodes, ends, edge_attrs)
     except (TypeError, KeyError, ValueError, AttributeError):

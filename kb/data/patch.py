@@ -85,12 +85,6 @@ def _prefix(digest: str) -> str:
     return f"{ROWS}graph:{digest}:"
 
 
-def _plain(attrs: dict) -> dict:
-    from kb.data.compiled import _json_attrs
-
-    return _json_attrs(attrs)
-
-
 def _rank(u: str, attrs: dict) -> tuple[int, str]:
     """When the whole build adds an edge out of u: argument edges by their declaring node, then u's own others."""
     if attrs.get("relation") in ARGUMENT_RELATIONS:
@@ -109,7 +103,7 @@ def mend(root: Path, opened: kbcache.Cache, scanned: list, parallel: bool = Fals
 
 def _mend(root: Path, opened: kbcache.Cache, scanned: list, parallel: bool) -> Mended | None:
     from kb.analysis import graph
-    from kb.data.compiled import structure_part
+    from kb.data.compiled import json_attrs, structure_part
     from kb.rules import delta, validate
 
     if len(scanned) <= 4:
@@ -134,7 +128,7 @@ def _mend(root: Path, opened: kbcache.Cache, scanned: list, parallel: bool) -> M
     head0 = opened.get_blob(was + "meta")
     sketch = _Edges(ids)
     graph.add_edges(sketch, reach.kb.nodes)  # every node declaring an edge into a reached one (reach.concerned)
-    new_pred = {t: [[u, _plain(a)] for u, a in sketch.pred.get(t, {}).items()] for t in reached}
+    new_pred = {t: [[u, json_attrs(a)] for u, a in sketch.pred.get(t, {}).items()] for t in reached}
     rows0 = opened.get_blobs([was + "a:" + n for n in {*edited, *reached}] + [was + "e:" + n for n in reached])
     ends = {u for t in reached for u, _ in rows0[was + "e:" + t][0]} | {u for t in reached for u, _ in new_pred[t]}
     rows0.update(opened.get_blobs([was + "e:" + u for u in ends if was + "e:" + u not in rows0]))
@@ -155,7 +149,7 @@ def _mend(root: Path, opened: kbcache.Cache, scanned: list, parallel: bool) -> M
                 if v not in at:
                     return None  # an unedited node's edge that was not there: not a change a mend takes
                 i = at[v]
-            merged.append(((phase, lead), i, v, _plain(attrs)))
+            merged.append(((phase, lead), i, v, json_attrs(attrs)))
         merged.sort(key=lambda item: (item[0], item[1]))
         new_succ[u] = [[v, attrs] for _, _, v, attrs in merged]
     # The rows that differ from the base's.
@@ -228,7 +222,7 @@ def view(opened: kbcache.Cache, found: str):
 
 def _view(opened: kbcache.Cache, found: str):
     from kb.analysis.graphview import GraphView
-    from kb.data.compiled import _TUPLE_ATTRS, edge_order, no_collection, view_from_json
+    from kb.data.compiled import TUPLE_ATTRS, edge_order, no_collection, view_from_json
 
     now = _prefix(found)
     head = opened.get_blob(now + "meta")
@@ -264,7 +258,7 @@ def _view(opened: kbcache.Cache, found: str):
             pred[n] = [u for u, _ in into]
             succ[n] = [v for v, _ in out]
             for other, attrs, edge in [*((u, a, (u, n)) for u, a in into), *((v, a, (n, v)) for v, a in out)]:
-                made[edge] = {k: tuple(v) if k in _TUPLE_ATTRS and type(v) is list else v for k, v in attrs.items()}
+                made[edge] = {k: tuple(v) if k in TUPLE_ATTRS and type(v) is list else v for k, v in attrs.items()}
         order = edge_order([(u, v) for u in nodes for v in succ[u]], succ, pred)
         if order is None:
             return None
