@@ -296,3 +296,42 @@ def test_a_premise_s_successors_keep_the_order_of_the_nodes_that_declare_them(kb
     assert mends[-1] is not None
     assert list(found.graph.succ[b]) == [t2, t6, t7, t3]
     assert _shape(found.graph) == _shape(compiled.load(kb, cache=False).graph)
+
+
+LOADER = """
+import sys
+from pathlib import Path
+from kb.data import compiled
+root, node = Path(sys.argv[1]), sys.argv[2]
+for _ in range(10):
+    whole, near = compiled.load(root), compiled.load(root, around=node)
+    # An edit the test undoes can be seen: errors then, never a wrong graph or a traceback.
+    assert (whole.ok and node in whole.graph) or whole.errors
+    assert (near.ok and node in near.view) or near.errors
+print("ok")
+"""
+
+
+def test_loads_mending_side_by_side_while_files_change(kb):
+    import subprocess
+    import sys
+
+    compiled.load(kb)
+    files = _files(kb)
+    node = sorted(files)[0]
+    procs = [subprocess.Popen([sys.executable, "-c", LOADER, str(kb), node], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    rng = random.Random(13)
+    for _ in range(8):
+        before = {p: p.read_text() for p in files.values()}
+        _edit(rng, kb, compiled.load(kb, cache=False).graph)
+        if not compiled.load(kb, cache=False).ok:  # the loaders are asked about a map without errors
+            for path, text in before.items():
+                path.write_text(text)
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0 and out.strip() == "ok", err
+    assert _shape(compiled.load(kb).graph) == _shape(compiled.load(kb, cache=False).graph)
+    near = compiled.load(kb, around=node)
+    assert queries.show(near.view, node, analysis=lambda: near.analysis(queries.NEUTRAL, queries.DEFAULT_METHOD)) \
+        == queries.show(compiled.load(kb, cache=False).graph, node)
