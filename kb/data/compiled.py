@@ -818,7 +818,7 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
                                      keep=f"{ROWS}graph:{found}:", checked=True)
                     if len(scanned) > 4:  # what a later load mends this graph from (see kb.data.patch)
                         displays, values, frame = scanned[4]
-                        kept = delta.keep(parts, frame, values, displays)
+                        kept = delta.keep(parts, frame, values, displays).without_texts()
                         opened.put_blob(patch.BASE_KEY, {"digest": found, "kept": kept.to_json()},  # type: ignore[union-attr]
                                         replace=patch.BASE_KEY, checked=True)
         return Compiled(root, kb.files, G, problems, found, cache, scanned, structure=structure)
