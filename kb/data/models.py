@@ -21,8 +21,9 @@ Id = Annotated[
 
 
 class _Strict(BaseModel):
-    # Unknown keys are errors: a misspelt field would otherwise be silently ignored.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown keys are errors: a misspelt field would otherwise be silently ignored. Validators are
+    # built on first use: a command that reads one edited node file builds none for the registries.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Edge(_Strict):
