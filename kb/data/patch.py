@@ -4,8 +4,8 @@ After an author edits one node file of a map of 10^4 nodes, compiling the map
 again (validating every node, building the graph, writing it and a row per
 node into the cache) takes seconds, though almost everything is as it was.
 So the last whole compile (:func:`kb.data.compiled.load`) keeps, beside its
-graph and rows, the record a check keeps (:class:`kb.rules.delta.Kept`, under
-:data:`BASE_KEY`). A later load whose digest has nothing kept, when only a few
+graph and rows, the record a check keeps (:class:`kb.rules.delta.Kept`, but for
+titles and quotes, under :data:`BASE_KEY`). A later load whose digest has nothing kept, when only a few
 node files' contents changed since that compile (:func:`kb.rules.delta.reach`
 says which changes qualify), mends that graph instead:
 
@@ -45,7 +45,8 @@ from typing import Any
 from kb.data import cache as kbcache
 from kb.data.relations import ARGUMENT_RELATIONS
 
-# The record of the last whole compile: {"digest": its digest, "kept": kb.rules.delta.Kept as JSON}.
+# The record of the last whole compile: {"digest": its digest, "kept": its kb.rules.delta.Kept, without
+# titles and quotes, as JSON}.
 BASE_KEY = "compilebase"
 
 
