@@ -664,17 +664,24 @@ def test_an_analysis_split_into_rows_reads_back_for_any_nodes():
 
 
 def test_a_map_broken_between_reading_the_rows_and_analysing_is_an_error_not_a_traceback(kb):
+    from kb.analysis import queries
     from kb.data.errors import KBError
 
     whole = compiled.load(kb)
     n = next(iter(whole.view))
-    near = compiled.load(kb, around=n)
-    assert near.partial
+    near, again = compiled.load(kb, around=n), compiled.load(kb, around=n)
+    assert near.partial and again.partial
+    before = queries.analyse(whole.graph, "neutral", "drqe")
     with sqlite3.connect(kb / cache.CACHE_FILE) as conn:  # the analysis is not kept: it must be computed
         conn.execute("DELETE FROM blobs WHERE key LIKE 'analysis:%' OR key LIKE 'rows:analysis:%'")
     next(kb.rglob("n000003.yaml")).write_text("kind: claim\n")  # meanwhile, another editor breaks a file
+    # The graph kept under the digest the rows were read under answers for the map as it was read.
+    assert near.analysis("neutral", "drqe").strengths == before.strengths
+    # Once nothing is kept under that digest, the map is read again, and its error stops the command.
+    with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
+        conn.execute("DELETE FROM blobs WHERE key LIKE 'graph:%'")
     with pytest.raises(KBError, match="changed while kb read it"):
-        near.analysis("neutral", "drqe")
+        again.analysis("neutral", "drqe")
 
 
 def test_kept_list_and_search_answers_are_kept_per_question_and_a_bad_filter_is_never_kept(kb):

@@ -158,3 +158,38 @@ def test_a_warm_query_imports_neither_networkx_nor_pydantic_nor_yaml(tmp_path):
         assert warm.returncode == 0, warm.stderr
         assert "HEAVY []" in warm.stderr, (args, warm.stderr)
         assert warm.stdout.strip()  # an answer (that it is the answer without the cache, test_cache checks)
+
+
+@pytest.mark.parametrize("perspective", ["neutral", "speaker"])
+def test_analyses_of_the_view_are_those_of_the_graph_to_the_last_bit(pair, perspective):
+    """The analyses read a view as they read networkx's graph: priors, strengths and labels, every semantics."""
+    from kb.analysis import queries, semantics
+
+    G, V = pair
+    who = perspective if perspective == "neutral" else sorted(semantics.perspectives(G))[0]
+    for method in ("drqe", "dfquad", "qe", "euler"):
+        a, b = queries.analyse(V, who, method), queries.analyse(G, who, method)
+        assert (a.priors, a.strengths, a.labels) == (b.priors, b.strengths, b.labels), method
+
+
+def test_a_new_perspective_asked_of_one_node_is_analysed_without_networkx(tmp_path):
+    """``kb show --as`` someone not asked about before solves the whole map, from the kept view."""
+    root = tmp_path / "claims"
+    synth.generate(root, 60, seed=3)
+    node = sorted(p.stem for p in root.rglob("n*.yaml"))[5]
+    probe = ("import runpy, sys\n"
+             "sys.argv = ['kb', '--kb', sys.argv[1], *sys.argv[2:]]\n"
+             "try:\n    runpy.run_module('kb', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print('HEAVY', sorted(m for m in ('networkx', 'pydantic', 'yaml') if m in sys.modules), file=sys.stderr)\n")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-c", probe, str(root), *args], capture_output=True, text=True,
+                              timeout=120)
+
+    assert run("show", node).returncode == 0  # fills the cache, from the neutral perspective
+    asked = run("show", node, "--as", "person-2", "--format", "json")
+    assert asked.returncode == 0 and "HEAVY []" in asked.stderr, asked.stderr
+    fresh = subprocess.run([sys.executable, "-m", "kb", "--kb", str(root), "--no-cache", "show", node, "--as",
+                            "person-2", "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert json.loads(asked.stdout) == json.loads(fresh.stdout)

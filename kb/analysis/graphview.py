@@ -125,6 +125,14 @@ class GraphView:
             self._pred = {v: {ends[i][0]: attrs(i) for i in into} for v, into in self._in.items()}
         return self._pred
 
+    @property
+    def _adj(self) -> dict[str, dict[str, _Attrs]]:
+        """networkx's plain dict of successors, which :class:`kb.analysis.network.Network` reads directly."""
+        return self.succ
+
+    def get_edge_data(self, u: str, v: str, default: Any = None) -> Any:
+        return self.succ.get(u, {}).get(v, default)
+
     def __contains__(self, n: object) -> bool:
         return n in self._node
 

@@ -565,6 +565,7 @@ class Compiled:
     recalled: str | None = None  # which question that answer is to
     structure: str | None = None  # structure_key of the graph: what its analyses are kept under
     _graph: nx.DiGraph | None = field(default=None, repr=False)
+    _whole: nx.DiGraph | GraphView | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.count is None and self.view is not None:
@@ -583,6 +584,19 @@ class Compiled:
 
             self._graph = graph_from_view(self.view) if isinstance(self.view, GraphView) else self.view
         return self._graph
+
+    @property
+    def whole(self) -> nx.DiGraph | GraphView:
+        """The whole map as an analysis reads it: the view, or for a one-node view the map's view kept under
+        the same digest, read without networkx (the analyses read a view as they read the graph)."""
+        if not self.partial:
+            assert self.view is not None
+            return self.view
+        if self._whole is None:
+            self._whole = _kept_view(self.root, self.cache, self.digest)
+            if self._whole is None:
+                self._whole = self.graph  # nothing kept under this digest any more: load the map again
+        return self._whole
 
     @property
     def errors(self) -> list[Problem]:
@@ -629,7 +643,7 @@ class Compiled:
                     found = Analysis.from_json(opened.get_blob(key))
                 if found is not None and len(found.priors) == self.count and all(n in found.priors for n in self.view):
                     return found
-            result = analyse(self.graph, perspective, method, implied)
+            result = analyse(self.whole, perspective, method, implied)
             if opened is not None and _unchanged(self.root, self.scanned):
                 opened.put_blob(key, result.to_json(), replace="analysis:", keep=f"analysis:{basis}:")
                 shared, per_node = result.to_rows()
@@ -664,6 +678,24 @@ def _mended(root: Path, opened: kbcache.Cache, found: str, scanned: list, parall
         return None
     view, files, structure = made
     return Compiled(root, files, view, [], found, True, scanned, structure=structure)
+
+
+def _kept_view(root: Path, cache: bool, found: str | None) -> GraphView | None:
+    """The whole graph kept under the digest ``found`` (compiled, or a mend), as a view; None when there is none."""
+    from kb.data import patch
+
+    opened = kbcache.open_cache(root, cache and found is not None)
+    if opened is None:
+        return None
+    try:
+        with no_collection():
+            blob = opened.get_blob(f"graph:{found}")
+        if isinstance(blob, dict):
+            return view_from_json(blob.get("graph"))
+        made = patch.view(opened, found)  # type: ignore[arg-type]
+        return None if made is None else made[0]
+    finally:
+        opened.close()
 
 
 def _unchanged(root: Path, scanned: list) -> bool:
