@@ -137,24 +137,27 @@ def test_damaged_edge_columns_are_refused_before_any_edge_is_read():
         assert compiled.view_from_json(broken) is None
 
 
+# A whole kb process that reports, on its last line of stderr, which heavy libraries it imported.
+PROBE = ("import runpy, sys\n"
+         "sys.argv = ['kb', '--kb', sys.argv[1], *sys.argv[2:]]\n"
+         "try:\n    runpy.run_module('kb', run_name='__main__')\n"
+         "except SystemExit:\n    pass\n"
+         "print('HEAVY', sorted(m for m in ('networkx', 'pydantic', 'yaml') if m in sys.modules), file=sys.stderr)\n")
+
+
+def _probed(root, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", PROBE, str(root), *args], capture_output=True, text=True, timeout=120)
+
+
 def test_a_warm_query_imports_neither_networkx_nor_pydantic_nor_yaml(tmp_path):
     """The point of the view: a query answered from the cache skips the heavy imports (a whole process)."""
     root = tmp_path / "claims"
     synth.generate(root, 60, seed=3)
     node = sorted(p.stem for p in root.rglob("n*.yaml"))[5]
-    probe = ("import runpy, sys\n"
-             "sys.argv = ['kb', '--kb', sys.argv[1], *sys.argv[2:]]\n"
-             "try:\n    runpy.run_module('kb', run_name='__main__')\n"
-             "except SystemExit:\n    pass\n"
-             "print('HEAVY', sorted(m for m in ('networkx', 'pydantic', 'yaml') if m in sys.modules), file=sys.stderr)\n")
-    def run(*args):
-        return subprocess.run([sys.executable, "-c", probe, str(root), *args], capture_output=True, text=True,
-                              timeout=120)
-
-    cold = run("show", node)  # fills the cache: parses, checks and builds the graph
+    cold = _probed(root, "show", node)  # fills the cache: parses, checks and builds the graph
     assert "HEAVY ['networkx', 'pydantic', 'yaml']" in cold.stderr, cold.stderr
     for args in (("show", node), ("list",), ("stats",), ("search", "claim")):
-        warm = run(*args)
+        warm = _probed(root, *args)
         assert warm.returncode == 0, warm.stderr
         assert "HEAVY []" in warm.stderr, (args, warm.stderr)
         assert warm.stdout.strip()  # an answer (that it is the answer without the cache, test_cache checks)
@@ -177,18 +180,8 @@ def test_a_new_perspective_asked_of_one_node_is_analysed_without_networkx(tmp_pa
     root = tmp_path / "claims"
     synth.generate(root, 60, seed=3)
     node = sorted(p.stem for p in root.rglob("n*.yaml"))[5]
-    probe = ("import runpy, sys\n"
-             "sys.argv = ['kb', '--kb', sys.argv[1], *sys.argv[2:]]\n"
-             "try:\n    runpy.run_module('kb', run_name='__main__')\n"
-             "except SystemExit:\n    pass\n"
-             "print('HEAVY', sorted(m for m in ('networkx', 'pydantic', 'yaml') if m in sys.modules), file=sys.stderr)\n")
-
-    def run(*args):
-        return subprocess.run([sys.executable, "-c", probe, str(root), *args], capture_output=True, text=True,
-                              timeout=120)
-
-    assert run("show", node).returncode == 0  # fills the cache, from the neutral perspective
-    asked = run("show", node, "--as", "person-2", "--format", "json")
+    assert _probed(root, "show", node).returncode == 0  # fills the cache, from the neutral perspective
+    asked = _probed(root, "show", node, "--as", "person-2", "--format", "json")
     assert asked.returncode == 0 and "HEAVY []" in asked.stderr, asked.stderr
     fresh = subprocess.run([sys.executable, "-m", "kb", "--kb", str(root), "--no-cache", "show", node, "--as",
                             "person-2", "--format", "json"], capture_output=True, text=True, timeout=120)
