@@ -186,3 +186,40 @@ def test_a_new_perspective_asked_of_one_node_is_analysed_without_networkx(tmp_pa
     fresh = subprocess.run([sys.executable, "-m", "kb", "--kb", str(root), "--no-cache", "show", node, "--as",
                             "person-2", "--format", "json"], capture_output=True, text=True, timeout=120)
     assert json.loads(asked.stdout) == json.loads(fresh.stdout)
+
+
+def test_cruxes_of_the_view_are_those_of_the_graph_to_the_last_bit(pair):
+    """Crux search and double cruxes read a view (and its subgraph) as they read networkx's graph."""
+    from kb.analysis import cruxes, graph as graphs, semantics
+
+    G, V = pair
+    people = sorted(semantics.perspectives(G))[:2]
+    thesis = max(G, key=lambda n: (len(graphs.upstream(G, n)), n))  # the map's conclusion, or one as wide
+    # A claim whose ancestors are only part of the map: the question is asked of a subgraph.
+    part = min((n for n in G if G.pred[n]), key=lambda n: (len(graphs.upstream(G, n)) < 5, len(graphs.upstream(G, n))))
+    assert 5 <= len(graphs.upstream(G, part)) < len(G)
+    sub_v, sub_g = V.subgraph(graphs.upstream(V, part)), G.subgraph(graphs.upstream(G, part))
+    # networkx lists a small subgraph's nodes in the order of the set it was given; each node's neighbours
+    # keep the graph's order in both.
+    assert dict(sub_v.nodes(data=True)) == dict(sub_g.nodes(data=True))
+    for n in sub_g:
+        assert list(sub_v.pred[n].items()) == list(sub_g.pred[n].items())
+        assert list(sub_v.succ[n].items()) == list(sub_g.succ[n].items())
+    for target in (thesis, part):
+        tau = semantics.base_scores(G, people[0])
+        assert cruxes.cruxes(V, target, tau, top=5) == cruxes.cruxes(G, target, tau, top=5)
+        a, b = (semantics.base_scores(G, p) for p in people)
+        assert cruxes.double_cruxes(V, target, a, b, top=5, samples=8) == \
+            cruxes.double_cruxes(G, target, a, b, top=5, samples=8)
+
+
+def test_a_double_crux_question_on_a_warm_cache_imports_no_networkx(tmp_path):
+    root = tmp_path / "claims"
+    synth.generate(root, 60, seed=3)
+    node = sorted(p.stem for p in root.rglob("n*.yaml"))[0]
+    assert _probed(root, "show", node).returncode == 0  # fills the cache
+    asked = _probed(root, "cruxes", node, "--between", "person-1", "person-2", "--format", "json")
+    assert asked.returncode == 0 and "HEAVY []" in asked.stderr, asked.stderr
+    fresh = subprocess.run([sys.executable, "-m", "kb", "--kb", str(root), "--no-cache", "cruxes", node, "--between",
+                            "person-1", "person-2", "--format", "json"], capture_output=True, text=True, timeout=300)
+    assert json.loads(asked.stdout) == json.loads(fresh.stdout)

@@ -21,9 +21,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field, fields, replace
-from typing import Mapping
-
-import networkx as nx
+from typing import TYPE_CHECKING, Mapping
 
 from kb.analysis.graph import require_node, theses, upstream
 from kb.data import workers as kbworkers
@@ -38,6 +36,9 @@ from kb.analysis.semantics import (
     flips,
     verdict,
 )
+
+if TYPE_CHECKING:  # the questions read a graph, networkx's or the cache's view (kb.analysis.graphview)
+    import networkx as nx
 
 EXACT_SHAPLEY_LIMIT = 12
 SHAPLEY_SAMPLES = 256

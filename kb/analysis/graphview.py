@@ -142,6 +142,14 @@ class GraphView:
     def __len__(self) -> int:
         return len(self._node)
 
+    def subgraph(self, nodes: Iterable[str]) -> "GraphView":
+        """The view of ``nodes`` and the edges among them, every order kept (as networkx's subgraph view)."""
+        keep = set(nodes)
+        positions = [i for i, (u, v) in enumerate(self._ends) if u in keep and v in keep]
+        attrs = self._attrs
+        return GraphView(self.graph, [(n, a) for n, a in self._node.items() if n in keep],
+                         [self._ends[i] for i in positions], lambda index: attrs(positions[index]))
+
     def number_of_nodes(self) -> int:
         return len(self._node)
 

@@ -104,10 +104,10 @@ def _compiled(ctx: click.Context, around: str | None = None, recall: str | None 
 
 
 def _kept(ctx: click.Context, question: str, compute: Callable, decode: Callable = lambda data: data,
-          encode: Callable = lambda answer: answer, whole: bool = False,
+          encode: Callable = lambda answer: answer,
           found: compiled.Compiled | None = None):
     """The answer to a whole-map question: read back when the cache kept it for this map, else computed
-    from the graph (``compute(view)``; with ``whole``, from the networkx graph an analysis needs) and kept.
+    from the graph (``compute(view)``: the analyses read the cache's view as networkx's graph) and kept.
     ``decode`` and ``encode`` turn it into and from JSON data; a kept answer that does not decode is
     computed again. ``found``: the map already loaded with ``recall`` naming this question among others."""
     if found is None:
@@ -117,7 +117,7 @@ def _kept(ctx: click.Context, question: str, compute: Callable, decode: Callable
         if answer is not None:
             return answer
         found = _compiled(ctx)
-    answer = compute(found.graph if whole else found.view)
+    answer = compute(found.view)
     found.remember(question, encode(answer))
     return answer
 
@@ -439,7 +439,7 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
     if between:
         rep = _kept(ctx, question, lambda G: _double_cruxes(G, target, between, recorded_only, method, samples,
                                                             seed, top or 10, precision),
-                    cruxes_mod.DoubleCruxReport.from_dict, lambda r: r.to_dict(), whole=True)
+                    cruxes_mod.DoubleCruxReport.from_dict, lambda r: r.to_dict())
         if fmt == "json":
             _json(rep.to_dict())
         else:
@@ -447,7 +447,7 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
         return
     if target is None:
         reports = _kept(ctx, question, lambda G: _cruxes(G, None, perspective, recorded_only, method, top or 3),
-                        _decode_all, lambda rs: [r.to_dict() for r in rs], whole=True)
+                        _decode_all, lambda rs: [r.to_dict() for r in rs])
         if fmt == "json":
             _json({"method": method, "perspective": perspective, "theses": [r.to_dict() for r in reports]})
             return
@@ -460,7 +460,7 @@ def cruxes_cmd(ctx: click.Context, target: str | None, perspective: str, recorde
         _render(*(items or ["no theses: the map is empty"]), *_footnote(provisional))
         return
     rep = _kept(ctx, question, lambda G: _cruxes(G, target, perspective, recorded_only, method, top or 10),
-                cruxes_mod.CruxReport.from_dict, lambda r: r.to_dict(), whole=True)
+                cruxes_mod.CruxReport.from_dict, lambda r: r.to_dict())
     if fmt == "json":
         _json(rep.to_dict())
         return
