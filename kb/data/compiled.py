@@ -17,7 +17,9 @@ keeps those results under a digest of everything they depend on:
 
 A command whose digest matches reads its answer instead of recomputing it, and
 the answer is the one it would compute: the tests compare every command with
-and without the cache. When the files change while a result is being
+and without the cache. When nothing is kept under the digest but only a few
+node files changed since the last whole compile, its graph is mended where the
+change reaches rather than compiled again (:mod:`kb.data.patch`). When the files change while a result is being
 computed, it is not stored (the digest is taken again before storing).
 
 Nothing here prints; the values stored are plain JSON.
@@ -791,6 +793,10 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
     neighbours (``partial``), read without decoding the whole graph; an id the
     map does not have gets the whole graph, so that the answer names the ids
     it could have meant.
+
+    When nothing is kept under the map's digest, the last whole compile is
+    mended where a few edited files reach (:mod:`kb.data.patch`), or else the
+    map is compiled whole, which also keeps the record the next mend reads.
 
     ``recall``: a whole-map question (``kb list`` and its filters, ``kb
     stats``) whose answer :meth:`Compiled.remember` kept for this digest: it is
