@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,30 @@ BASE = FIXTURES / "base" / "claims"
 MODES = FIXTURES / "modes"
 SOURCES = FIXTURES / "sources"
 REPO = Path(__file__).resolve().parent.parent
+
+# bench/synth.py, the synthetic debate-shaped maps the benchmarks measure (bench/ is not a package).
+_spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
+synth = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(synth)
+
+
+@pytest.fixture(scope="session")
+def synthetic_map(tmp_path_factory):
+    """``synthetic_map(n, seed)``: a synthetic map written once per test run; tests that edit it take a copy."""
+    made: dict[tuple[int, int], Path] = {}
+
+    def make(n: int, seed: int) -> Path:
+        if (n, seed) not in made:
+            made[n, seed] = tmp_path_factory.mktemp("synth") / "claims"
+            synth.generate(made[n, seed], n, seed=seed)
+        return made[n, seed]
+    return make
+
+
+def copied(root: Path, tmp_path: Path) -> Path:
+    """A copy of the map at root, in tmp_path/claims, for a test to edit."""
+    shutil.copytree(root, tmp_path / "claims")
+    return tmp_path / "claims"
 
 
 def assemble(tmp_path: Path, *modes: str) -> Path:

@@ -8,7 +8,6 @@ unwritable or links.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -22,16 +21,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import REPO, copied, synth
 from kb.data import cache, compiled
 from kb.analysis import duplicates
 from kb.rules import validate
 from kb.cli import cli
-
-_spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
-synth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(synth)
-
 
 def check(root: Path, use: bool):
     result = validate.check(root, cache=use)
@@ -54,18 +48,9 @@ def hits(root: Path) -> tuple[int, int]:
         opened.close()
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("synth") / "claims"
-    synth.generate(root, 120, seed=7)
-    return root
-
-
 @pytest.fixture
-def kb(synthetic: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "claims"
-    shutil.copytree(synthetic, root)
-    return root
+def kb(synthetic_map, tmp_path: Path) -> Path:
+    return copied(synthetic_map(120, 7), tmp_path)
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -1079,12 +1064,12 @@ def test_a_prepared_parse_result_reads_back_as_the_result_or_is_sent_whole(tmp_p
     direct = [store._parse_item(item) for item in items]
     assert direct[0][1] and direct[1][0]["extra"]["far"] == float("inf")
     prepared = store.prepare_all(items, parallel=False)
-    for (result, sha, value, vhash), whole, path in zip(prepared, direct, files):
+    for (result, sha, value, vhash), whole, (path, display, _) in zip(prepared, direct, items):
         assert sha == cache.file_sha(path) and value is not None
         if path == files[1]:
             assert result == whole  # JSON that orjson cannot read back: the data travels whole
         else:
-            assert result is None and cache._decode(value, whole[1][0].path if whole[1] else "x") is not None
+            assert result is None and cache._decode(value, display) == whole
     opened = cache.Cache.open(root)
     try:
         assert opened.parse(items, lambda todo: store.prepare_all(todo, False)) == direct

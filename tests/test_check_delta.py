@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import re
 import shutil
@@ -11,15 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import synth
 from kb.cli import cli
 from kb.data import cache, compiled
 from kb.rules import delta, validate
-
-_spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
-synth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(synth)
-
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> tuple[Path, Path]:

@@ -9,7 +9,6 @@ undercuts and restatements.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -20,13 +19,9 @@ import pytest
 from kb.analysis import graph, queries, textsearch
 from kb.analysis.graphview import GraphView
 from kb.data import compiled, store
+from conftest import synth
 
 REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
-synth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(synth)
-
-
 def _view(G) -> GraphView:
     view = compiled.view_from_json(json.loads(json.dumps(compiled.graph_to_json(G))))
     assert isinstance(view, GraphView)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 
@@ -10,13 +9,8 @@ import pytest
 
 from click.testing import CliRunner
 
-from conftest import REPO, kb_here
+from conftest import REPO, kb_here, synth
 from kb.data import jsonout
-
-_spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
-synth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(synth)
-
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):

@@ -9,38 +9,22 @@ order of every node's predecessors and successors, and what commands print.
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import copied, synth
 from kb.analysis import queries
 from kb.cli import cli
 from kb.data import cache, compiled, patch
 from kb.rules import delta
 
-_spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
-synth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(synth)
-
-
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("synth") / "claims"
-    synth.generate(root, 90, seed=5)
-    return root
-
-
 @pytest.fixture
-def kb(synthetic: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "claims"
-    shutil.copytree(synthetic, root)
-    return root
+def kb(synthetic_map, tmp_path: Path) -> Path:
+    return copied(synthetic_map(90, 5), tmp_path)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -10,13 +9,9 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, synth
 
 pexpect = pytest.importorskip("pexpect")
-
-_spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
-synth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(synth)
 
 # The bar appears after a second of work; here at once, so that a small map is enough.
 ENV = {**os.environ, "KB_PROGRESS_AFTER": "0", "TERM": "xterm", "COLUMNS": "120", "KB_NO_CACHE": "1"}

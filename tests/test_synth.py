@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 
-from conftest import REPO
+from conftest import synth
 from kb.rules import validate
-
-_spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth.py")
-synth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(synth)
-
 
 def test_synthetic_kb_is_valid_with_quotes(tmp_path):
     synth.generate(tmp_path / "claims", 400, seed=3, sources_dir=tmp_path / "texts")

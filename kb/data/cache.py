@@ -327,7 +327,7 @@ class Cache:
             if row is not None and key is not None and tuple(row[:4]) == key:
                 sha, racy = row[4], row[5]
                 if racy:
-                    current = self.last_shas[index] = _sha(item[0])
+                    current = self.last_shas[index] = file_sha(item[0])
                     if current is None or current != sha:
                         row = None
                     elif now - key[1] >= RACY_NS:
@@ -543,10 +543,6 @@ def prepared(sha: str | None, result: Parsed) -> tuple[Parsed | None, str | None
 
 def file_sha(path: Path) -> str | None:
     """The SHA-256 of a plain file's bytes (None for anything else, or one too large to cache)."""
-    return _sha(path)
-
-
-def _sha(path: Path) -> str | None:
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)

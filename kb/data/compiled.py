@@ -484,12 +484,13 @@ def structure_key(G: nx.DiGraph) -> str:
 def structure_part(n: str, data: dict, into) -> str:
     """What the analyses read of one node: its speaker, kind and stances, and its incoming edges in order
     (``into``: (source, attributes) pairs, tuples or JSON's lists alike)."""
-    def tupled(value):
-        return tuple(value) if type(value) is list else value
-
     return repr((n, data.get("speaker"), data.get("kind"), data.get("stances"),
-                 [(u, d.get("relation"), d.get("weight", 1.0), tupled(d.get("linked")), tupled(d.get("via")))
+                 [(u, d.get("relation"), d.get("weight", 1.0), _tupled(d.get("linked")), _tupled(d.get("via")))
                   for u, d in into]))
+
+
+def _tupled(value: Any) -> Any:
+    return tuple(value) if type(value) is list else value
 
 
 # Cache keys of the per-node rows, for a question about one node (see load's ``around``): beside the
@@ -714,7 +715,7 @@ def _unchanged(root: Path, scanned: list) -> bool:
     if kbcache.packed_keys(paths) != keys:
         return False
     for index, sha in shas.items():
-        if kbcache._sha(paths[index]) != sha:
+        if kbcache.file_sha(paths[index]) != sha:
             return False
     return registries == [_raw(root / name, root) for name in (store.PEOPLE_FILE, store.SOURCES_FILE,
                                                                 store.PENDING_FILE)]
