@@ -835,6 +835,11 @@ def test_perspective_switcher_rewrites_numbers_recolours_maps_and_persists(sized
     neutral, segerie = _python_strengths(real_graph, "neutral"), _python_strengths(real_graph, "segerie")
     assert summary.text_content() == f"{neutral[THESIS]:.2f}"
     assert semantics.verdict(neutral[THESIS]) != semantics.verdict(segerie[THESIS]), "pick a thesis they differ on"
+    def captions() -> list[str]:
+        return [c.text_content() for c in reader.page.locator(".kb-procon ~ .kb-note").all() if c.is_visible()]
+
+    assert reader.page.locator(".kb-procon .kb-moves").first.is_visible()
+    assert len(captions()) == 1 and "small signed number" in captions()[0]
     select.select_option("segerie")
     assert summary.text_content() == f"{segerie[THESIS]:.2f}"
     assert reader.page.locator(f".kb-summary [data-kv='{k}']").text_content() == semantics.verdict(segerie[THESIS])
@@ -856,6 +861,11 @@ def test_perspective_switcher_rewrites_numbers_recolours_maps_and_persists(sized
     assert f"strength {segerie[THESIS]:.2f}, {semantics.verdict(segerie[THESIS])}" in listed
     hover = reader.page.evaluate("(id) => document.querySelector('.kb-map').kbNodes.get(id).title", THESIS)
     assert f"strength {segerie[THESIS]:.2f}, {semantics.verdict(segerie[THESIS])}" in hover
+    # The signed shares are the neutral perspective's: hidden here, and the caption no longer speaks of them.
+    assert not reader.page.locator(".kb-procon .kb-moves").first.is_visible()
+    shown = captions()
+    assert len(shown) == 1 and "signed" not in shown[0], shown
+    assert "its own strength from Charbel-Raphaël Segerie's perspective" in shown[0]
     _shot(reader, "claim-perspective", full_page=False)
     # The choice follows the reader to the next page, and back to neutral.
     reader.open(f"{real_site.url}claims/")

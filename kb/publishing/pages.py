@@ -587,8 +587,14 @@ def _procon(s: _Site, nid: str, supporters: list[tuple[str, dict]], attackers: l
                      f'<h2 id="{key}">{title} ({len(items)})</h2>{body}{more}</section>')
     # The order and the signed shares are the neutral perspective's; say so, since the perspective
     # switcher rewrites the strengths beside them but not the order.
-    note = ('<p class="kb-note">Ranked by how much each moves this claim from the neutral perspective (the '
-            'small signed number: its share of the claim\'s strength); the other number is its own strength.</p>')
+    # The shares are hidden from another perspective (they would mislead there), so its caption names
+    # only the number it shows; the stylesheet shows one caption or the other.
+    note = ('<p class="kb-note kb-note--neutral">Ranked by how much each moves this claim from the neutral '
+            'perspective (the small signed number: its share of the claim\'s strength); the other number is its '
+            'own strength.</p>'
+            '<p class="kb-note kb-note--perspective">Ranked by how much each moves this claim from the neutral '
+            'perspective; the number beside each is its own strength from <span class="kb-pname">neutral</span>'
+            '\'s perspective.</p>')
     return '<div class="kb-procon">' + "".join(sides) + "</div>" + note
 
 
