@@ -248,12 +248,12 @@ class Cache:
             return
         try:
             kept = [k for k in ([keep] if isinstance(keep, str) else keep or ()) if k]
-            if replace is not None and kept:
-                spared = " AND ".join(["substr(key, 1, ?) != ?"] * len(kept))
-                conn.execute(f"DELETE FROM blobs WHERE substr(key, 1, ?) = ? AND {spared}",
-                             (len(replace), replace, *(x for k in kept for x in (len(k), k))))
-            elif replace is not None:
-                conn.execute("DELETE FROM blobs WHERE substr(key, 1, ?) = ?", (len(replace), replace))
+            if replace is not None:
+                for low, high in _gaps(replace, kept):
+                    if high is None:
+                        conn.execute("DELETE FROM blobs WHERE key >= ?", (low,))
+                    else:
+                        conn.execute("DELETE FROM blobs WHERE key >= ? AND key < ?", (low, high))
             conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?)", rows)
             conn.execute("COMMIT")
         except (sqlite3.Error, UnicodeError):  # text SQLite cannot hold (a lone surrogate) is not kept
@@ -465,6 +465,37 @@ def _uri(path: Path) -> str:
 def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
     text = str(exc).lower()
     return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
+def _after(prefix: str) -> str | None:
+    """The least string greater than every string that starts with ``prefix`` (None: there is none).
+
+    SQLite compares keys by their UTF-8 bytes, in the order of code points, so a
+    prefix is a range of the primary key's index: deleting by it touches only
+    the rows deleted, where a test on each key's first characters reads every row.
+    """
+    for i in range(len(prefix) - 1, -1, -1):
+        if ord(prefix[i]) < 0x10FFFF:
+            bumped = chr(ord(prefix[i]) + 1)
+            if not 0xD800 <= ord(bumped) <= 0xDFFF:
+                return prefix[:i] + bumped
+            return prefix[:i] + "\ue000"  # past the surrogates, which no key holds
+    return None
+
+
+def _gaps(prefix: str, spared: Sequence[str]) -> list[tuple[str, str | None]]:
+    """The ranges of keys that start with ``prefix`` but with none of ``spared``, as [low, high) pairs."""
+    inside = sorted(k for k in spared if k.startswith(prefix))
+    out, low = [], prefix
+    for k in inside:
+        if k < low:  # within a spared prefix already skipped
+            continue
+        out.append((low, k))
+        low = _after(k)  # type: ignore[assignment]
+        if low is None:
+            return [(a, b) for a, b in out if a < b]
+    out.append((low, _after(prefix)))
+    return [(a, b) for a, b in out if b is None or a < b]
 
 
 def _key(path: Path) -> tuple | None:

@@ -667,7 +667,7 @@ def _mended(root: Path, opened: kbcache.Cache, found: str, scanned: list, parall
     made = patch.view(opened, found)
     if made is None:
         mended = patch.mend(root, opened, scanned, parallel)
-        if mended is None or not _unchanged(root, scanned):
+        if mended is None or not _unchanged(root, scanned, mended.read):
             return None
         patch.keep(opened, found, mended)
         if around is not None:
@@ -701,19 +701,27 @@ def _kept_view(root: Path, cache: bool, found: str | None) -> GraphView | None:
         opened.close()
 
 
-def _unchanged(root: Path, scanned: list) -> bool:
+def _unchanged(root: Path, scanned: list, read: Sequence[int] | None = None) -> bool:
     """Whether the files a digest was taken of are as they were then, so a result computed since may be stored.
 
     Files added meanwhile do not matter: the result was computed from the
-    files the digest's scan found.
+    files the digest's scan found. ``read``: the positions of the only node
+    files the result read (a mend, which takes the others as the digest found
+    them); only those are looked at again, not every file of a large map.
     """
     if len(scanned) < 4:
         return False
     _, _, (keys, shas, registries), paths = scanned[:4]
     if len(keys) != kbcache.KEY_WIDTH * len(paths) or -1 in keys[::kbcache.KEY_WIDTH]:
         return False  # a file that was not a plain one (no size) cannot be vouched for
-    if kbcache.packed_keys(paths) != keys:
-        return False
+    if read is None:
+        if kbcache.packed_keys(paths) != keys:
+            return False
+    else:
+        width = kbcache.KEY_WIDTH
+        if any(kbcache.packed_keys([paths[j]]) != keys[width * j:width * (j + 1)] for j in read):
+            return False
+        shas = {j: shas[j] for j in read if j in shas}
     for index, sha in shas.items():
         if kbcache.file_sha(paths[index]) != sha:
             return False
@@ -853,12 +861,16 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
                     opened.put_blob(key, {"files": kb.files, "graph": data, "structure": structure},  # type: ignore[union-attr]
                                     replace="graph:", checked=True)
                     # The rows hold the values graph_to_json just found exact (tuples made lists): checked.
-                    opened.put_blobs(_node_rows(G, found, kb.files, structure), replace=f"{ROWS}graph:",  # type: ignore[union-attr]
-                                     keep=f"{ROWS}graph:{found}:", checked=True)
+                    rows = _node_rows(G, found, kb.files, structure)
+                    kept = None
                     if len(scanned) > 4:  # what a later load mends this graph from (see kb.data.patch)
                         displays, values, frame = scanned[4]
-                        kept = delta.keep(parts, frame, values, displays).without_texts()
-                        opened.put_blob(patch.BASE_KEY, {"digest": found, "kept": kept.to_json()},  # type: ignore[union-attr]
+                        kept = delta.keep(parts, frame, values, displays)
+                        rows += patch.fact_rows(found, kept)
+                    opened.put_blobs(rows, replace=f"{ROWS}graph:", keep=f"{ROWS}graph:{found}:",  # type: ignore[union-attr]
+                                     checked=True)
+                    if kept is not None:
+                        opened.put_blob(patch.BASE_KEY, patch.base_record(found, kept),  # type: ignore[union-attr]
                                         replace=patch.BASE_KEY, checked=True)
         return Compiled(root, kb.files, G, problems, found, cache, scanned, structure=structure)
     finally:

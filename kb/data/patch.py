@@ -45,9 +45,27 @@ from typing import Any
 from kb.data import cache as kbcache
 from kb.data.relations import ARGUMENT_RELATIONS
 
-# The record of the last whole compile: {"digest": its digest, "kept": its kb.rules.delta.Kept, without
-# titles and quotes, as JSON}.
+# The record of the last whole compile: {"digest": its digest, "kept": its kb.rules.delta.Kept's header, as
+# JSON, "rows": the facts' rows format}; each node's facts ("f:ID": [its declarations, the ids it names]) and
+# who names each id ("n:ID": the nodes, in the record's order) are rows beside the graph's (see fact_rows).
 BASE_KEY = "compilebase"
+FACT_ROWS = 1
+
+
+def fact_rows(digest: str, kept) -> list[tuple[str, Any]]:
+    """The rows of each node's facts and of who names each id, kept with the graph compiled under ``digest``:
+    a mend reads those of the nodes a change reaches, not the whole record (25 MB at 10^5 nodes)."""
+    from kb.rules import delta
+
+    prefix = _prefix(digest)
+    rows: list[tuple[str, Any]] = [(prefix + "f:" + i, fact[:2]) for i, fact in kept.facts.items()]
+    rows += [(prefix + "n:" + target, namers) for target, namers in delta.naming(kept.ids, kept.facts).items()]
+    return rows
+
+
+def base_record(digest: str, kept) -> dict:
+    """What :data:`BASE_KEY` holds for the graph compiled under ``digest`` (its facts are in :func:`fact_rows`)."""
+    return {"digest": digest, "kept": kept.header().to_json(), "rows": FACT_ROWS}
 
 
 class _Edges:
@@ -78,6 +96,28 @@ class Mended:
 
     head: dict
     rows: dict[str, Any]
+    read: list[int]  # the positions of the node files read (in the digest's order): the mend holds if they hold
+
+
+def _fact_rows(opened: kbcache.Cache, was: str):
+    """The facts of the nodes a change reaches, read from the rows of the base kept under the prefix ``was``."""
+    from kb.rules import delta
+
+    class Rows(delta.Facts):
+        def __init__(self) -> None:
+            pass
+
+        def of(self, ids) -> dict[str, list]:
+            keys = [was + "f:" + i for i in ids]
+            got = opened.get_blobs(keys)
+            return {i: got[k] for i, k in zip(ids, keys)}  # a row missing: KeyError, and no mend
+
+        def naming(self, ids) -> dict[str, list[str]]:
+            keys = [was + "n:" + i for i in ids]
+            got = opened.get_blobs(keys)
+            return {i: got.get(k, []) for i, k in zip(ids, keys)}
+
+    return Rows()
 
 
 def _prefix(digest: str) -> str:
@@ -110,13 +150,14 @@ def _mend(root: Path, opened: kbcache.Cache, scanned: list, parallel: bool) -> M
     if len(scanned) <= 4:
         return None
     base = opened.get_blob(BASE_KEY)
-    if not isinstance(base, dict) or type(base.get("digest")) is not str:
+    if not isinstance(base, dict) or type(base.get("digest")) is not str or base.get("rows") != FACT_ROWS:
         return None
-    kept = delta.Kept.from_json(base.get("kept"))
+    kept = delta.Kept.from_json(base.get("kept"), header=True)
     if kept is None:
         return None
     displays, values, frame = scanned[4]
-    reach = delta.reach(root, kept, frame, displays, scanned[3], values, opened, parallel)
+    was = _prefix(base["digest"])
+    reach = delta.reach(root, kept, frame, displays, scanned[3], values, opened, parallel, _fact_rows(opened, was))
     if reach is None:
         return None
     problems = [p for ps in reach.loading.values() for p in ps] + validate.rules_for(reach.kb, reach.scope, None)
@@ -125,7 +166,6 @@ def _mend(root: Path, opened: kbcache.Cache, scanned: list, parallel: bool) -> M
     ids = reach.scope.ids
     edited = set(reach.edited)
     reached = [n for n in kept.ids if n in reach.reached]  # every reached id is a node: no error says otherwise
-    was = _prefix(base["digest"])
     head0 = opened.get_blob(was + "meta")
     sketch = _Edges(ids)
     graph.add_edges(sketch, reach.kb.nodes)  # every node declaring an edge into a reached one (reach.concerned)
@@ -181,7 +221,7 @@ def _mend(root: Path, opened: kbcache.Cache, scanned: list, parallel: bool) -> M
     head = {**head0, "structure": structure, "base": base["digest"],
             "nodes": sorted(k[2:] for k in rows if k.startswith("a:")),
             "adjacent": sorted(k[2:] for k in rows if k.startswith("e:"))}
-    return Mended(head, rows)
+    return Mended(head, rows, reach.read)
 
 
 def keep(opened: kbcache.Cache, found: str, mended: Mended) -> None:

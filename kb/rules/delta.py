@@ -62,11 +62,10 @@ class Kept:
     documents: list[str]
     files: int
 
-    def without_texts(self) -> "Kept":
-        """The record without titles and quotes, which only the near-duplicate search reads: what a mend of
-        the compiled graph needs (:mod:`kb.data.patch`), at a fraction of the size to read back."""
-        return replace(self, facts={i: [declared, named, None, None] for i, (declared, named, _, _)
-                                    in self.facts.items()})
+    def header(self) -> "Kept":
+        """The record without its facts, which :mod:`kb.data.patch` keeps as rows, one per node, to read only
+        those a change reaches (and without titles and quotes, which only the near-duplicate search reads)."""
+        return replace(self, facts={})
 
     def to_json(self) -> dict:
         return {"frame": self.frame, "values": "\0".join(self.values), "ids": "\0".join(self.ids),
@@ -76,17 +75,19 @@ class Kept:
                 "people": self.people, "documents": self.documents, "files": self.files}
 
     @classmethod
-    def from_json(cls, data: Any) -> "Kept | None":
+    def from_json(cls, data: Any, header: bool = False) -> "Kept | None":
         """What a check kept, or None when the record is not one (the next check is then a whole one).
 
-        The parts are looked over as they are used: :func:`recheck` takes a
-        record that turns out damaged for no record at all.
+        ``header``: a record kept without its facts (:meth:`header`). The parts
+        are looked over as they are used: :func:`recheck` takes a record that
+        turns out damaged for no record at all.
         """
         try:
             values = data["values"].split("\0") if data["values"] else []
             ids = data["ids"].split("\0") if data["ids"] else []
             facts, people, documents, positions = data["facts"], data["people"], data["documents"], data["positions"]
-            if not (isinstance(facts, dict) and len(facts) == len(ids) and isinstance(data["frame"], str)
+            if not (isinstance(facts, dict) and len(facts) == (0 if header else len(ids))
+                    and isinstance(data["frame"], str)
                     and isinstance(people, list) and isinstance(documents, list) and isinstance(positions, list)):
                 return None
             loading = {k: _in(v) for k, v in data["loading"].items()}
@@ -196,25 +197,58 @@ class Reach:
     kb: store.KnowledgeBase  # the concerned nodes, as loaded now, with what the rules read of the registries
     scope: validate.Scope  # the rest of the map, as the rules of the concerned nodes read it
     loading: dict[str, list[Problem]]  # display path -> problems reading it, as now
-    facts: dict[str, list]  # as in Kept, as now
+    facts: dict[str, list]  # as in Kept, as now, of the nodes read (the edited ones, and those they reach)
     entry: dict[str, int]  # node id -> its file's position in the digest's order
+    read: list[int]  # the positions of the files read (the changed ones, and the concerned nodes')
+
+
+class Facts:
+    """What a change's reach reads of the other nodes' facts: a node's facts, and who names an id.
+
+    This one reads them from a whole record (:attr:`Kept.facts`); :mod:`kb.data.patch` reads them from
+    rows, one per node and one per id named, so that a map of 10^5 nodes is not decoded whole.
+    """
+
+    def __init__(self, kept: Kept):
+        self._kept, self._naming = kept, None
+
+    def of(self, ids) -> dict[str, list]:
+        """The facts of ``ids`` (every one a node), as kept."""
+        facts = self._kept.facts
+        return {i: facts[i] for i in ids}
+
+    def naming(self, ids) -> dict[str, list[str]]:
+        """For each of ``ids``, the nodes that name it (as kept), in the record's order of ids."""
+        if self._naming is None:
+            self._naming = naming(self._kept.ids, self._kept.facts)
+        return {i: self._naming.get(i, []) for i in ids}
+
+
+def naming(ids: Sequence[str], facts: Mapping[str, list]) -> dict[str, list[str]]:
+    """Every id some node names -> the nodes that name it, in the order of ``ids`` (each once)."""
+    out: dict[str, list[str]] = {}
+    for node_id in ids:
+        for target in dict.fromkeys(facts[node_id][1]):
+            out.setdefault(target, []).append(node_id)
+    return out
 
 
 def reach(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
-          opened, parallel: bool = False) -> Reach | None:
+          opened, parallel: bool = False, facts: Facts | None = None) -> Reach | None:
     """What the change since ``kept`` reaches, or None when it is not a change of a few node files' contents
     (see the module's docstring) or the record is damaged.
 
-    Used by :func:`recheck`, and by :mod:`kb.data.patch` to mend a compiled graph where the change reaches.
+    ``facts``: where the other nodes' facts are read (the record's own by default). Used by
+    :func:`recheck`, and by :mod:`kb.data.patch` to mend a compiled graph where the change reaches.
     """
     try:
-        return _reach(root, kept, frame, displays, paths, values, opened, parallel)
+        return _reach(root, kept, frame, displays, paths, values, opened, parallel, facts or Facts(kept))
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):
         return None
 
 
 def _reach(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
-           opened, parallel: bool) -> Reach | None:
+           opened, parallel: bool, lookup: Facts) -> Reach | None:
     if kept.frame != frame or len(kept.values) != len(values) or len(kept.positions) != len(kept.ids):
         return None
     changed = [j for j, (was, now) in enumerate(zip(kept.values, values)) if was != now]
@@ -229,7 +263,6 @@ def _reach(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[
 
     models: dict[str, Any] = {}
     loading = dict(kept.loading)
-    facts = dict(kept.facts)
     edited = []
     node_of = parsing.node_reader()
     for j, (data, errs) in zip(changed, read(changed)):
@@ -245,31 +278,43 @@ def _reach(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[
             edited.append(node_id)
     # What the change can concern: the edited nodes, what they name (before and after), and every
     # node declaring an edge into any of those.
+    was, mine = lookup.of(edited), set(edited)
+    now: dict[str, list] = {}  # the facts as they are now, of every node read
     reached: set[str] = set()
     for node_id in edited:
         new = _facts(validate.declarations(node_id, models[node_id]), models[node_id].targets(), models[node_id])
-        for fact in (facts[node_id], new):
+        for fact in (was[node_id], new):
             reached.update(target for _, target, _, _ in fact[0])
             reached.update(fact[1])
-        facts[node_id] = new
+        now[node_id] = new
+
+    def naming_now(targets) -> dict[str, list[str]]:
+        """Who names each of ``targets`` now (the edited nodes as they are now), the facts of each read."""
+        out = {}
+        for target, namers in lookup.naming(targets).items():
+            out[target] = [i for i in namers if i not in mine] + [i for i in edited if target in now[i][1]]
+        now.update(lookup.of({i for namers in out.values() for i in namers if i not in now}))
+        return out
+
+    namers = naming_now(reached)
     concerned = set(edited) | (reached & ids.keys())
-    for node_id in kept.ids:
-        if any(target in reached for _, target, _, _ in facts[node_id][0]):
-            concerned.add(node_id)
+    concerned.update(i for target in reached for i in namers[target]
+                     if any(d[1] == target for d in now[i][0]))
+    now.update(lookup.of(concerned - now.keys()))
     # The rules of those nodes read the edges into what they name, and no others (every declaration
     # of a pair, and every edge into an undercut's target, is an edge into a target they name).
-    into = {target for node_id in concerned for _, target, _, _ in facts[node_id][0]}
-    declared = validate.index_declarations(
-        (i, [d for d in facts[i][0] if d[1] in into]) for i in kept.ids)
+    into = {target for node_id in concerned for _, target, _, _ in now[node_id][0]}
+    order = {i: k for k, i in enumerate(kept.ids)}
+    declarers = sorted({i for namers_of in naming_now(into).values() for i in namers_of}, key=order.__getitem__)
+    declared = validate.index_declarations((i, [d for d in now[i][0] if d[1] in into]) for i in declarers)
+    # Whether anything names a concerned node decides its lint warnings; the rules ask of no other.
+    incoming = {target for target, namers_of in naming_now(concerned).items() if namers_of}
     others = [i for i in kept.ids if i in concerned and i not in models]
     for node_id, (data, errs) in zip(others, read([entry[i] for i in others])):
         node, _ = node_of(data, errs, displays[entry[node_id]])
         if node is None:
             return None  # the cache no longer holds what was read: check the whole map
         models[node_id] = node
-    incoming: set[str] = set()
-    for fact in facts.values():
-        incoming.update(fact[1])
     kb = store.KnowledgeBase(root=Path(root), files=kept.files)
     for node_id in kept.ids:
         if node_id in concerned:
@@ -277,15 +322,18 @@ def _reach(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[
             kb.paths[node_id] = Path(paths[entry[node_id]])
     kb.people = dict.fromkeys(kept.people)  # type: ignore[arg-type]  # the rules ask only which ids there are
     kb.sources = dict.fromkeys(kept.documents)  # type: ignore[arg-type]
-    return Reach(edited, reached, concerned, kb, validate.Scope(ids, declared, incoming), loading, facts, entry)
+    read_files = sorted({*changed, *(entry[i] for i in others)})
+    return Reach(edited, reached, concerned, kb, validate.Scope(ids, declared, incoming), loading, now, entry,
+                 read_files)
 
 
 def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
              opened, sources_dir, parallel: bool) -> Rechecked | None:
-    got = _reach(root, kept, frame, displays, paths, values, opened, parallel)
+    got = _reach(root, kept, frame, displays, paths, values, opened, parallel, Facts(kept))
     if got is None:
         return None
-    kb, concerned, entry, facts, loading = got.kb, got.concerned, got.entry, got.facts, got.loading
+    kb, concerned, entry, loading = got.kb, got.concerned, got.entry, got.loading
+    facts = {**kept.facts, **got.facts}
     texts = None
     if sources_dir:  # the texts are found through the sources' entries
         kb.sources = {}
