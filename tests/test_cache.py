@@ -491,6 +491,43 @@ def test_a_result_computed_while_a_file_changes_is_not_kept(kb, monkeypatch):
     assert compiled.check(kb).problems == validate.check(kb).problems
 
 
+def _kept_answer(root: Path, digest: str, question: str):
+    opened = cache.open_cache(root)
+    try:
+        return opened.get_blob(compiled._answer_key(digest, question))
+    finally:
+        opened.close()
+
+
+def test_an_answer_is_kept_under_the_digest_only_when_its_graph_is_that_digest_s(kb, monkeypatch):
+    """A graph compiled while a file changed is not the map its digest was taken of: an answer from it is not
+    kept. One read back from the cache is, whatever the files are now: its answer is kept without a look."""
+    from kb.analysis.graphview import GraphView
+    from kb.data import store
+
+    path = next(kb.rglob("n000011.yaml"))
+    original = path.read_text()
+    real = store.load
+
+    def edit_then_load(*args, **kwargs):
+        path.write_text(original.replace("title: ", "title: Meanwhile ", 1))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "load", edit_then_load)
+    raced = compiled.load(kb)
+    monkeypatch.setattr(store, "load", real)
+    raced.remember("question", ["from a graph with the edit"])
+    assert _kept_answer(kb, raced.digest, "question") is None
+    path.write_text(original)
+    compiled.load(kb)  # compiled and kept
+    read = compiled.load(kb)
+    assert read.settled and isinstance(read.view, GraphView)  # read back, not compiled
+    other = next(kb.rglob("n000012.yaml"))
+    other.write_text(other.read_text().replace("title: ", "title: Later ", 1))
+    read.remember("question", ["from the graph kept"])
+    assert _kept_answer(kb, read.digest, "question") == ["from the graph kept"]
+
+
 def test_damaged_compiled_results_are_recomputed(kb):
     before = _outputs(kb)
     with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
@@ -1074,5 +1111,28 @@ def test_a_prepared_parse_result_reads_back_as_the_result_or_is_sent_whole(tmp_p
     try:
         assert opened.parse(items, lambda todo: store.prepare_all(todo, False)) == direct
         assert opened.parse(items, lambda todo: store.prepare_all(todo, False)) == direct  # read back
+    finally:
+        opened.close()
+
+
+def test_replacing_a_prefix_drops_exactly_the_keys_a_test_of_each_key_would(tmp_path):
+    """Deletes by ranges of the key index, checked against startswith on every key, edge characters included."""
+    rng = random.Random(5)
+    alphabet = ["a", "b", ":", "z", "\x7f", "é", "\ud7ff", "\ue000", "\uffff", "\U0010ffff"]
+    (tmp_path / "claims").mkdir()
+    opened = cache.Cache.open(tmp_path / "claims")
+    assert opened is not None
+    try:
+        for _ in range(60):
+            keys = {"".join(rng.choices(alphabet, k=rng.randint(1, 5))) for _ in range(80)}
+            opened.put_blobs([(k, 1) for k in keys])
+            replace = "".join(rng.choices(alphabet, k=rng.randint(1, 2)))
+            spared = ["".join(rng.choices(alphabet, k=rng.randint(0, 4))) for _ in range(rng.randint(0, 3))]
+            spared = [replace + s if rng.random() < 0.8 else s for s in spared]
+            opened.put_blobs([], replace=replace, keep=spared)
+            expected = {k for k in keys if not k.startswith(replace) or any(s and k.startswith(s) for s in spared)}
+            left = {k for (k,) in opened._conn.execute("SELECT key FROM blobs")}
+            assert left == expected, (replace, spared)
+            opened._conn.execute("DELETE FROM blobs")
     finally:
         opened.close()

@@ -318,3 +318,108 @@ def test_loads_mending_side_by_side_while_files_change(kb):
     near = compiled.load(kb, around=node)
     assert queries.show(near.view, node, analysis=lambda: near.analysis(queries.NEUTRAL, queries.DEFAULT_METHOD)) \
         == queries.show(compiled.load(kb, cache=False).graph, node)
+
+
+def _reaches(root: Path, whole_facts: bool):
+    """What the change since the last whole compile reaches, its facts read from the base's rows, or from a
+    whole record made of every row (what a check keeps)."""
+    opened = cache.open_cache(root)
+    try:
+        _, scanned = compiled._digest_of(root, opened, False)
+        base = opened.get_blob(patch.BASE_KEY)
+        kept = delta.Kept.from_json(base["kept"], header=True)
+        was = patch._prefix(base["digest"])
+        rows = patch._fact_rows(opened, was)
+        if whole_facts:
+            kept.facts = rows.of(kept.ids)
+            facts = delta.Facts(kept)
+        else:
+            facts = rows
+        displays, values, frame = scanned[4]
+        return delta.reach(root, kept, frame, displays, scanned[3], values, opened, False, facts), kept
+    finally:
+        opened.close()
+
+
+def test_what_an_edit_reaches_read_from_rows_is_what_a_scan_of_every_node_finds(kb):
+    """The rows' lookups (who names an id, one node's facts) against the definitions, scanned over every node."""
+    from kb.data import store
+    from kb.rules import validate
+
+    compiled.load(kb)  # the base, whose rows every round reads
+    texts = {p.stem: p.read_text() for p in _files(kb).values()}
+    rng = random.Random(21)
+    compared = 0
+    for turn in range(15):
+        G = compiled.load(kb, cache=False).graph
+        if G is None:
+            break
+        if turn < 14:
+            _edit(rng, kb, G)
+        else:  # an edge declared twice, by its source and as another node's linked premise: both, in file order
+            u, t = next((u, t) for u, t, r in G.edges(data="relation") if r == "supports" and u > "n000050")
+            files = _files(kb)
+            data = _read(files["n000001"])
+            data.setdefault("attacks", []).append({"target": t, "with": [u]})
+            _write(files["n000001"], data)
+        got, kept = _reaches(kb, False)
+        scanned, whole_kept = _reaches(kb, True)
+        if got is None:
+            assert scanned is None
+            continue
+        compared += 1
+        base_facts = whole_kept.facts
+        now = store.load(kb)[0]
+        scope = validate.Scope.of(now)
+        facts = {i: [scope.declared_by[i], scope.named_by[i]] for i in now.nodes}
+        edited = [i for i, path in _files(kb).items() if path.read_text() != texts[i]]
+        reached = {t for i in edited for f in (base_facts[i], facts[i]) for t in [*(d[1] for d in f[0]), *f[1]]}
+        concerned = set(edited) | (reached & set(now.nodes)) | {
+            i for i in now.nodes if any(d[1] in reached for d in facts[i][0])}
+        into = {d[1] for i in concerned for d in facts[i][0]}
+        declared = validate.index_declarations((i, [d for d in facts[i][0] if d[1] in into]) for i in kept.ids)
+        incoming = {t for f in facts.values() for t in f[1]}
+        assert turn < 14 or len(declared[(u, t)]) == 2
+        for found in (got, scanned):
+            assert sorted(found.edited) == sorted(edited) and found.reached == reached
+            assert found.concerned == concerned
+            assert {k: [(r, n, tuple(loc)) for r, n, loc in v] for k, v in found.scope.declared.items()} == declared
+            assert found.scope.incoming == incoming & concerned
+    assert compared >= 10
+
+
+@pytest.mark.parametrize("meanwhile", ["read", "unread"])
+def test_a_mend_is_kept_unless_a_file_it_read_changed_while_it_was_made(kb, mends, monkeypatch, meanwhile):
+    """A file the mend read, edited meanwhile, would put that edit under the digest taken before it (read back
+    once the edit is undone); a file it did not read is taken as the digest found it, so the mend holds."""
+    files = _files(kb)
+    compiled.load(kb)
+    edited = sorted(files)[5]
+    data = _read(files[edited])
+    data["title"] = "First: " + data["title"][:60]
+    _write(files[edited], data)
+    real, changed = delta.reach, []
+
+    def reach_then_edit(*args, **kwargs):
+        got = real(*args, **kwargs)
+        read = {files[i] for i in got.kb.nodes} | {files[edited]}
+        path = files[edited] if meanwhile == "read" else next(p for p in files.values() if p not in read)
+        text = path.read_text()
+        path.write_text(text.replace("title: ", "title: Meanwhile ", 1))
+        changed.append((path, text))
+        return got
+
+    monkeypatch.setattr(delta, "reach", reach_then_edit)
+    found = compiled.load(kb)
+    monkeypatch.setattr(delta, "reach", real)
+    assert mends[-1] is not None
+    opened = cache.open_cache(kb)
+    try:
+        kept = opened.get_blob(patch._prefix(found.digest) + "meta")
+    finally:
+        opened.close()
+    assert (kept is not None) == (meanwhile == "unread")
+    # Undone, the map is the one the digest was taken of: what is kept under it must be that map.
+    path, text = changed[0]
+    path.write_text(text)
+    assert _shape(compiled.load(kb).graph) == _shape(compiled.load(kb, cache=False).graph)

@@ -567,6 +567,9 @@ class Compiled:
     answer: Any = None  # the stored answer to one of load's ``recall`` questions (then there is no view)
     recalled: str | None = None  # which question that answer is to
     structure: str | None = None  # structure_key of the graph: what its analyses are kept under
+    # The view is the graph kept under the digest (read back, mended, or just stored): what is computed from
+    # it holds for that digest whatever the files are now, so it is kept without looking at every file again.
+    settled: bool = False
     _graph: nx.DiGraph | None = field(default=None, repr=False)
     _whole: nx.DiGraph | GraphView | None = field(default=None, repr=False)
 
@@ -609,11 +612,15 @@ class Compiled:
     def ok(self) -> bool:
         return self.view is not None or self.answer is not None
 
+    def _holds(self) -> bool:
+        """Whether what is computed from this graph may be kept under its digest."""
+        return (self.settled and not self.partial) or _unchanged(self.root, self.scanned)
+
     def remember(self, question: str, answer: Any) -> Any:
         """Keep a whole-map answer under the map's digest for the next time ``question`` is asked
         (see load's ``recall``), when it is plain JSON data and the files did not change meanwhile;
         the answer, either way."""
-        if self.cache and self.digest is not None and _unchanged(self.root, self.scanned):
+        if self.cache and self.digest is not None and self._holds():
             opened = kbcache.open_cache(self.root, True)
             if opened is not None:
                 try:
@@ -647,7 +654,7 @@ class Compiled:
                 if found is not None and len(found.priors) == self.count and all(n in found.priors for n in self.view):
                     return found
             result = analyse(self.whole, perspective, method, implied)
-            if opened is not None and _unchanged(self.root, self.scanned):
+            if opened is not None and self._holds():
                 opened.put_blob(key, result.to_json(), replace="analysis:", keep=f"analysis:{basis}:")
                 shared, per_node = result.to_rows()
                 opened.put_blobs([(rows + "shared", shared), *((rows + n, r) for n, r in per_node.items())],
@@ -680,7 +687,7 @@ def _mended(root: Path, opened: kbcache.Cache, found: str, scanned: list, parall
     if made is None:
         return None
     view, files, structure = made
-    return Compiled(root, files, view, [], found, True, scanned, structure=structure)
+    return Compiled(root, files, view, [], found, True, scanned, structure=structure, settled=True)
 
 
 def _kept_view(root: Path, cache: bool, found: str | None) -> GraphView | None:
@@ -836,7 +843,8 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
             if isinstance(blob, dict) and isinstance(blob.get("files"), int) and isinstance(blob.get("structure"), str):
                 view = view_from_json(blob.get("graph"))
                 if view is not None:
-                    return Compiled(root, blob["files"], view, [], found, cache, scanned, structure=blob["structure"])
+                    return Compiled(root, blob["files"], view, [], found, cache, scanned, structure=blob["structure"],
+                                    settled=True)
             mended = _mended(root, opened, found, scanned, parallel, around)  # type: ignore[arg-type]
             if mended is not None:
                 return mended
@@ -855,7 +863,8 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
                 return Compiled(root, kb.files, None, problems, found, cache, scanned)
             G = graph.build(kb)
             structure = structure_key(G) if found is not None else None  # only what is cached is kept under it
-            if found is not None and _unchanged(root, scanned):
+            settled = found is not None and _unchanged(root, scanned)  # G is the map the digest was taken of
+            if settled:
                 data = graph_to_json(G)
                 if data is not None:
                     opened.put_blob(key, {"files": kb.files, "graph": data, "structure": structure},  # type: ignore[union-attr]
@@ -872,7 +881,7 @@ def load(root: Path, cache: bool = True, parallel: bool = False, around: str | N
                     if kept is not None:
                         opened.put_blob(patch.BASE_KEY, patch.base_record(found, kept),  # type: ignore[union-attr]
                                         replace=patch.BASE_KEY, checked=True)
-        return Compiled(root, kb.files, G, problems, found, cache, scanned, structure=structure)
+        return Compiled(root, kb.files, G, problems, found, cache, scanned, structure=structure, settled=settled)
     finally:
         if opened is not None:
             opened.close()
