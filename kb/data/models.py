@@ -212,6 +212,10 @@ class Source(_Strict):
 class PeopleFile(RootModel[list[Person]]):
     """claims/people.yaml: a list of people."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use, like the others: see _Strict
+
 
 class SourcesFile(RootModel[list[Source]]):
     """claims/sources.yaml: a list of source documents."""
+
+    model_config = ConfigDict(defer_build=True)
