@@ -4,8 +4,10 @@ After an author edits one node file of a map of 10^4 nodes, compiling the map
 again (validating every node, building the graph, writing it and a row per
 node into the cache) takes seconds, though almost everything is as it was.
 So the last whole compile (:func:`kb.data.compiled.load`) keeps, beside its
-graph and rows, the record a check keeps (:class:`kb.rules.delta.Kept`, but for
-titles and quotes, under :data:`BASE_KEY`). A later load whose digest has nothing kept, when only a few
+graph and rows, the record a check keeps (:class:`kb.rules.delta.Kept`): its
+header under :data:`BASE_KEY`, and its facts as rows (:func:`fact_rows`: each
+node's declared edges and the ids it names, and who names each id), so that a
+mend reads only the facts of the nodes a change reaches. A later load whose digest has nothing kept, when only a few
 node files' contents changed since that compile (:func:`kb.rules.delta.reach`
 says which changes qualify), mends that graph instead:
 
