@@ -237,6 +237,27 @@ def test_damaged_mend_rows_are_made_again(kb, mends):
     assert _shape(compiled.load(kb).graph) == _shape(compiled.load(kb, cache=False).graph)
 
 
+@pytest.mark.parametrize("row", ["f", "n"])
+def test_a_base_missing_a_fact_row_is_compiled_whole_not_mended_wrong(kb, mends, row):
+    """A fact row gone (who names the edited node's target, or a node's own facts) is damage, never "none"."""
+    import sqlite3
+
+    files = _files(kb)
+    base = compiled.load(kb)
+    node, target = sorted(files)[3], sorted(files)[40]
+    data = _read(files[node])
+    data.setdefault("supports", []).append(target)
+    _write(files[node], data)
+    named = target if row == "n" else next(iter(base.graph.pred[target]))  # a node declaring an edge into it
+    with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
+        gone = conn.execute("DELETE FROM blobs WHERE key = ?",
+                            (f"{compiled.ROWS}graph:{base.digest}:{row}:{named}",)).rowcount
+    assert gone == 1
+    found = compiled.load(kb)
+    assert mends[-1] is None
+    assert _shape(found.graph) == _shape(compiled.load(kb, cache=False).graph)
+
+
 def _meets(order, succ, pred) -> bool:
     return all([v for u, v in order if u == n] == succ[n] and [u for u, v in order if v == n] == pred[n] for n in succ)
 

@@ -61,7 +61,10 @@ def fact_rows(digest: str, kept) -> list[tuple[str, Any]]:
 
     prefix = _prefix(digest)
     rows: list[tuple[str, Any]] = [(prefix + "f:" + i, fact[:2]) for i, fact in kept.facts.items()]
-    rows += [(prefix + "n:" + target, namers) for target, namers in delta.naming(kept.ids, kept.facts).items()]
+    # A row for every node, named or not, so that a row missing is damage, not "named by none". (A compiled
+    # map has no errors: every id named is a node.)
+    naming = delta.naming(kept.ids, kept.facts)
+    rows += [(prefix + "n:" + i, naming.get(i, [])) for i in kept.ids]
     return rows
 
 
@@ -117,7 +120,7 @@ def _fact_rows(opened: kbcache.Cache, was: str):
         def naming(self, ids) -> dict[str, list[str]]:
             keys = [was + "n:" + i for i in ids]
             got = opened.get_blobs(keys)
-            return {i: got.get(k, []) for i, k in zip(ids, keys)}
+            return {i: got[k] for i, k in zip(ids, keys)}  # not a node (an error), or damage: no mend
 
     return Rows()
 
