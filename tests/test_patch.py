@@ -350,10 +350,10 @@ def _reaches(root: Path, whole_facts: bool):
         base = opened.get_blob(patch.BASE_KEY)
         kept = delta.Kept.from_json(base["kept"], header=True)
         was = patch._prefix(base["digest"])
-        rows = patch._fact_rows(opened, was)
+        rows = patch.RowFacts(opened, was)
         if whole_facts:
             kept.facts = rows.of(kept.ids)
-            facts = delta.Facts(kept)
+            facts = delta.KeptFacts(kept)
         else:
             facts = rows
         displays, values, frame = scanned[4]

@@ -104,25 +104,25 @@ class Mended:
     read: list[int]  # the positions of the node files read (in the digest's order): the mend holds if they hold
 
 
-def _fact_rows(opened: kbcache.Cache, was: str):
-    """The facts of the nodes a change reaches, read from the rows of the base kept under the prefix ``was``."""
-    from kb.rules import delta
+class RowFacts:
+    """The facts of the nodes a change reaches (:class:`kb.rules.delta.Facts`), read from the rows of the base
+    kept under the prefix ``was`` (see :func:`fact_rows`). A row missing is a KeyError, and no mend: a node's that is damage, and an id
+    with no row of who names it is no node (an error, which a whole compile reports)."""
 
-    class Rows(delta.Facts):
-        def __init__(self) -> None:
-            pass
+    def __init__(self, opened: kbcache.Cache, was: str):
+        self._opened, self._was = opened, was
 
-        def of(self, ids) -> dict[str, list]:
-            keys = [was + "f:" + i for i in ids]
-            got = opened.get_blobs(keys)
-            return {i: got[k] for i, k in zip(ids, keys)}  # a row missing: KeyError, and no mend
+    def _rows(self, kind: str, ids) -> dict[str, Any]:
+        ids = list(ids)
+        keys = [self._was + kind + i for i in ids]
+        got = self._opened.get_blobs(keys)
+        return {i: got[k] for i, k in zip(ids, keys)}
 
-        def naming(self, ids) -> dict[str, list[str]]:
-            keys = [was + "n:" + i for i in ids]
-            got = opened.get_blobs(keys)
-            return {i: got[k] for i, k in zip(ids, keys)}  # not a node (an error), or damage: no mend
+    def of(self, ids) -> dict[str, list]:
+        return self._rows("f:", ids)
 
-    return Rows()
+    def naming(self, ids) -> dict[str, list[str]]:
+        return self._rows("n:", ids)
 
 
 def _prefix(digest: str) -> str:
@@ -162,7 +162,7 @@ def _mend(root: Path, opened: kbcache.Cache, scanned: list, parallel: bool) -> M
         return None
     displays, values, frame = scanned[4]
     was = _prefix(base["digest"])
-    reach = delta.reach(root, kept, frame, displays, scanned[3], values, opened, parallel, _fact_rows(opened, was))
+    reach = delta.reach(root, kept, frame, displays, scanned[3], values, opened, parallel, RowFacts(opened, was))
     if reach is None:
         return None
     problems = [p for ps in reach.loading.values() for p in ps] + validate.rules_for(reach.kb, reach.scope, None)

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 from kb.data import parsing, store
 from kb.rules import validate
@@ -64,7 +64,7 @@ class Kept:
 
     def header(self) -> "Kept":
         """The record without its facts, which :mod:`kb.data.patch` keeps as rows, one per node, to read only
-        those a change reaches (and without titles and quotes, which only the near-duplicate search reads)."""
+        those a change reaches (titles and quotes, which only the near-duplicate search reads, not at all)."""
         return replace(self, facts={})
 
     def to_json(self) -> dict:
@@ -202,23 +202,32 @@ class Reach:
     read: list[int]  # the positions of the files read (the changed ones, and the concerned nodes')
 
 
-class Facts:
+class Facts(Protocol):
     """What a change's reach reads of the other nodes' facts: a node's facts, and who names an id.
 
-    This one reads them from a whole record (:attr:`Kept.facts`); :mod:`kb.data.patch` reads them from
-    rows, one per node and one per id named, so that a map of 10^5 nodes is not decoded whole.
+    :class:`KeptFacts` reads them from a whole record (:attr:`Kept.facts`);
+    :class:`kb.data.patch.RowFacts` from rows, one per node for each, so that a
+    map of 10^5 nodes is not decoded whole to mend one node's edges.
     """
+
+    def of(self, ids: Iterable[str]) -> dict[str, list]:
+        """The facts of ``ids`` (every one a node), as kept."""
+
+    def naming(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """For each of ``ids``, the nodes that name it (as kept), in the record's order of ids."""
+
+
+class KeptFacts:
+    """The facts of a whole record; who names what is indexed on first use, in one pass over every node."""
 
     def __init__(self, kept: Kept):
         self._kept, self._naming = kept, None
 
-    def of(self, ids) -> dict[str, list]:
-        """The facts of ``ids`` (every one a node), as kept."""
+    def of(self, ids: Iterable[str]) -> dict[str, list]:
         facts = self._kept.facts
         return {i: facts[i] for i in ids}
 
-    def naming(self, ids) -> dict[str, list[str]]:
-        """For each of ``ids``, the nodes that name it (as kept), in the record's order of ids."""
+    def naming(self, ids: Iterable[str]) -> dict[str, list[str]]:
         if self._naming is None:
             self._naming = naming(self._kept.ids, self._kept.facts)
         return {i: self._naming.get(i, []) for i in ids}
@@ -242,7 +251,7 @@ def reach(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[s
     :func:`recheck`, and by :mod:`kb.data.patch` to mend a compiled graph where the change reaches.
     """
     try:
-        return _reach(root, kept, frame, displays, paths, values, opened, parallel, facts or Facts(kept))
+        return _reach(root, kept, frame, displays, paths, values, opened, parallel, facts or KeptFacts(kept))
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):
         return None
 
@@ -329,7 +338,7 @@ def _reach(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[
 
 def _recheck(root: Path, kept: Kept, frame: str, displays: list[str], paths: list[str], values: list[str],
              opened, sources_dir, parallel: bool) -> Rechecked | None:
-    got = _reach(root, kept, frame, displays, paths, values, opened, parallel, Facts(kept))
+    got = _reach(root, kept, frame, displays, paths, values, opened, parallel, KeptFacts(kept))
     if got is None:
         return None
     kb, concerned, entry, loading = got.kb, got.concerned, got.entry, got.loading
