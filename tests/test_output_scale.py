@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from click.testing import CliRunner
 
@@ -134,3 +138,61 @@ def test_characters_of_uncertain_width_and_captions_wider_than_the_table_go_to_r
     table.add_row("b", "two\nlines")
     assert not query._fits(table, table.plain(), 100)
     assert not query._fits("x" * 101, "x" * 101, 100) and query._fits("x" * 100, "x" * 100, 100)
+
+
+def _drawn_by_rich(text: str, width: int) -> str:
+    """What rich prints for plain text at ``width``, as _rendered trims it."""
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    out = io.StringIO()
+    Console(file=out, width=width, markup=False, highlight=False, emoji=False, color_system=None,
+            soft_wrap=False).print(Text(text))
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()).strip("\n")
+
+
+_WORD = st.text(alphabet="abcxyz-.,’é0", min_size=1, max_size=14)
+_GAP = st.sampled_from([" ", " ", " ", "  ", "   ", "\n", " \n"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.tuples(_WORD, _GAP), min_size=1, max_size=40), st.sampled_from(["", " ", "   "]),
+       st.integers(min_value=4, max_value=70))
+def test_plain_text_is_wrapped_as_rich_wraps_it(words, indent, width):
+    """Long plain text is wrapped without rich (whose import costs most of a warm kb show): rich's lines, to
+    the byte, or rich draws it (a word wider than a line)."""
+    from kb.cli import query
+
+    text = indent + "".join(word + gap for word, gap in words)
+    mine = query._wrapped(text, width)
+    if mine is None:
+        assert any(len(w) > width for w in text.split()) or len(indent) + len(text.split()[0]) > width
+        return
+    assert "\n".join(line.rstrip() for line in mine.splitlines()).strip("\n") == _drawn_by_rich(text, width)
+
+
+def test_kb_show_wraps_a_long_text_without_importing_rich(tmp_path, monkeypatch):
+    """A warm kb show whose tables fit and whose text does not: no rich, and the lines rich draws."""
+    import subprocess
+    import sys
+
+    from kb.cli import cli, query
+
+    probe = ("import runpy, sys\nsys.argv = ['kb', '--kb', sys.argv[1], 'show', sys.argv[2]]\n"
+             "try:\n    runpy.run_module('kb', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print('RICH', 'rich' in sys.modules, file=sys.stderr)\n")
+    root = tmp_path / "claims"
+    synth.generate(root, 60, seed=3)
+    env = {**os.environ, "COLUMNS": "160"}  # wide enough for its tables (titles of at most 100 characters)
+    node = next(p.stem for p in sorted(root.rglob("n*.yaml")) if len(p.read_text()) > 600)
+    for _ in range(2):  # the second is warm
+        shown = subprocess.run([sys.executable, "-c", probe, str(root), node], capture_output=True, text=True,
+                               env=env, timeout=120)
+    assert shown.returncode == 0 and "RICH False" in shown.stderr, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 160 and sum(len(line) > 140 for line in lines) >= 2, "it wrapped"
+    monkeypatch.setattr(query, "PLAIN_WHEN_FITS", False)  # everything drawn by rich
+    drawn = CliRunner().invoke(cli, ["--kb", str(root), "show", node], env={"COLUMNS": "160"})
+    assert drawn.output == shown.stdout

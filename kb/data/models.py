@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from kb.data.kinds import ID_PATTERN, ID_RE, KINDS, MAX_ID_LEN, Kind, is_valid_id  # noqa: F401
 from kb.data.relations import ATTACKS, RESTATES, SUPPORTS, UNDERCUTS, ArgumentRelation, Relation  # noqa: F401
@@ -209,13 +209,29 @@ class Source(_Strict):
     )
 
 
-class PeopleFile(RootModel[list[Person]]):
-    """claims/people.yaml: a list of people."""
+def _registries() -> dict[str, type]:
+    """The models of the two registry files, made when first asked for (see ``__getattr__``)."""
+    from pydantic import RootModel
 
-    model_config = ConfigDict(defer_build=True)  # built on first use, like the others: see _Strict
+    class PeopleFile(RootModel[list[Person]]):
+        """claims/people.yaml: a list of people."""
+
+        model_config = ConfigDict(defer_build=True)  # built on first use, like the others: see _Strict
+
+    class SourcesFile(RootModel[list[Source]]):
+        """claims/sources.yaml: a list of source documents."""
+
+        model_config = ConfigDict(defer_build=True)
+
+    for model in (PeopleFile, SourcesFile):
+        model.__module__, model.__qualname__ = __name__, model.__name__
+    return {"PeopleFile": PeopleFile, "SourcesFile": SourcesFile}
 
 
-class SourcesFile(RootModel[list[Source]]):
-    """claims/sources.yaml: a list of source documents."""
-
-    model_config = ConfigDict(defer_build=True)
+def __getattr__(name: str) -> type:
+    # PeopleFile and SourcesFile: importing pydantic's RootModel costs about 60 ms, which a command that
+    # validates one edited node file (a query after an edit) would pay for models it never uses.
+    if name in ("PeopleFile", "SourcesFile"):
+        globals().update(_registries())
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
