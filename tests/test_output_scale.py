@@ -173,6 +173,15 @@ def test_plain_text_is_wrapped_as_rich_wraps_it(words, indent, width):
     assert "\n".join(line.rstrip() for line in mine.splitlines()).strip("\n") == _drawn_by_rich(text, width)
 
 
+def test_spaces_rich_and_textwrap_break_at_differently_are_left_to_rich():
+    """A no-break or thin space is a break for rich's pattern and not for textwrap: such a line goes to rich."""
+    from kb.cli import query
+
+    for space in ("\xa0", "\u2009", "\u200b"):
+        assert query._wrapped(f"aaaa{space}bbbb cccc dddd", 10) is None
+    assert query._wrapped("aaaa bbbb cccc dddd", 10) == "aaaa bbbb\ncccc dddd"
+
+
 def test_kb_show_wraps_a_long_text_without_importing_rich(tmp_path, monkeypatch):
     """A warm kb show whose tables fit and whose text does not: no rich, and the lines rich draws."""
     import subprocess
