@@ -48,6 +48,13 @@ def test_every_reading_call_agrees_with_networkx(pair):
     for data in (True, "speaker", "tags", "missing"):
         assert list(V.nodes(data=data)) == list(G.nodes(data=data))
         assert list(V.edges(data=data)) == list(G.edges(data=data))
+    # One attribute of every edge is read from the kept columns, with no edge's dict made: the same values,
+    # a tuple where networkx holds one, and the default where an edge has none.
+    fresh = compiled.view_from_json(json.loads(json.dumps(compiled.graph_to_json(G))))
+    for data in ("relation", "weight", "linked", "via", "missing"):  # (a list would not equal networkx's tuple)
+        for default in (None, 0.25):
+            assert list(fresh.edges(data=data, default=default)) == list(G.edges(data=data, default=default))
+    assert all(made is None for made in fresh._made)
     assert list(V.edges()) == list(G.edges())
     for n in G:
         assert V.nodes[n] == G.nodes[n]

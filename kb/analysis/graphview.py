@@ -65,7 +65,7 @@ class GraphView:
     """
 
     def __init__(self, graph: dict, nodes: Iterable[tuple[str, _Attrs]], ends: Iterable[tuple[str, str]],
-                 edge_attrs: Callable[[int], _Attrs]):
+                 edge_attrs: Callable[[int], _Attrs], edge_column: Callable[[str, Any], list] | None = None):
         self.graph = graph
         self._node: dict[str, _Attrs] = {}
         node = self._node
@@ -82,6 +82,9 @@ class GraphView:
         self._scans = 0
         self._made: list[_Attrs | None] = [None] * len(self._ends)
         self._make = edge_attrs
+        # edge_column(key, default): that attribute of every edge, in the given order, read without making
+        # each edge's dict (``kb stats`` reads the relation of every edge and nothing else of them).
+        self._column = edge_column
         self._succ: dict[str, dict[str, _Attrs]] | None = None
         self._pred: dict[str, dict[str, _Attrs]] | None = None
         self.nodes = _Nodes(node)
@@ -161,6 +164,9 @@ class GraphView:
         order = [i for out in self._out.values() for i in out]  # networkx's: by source, then successor
         if data is False:
             return [ends[i] for i in order]
+        if data is not True and self._column is not None:
+            column = self._column(data, default)  # type: ignore[arg-type]
+            return [(*ends[i], column[i]) for i in order]
         made = self._all_attrs()
         if data is True:
             return [(*ends[i], made[i]) for i in order]

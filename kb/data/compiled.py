@@ -422,7 +422,13 @@ def _view_from_json(data: Any, over: dict[str, dict]) -> GraphView | None:
                 row[i] = tuple(row[i])
             return dict(zip(edge_keys[shape], row))
 
-        return GraphView(data["graph"], nodes, ends, edge_attrs)
+        def edge_column(key: str, default: Any) -> list:
+            at = [keys.index(key) if key in keys else None for keys in edge_keys]
+            if key in TUPLE_ATTRS:
+                return [default if at[shape] is None else tuple(row[at[shape]]) for shape, row in zip(shapes, values)]
+            return [default if at[shape] is None else row[at[shape]] for shape, row in zip(shapes, values)]
+
+        return GraphView(data["graph"], nodes, ends, edge_attrs, edge_column)
     except (TypeError, KeyError, ValueError, AttributeError, IndexError):
         return None
 
