@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from click.testing import CliRunner
@@ -470,8 +471,9 @@ def test_edge_order_keeps_every_predecessor_order():
         assert [list(H.succ[v]) for v in H] == [list(G.succ[v]) for v in G]
 
 
-def test_a_result_computed_while_a_file_changes_is_not_kept(kb, monkeypatch):
-    """Kept under the digest taken before the edit, it would be read back once the edit is undone."""
+def _edited_while_loading(kb: Path, monkeypatch) -> tuple[Path, str, Callable[[], None]]:
+    """Make every whole load edit n000011's title first (after the digest was taken): the file, its text
+    before, and what stops it."""
     from kb.data import store
 
     path = next(kb.rglob("n000011.yaml"))
@@ -483,9 +485,15 @@ def test_a_result_computed_while_a_file_changes_is_not_kept(kb, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(store, "load", edit_then_load)
+    return path, original, lambda: monkeypatch.setattr(store, "load", real)
+
+
+def test_a_result_computed_while_a_file_changes_is_not_kept(kb, monkeypatch):
+    """Kept under the digest taken before the edit, it would be read back once the edit is undone."""
+    path, original, stop = _edited_while_loading(kb, monkeypatch)
     assert compiled.load(kb).graph.nodes["n000011"]["title"].startswith("Meanwhile")
     assert compiled.check(kb) is not None
-    monkeypatch.setattr(store, "load", real)
+    stop()
     path.write_text(original)
     assert not compiled.load(kb).graph.nodes["n000011"]["title"].startswith("Meanwhile")
     assert compiled.check(kb).problems == validate.check(kb).problems
@@ -503,19 +511,10 @@ def test_an_answer_is_kept_under_the_digest_only_when_its_graph_is_that_digest_s
     """A graph compiled while a file changed is not the map its digest was taken of: an answer from it is not
     kept. One read back from the cache is, whatever the files are now: its answer is kept without a look."""
     from kb.analysis.graphview import GraphView
-    from kb.data import store
 
-    path = next(kb.rglob("n000011.yaml"))
-    original = path.read_text()
-    real = store.load
-
-    def edit_then_load(*args, **kwargs):
-        path.write_text(original.replace("title: ", "title: Meanwhile ", 1))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(store, "load", edit_then_load)
+    path, original, stop = _edited_while_loading(kb, monkeypatch)
     raced = compiled.load(kb)
-    monkeypatch.setattr(store, "load", real)
+    stop()
     raced.remember("question", ["from a graph with the edit"])
     assert _kept_answer(kb, raced.digest, "question") is None
     path.write_text(original)
