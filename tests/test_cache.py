@@ -527,6 +527,35 @@ def test_an_answer_is_kept_under_the_digest_only_when_its_graph_is_that_digest_s
     assert _kept_answer(kb, read.digest, "question") == ["from the graph kept"]
 
 
+def _kept_analysis(root: Path, near: compiled.Compiled, perspective: str, method: str):
+    opened = cache.open_cache(root)
+    try:
+        return opened.get_blob(f"analysis:{near.structure}:{method}:1:{perspective}")
+    finally:
+        opened.close()
+
+
+@pytest.mark.parametrize("whole_kept", [True, False])
+def test_a_one_node_question_keeps_an_analysis_only_of_the_map_its_digest_was_taken_of(kb, whole_kept):
+    """Solved on the whole map kept under the same digest, an analysis is kept though a file changed since;
+    solved on the map read again from changed files, it is not (its numbers are another map's)."""
+    import sqlite3
+
+    compiled.load(kb)
+    near = compiled.load(kb, around="n000003")
+    assert near.partial
+    if not whole_kept:  # nothing kept under the digest: the whole map is read from the files again
+        with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
+            conn.execute("DELETE FROM blobs WHERE key LIKE 'graph:%'")
+    path = next(kb.rglob("n000012.yaml"))  # a stance changes: other strengths from person-1's perspective
+    text = path.read_text()
+    path.write_text(text.replace("stances:\n", "stances:\n  person-1: 0.93\n", 1) if "stances:\n" in text
+                    else text + "stances:\n  person-1: 0.93\n")
+    assert compiled.load(kb, cache=False).ok
+    near.analysis("person-1", "dfquad")
+    assert (_kept_analysis(kb, near, "person-1", "dfquad") is not None) == whole_kept
+
+
 def test_damaged_compiled_results_are_recomputed(kb):
     before = _outputs(kb)
     with sqlite3.connect(kb / cache.CACHE_FILE) as conn:

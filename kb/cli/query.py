@@ -268,10 +268,11 @@ def _wrapped(text: str, width: int) -> str | None:
         if len(line) <= width or not line.strip():
             out.append(line)
             continue
-        if not _narrow(line) or any(len(word) > width for word in line.split()):
+        words = line.split()
+        if not _narrow(line) or any(len(word) > width for word in words):
             return None
         first = len(line) - len(line.lstrip())
-        if first and first + len(line.split()[0]) > width:
+        if first and first + len(words[0]) > width:
             return None  # an indent that leaves the first word no room: rich then breaks differently
         out += textwrap.wrap(line, width, expand_tabs=False, replace_whitespace=False, break_long_words=False,
                              break_on_hyphens=False)

@@ -578,6 +578,7 @@ class Compiled:
     settled: bool = False
     _graph: nx.DiGraph | None = field(default=None, repr=False)
     _whole: nx.DiGraph | GraphView | None = field(default=None, repr=False)
+    _whole_kept: bool = field(default=False, repr=False)  # _whole was read from the cache under the digest
 
     def __post_init__(self) -> None:
         if self.count is None and self.view is not None:
@@ -606,6 +607,7 @@ class Compiled:
             return self.view
         if self._whole is None:
             self._whole = _kept_view(self.root, self.cache, self.digest)
+            self._whole_kept = self._whole is not None
             if self._whole is None:
                 self._whole = self.graph  # nothing kept under this digest any more: load the map again
         return self._whole
@@ -618,9 +620,12 @@ class Compiled:
     def ok(self) -> bool:
         return self.view is not None or self.answer is not None
 
-    def _holds(self) -> bool:
-        """Whether what is computed from this graph may be kept under its digest."""
-        return (self.settled and not self.partial) or _unchanged(self.root, self.scanned)
+    def _holds(self, whole: bool = False) -> bool:
+        """Whether what is computed from this graph (``whole``: from :attr:`whole`) may be kept under its
+        digest. A one-node view's whole map read again from the files is not settled; one read from the
+        cache under the same digest is."""
+        settled = self._whole_kept if whole and self.partial else self.settled and not self.partial
+        return settled or _unchanged(self.root, self.scanned)
 
     def remember(self, question: str, answer: Any) -> Any:
         """Keep a whole-map answer under the map's digest for the next time ``question`` is asked
@@ -660,7 +665,7 @@ class Compiled:
                 if found is not None and len(found.priors) == self.count and all(n in found.priors for n in self.view):
                     return found
             result = analyse(self.whole, perspective, method, implied)
-            if opened is not None and self._holds():
+            if opened is not None and self._holds(whole=True):
                 opened.put_blob(key, result.to_json(), replace="analysis:", keep=f"analysis:{basis}:")
                 shared, per_node = result.to_rows()
                 opened.put_blobs([(rows + "shared", shared), *((rows + n, r) for n, r in per_node.items())],
