@@ -719,19 +719,24 @@ def test_a_map_broken_between_reading_the_rows_and_analysing_is_an_error_not_a_t
 
     whole = compiled.load(kb)
     n = next(iter(whole.view))
-    near, again = compiled.load(kb, around=n), compiled.load(kb, around=n)
-    assert near.partial and again.partial
+    near, again, last = (compiled.load(kb, around=n) for _ in range(3))
+    assert near.partial and again.partial and last.partial
     before = queries.analyse(whole.graph, "neutral", "drqe")
+    unkeep = "DELETE FROM blobs WHERE key LIKE 'analysis:%' OR key LIKE 'rows:analysis:%'"
     with sqlite3.connect(kb / cache.CACHE_FILE) as conn:  # the analysis is not kept: it must be computed
-        conn.execute("DELETE FROM blobs WHERE key LIKE 'analysis:%' OR key LIKE 'rows:analysis:%'")
+        conn.execute(unkeep)
     next(kb.rglob("n000003.yaml")).write_text("kind: claim\n")  # meanwhile, another editor breaks a file
-    # The graph kept under the digest the rows were read under answers for the map as it was read.
+    # The graph kept under the digest the rows were read under answers for the map as it was read, and
+    # that analysis is kept: it is the one of the map the digest was taken of.
     assert near.analysis("neutral", "drqe").strengths == before.strengths
+    kept = again.analysis("neutral", "drqe").strengths  # read back: the neighbourhood's rows
+    assert [kept[m] for m in again.view] == [before.strengths[m] for m in again.view]
     # Once nothing is kept under that digest, the map is read again, and its error stops the command.
     with sqlite3.connect(kb / cache.CACHE_FILE) as conn:
         conn.execute("DELETE FROM blobs WHERE key LIKE 'graph:%'")
+        conn.execute(unkeep)
     with pytest.raises(KBError, match="changed while kb read it"):
-        again.analysis("neutral", "drqe")
+        last.analysis("neutral", "drqe")
 
 
 def test_kept_list_and_search_answers_are_kept_per_question_and_a_bad_filter_is_never_kept(kb):
