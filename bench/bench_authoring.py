@@ -1,14 +1,25 @@
-"""Benchmark: the editing commands and `kb diff` as whole processes on the real map.
+"""Benchmark: the editing commands and `kb diff` as whole processes, on the real map and on big ones.
 
 Targets (issue 13): print the whole-process time of `kb add`, `kb set`,
 `kb link` and `kb stance` on a copy of the real map, next to `python -c pass`
 in the same venv; `kb diff HEAD~1` on the real map within 3 s. Wall time is
 what a person waits; CPU time (user + system of the child) is printed too,
 because on a shared machine wall time mostly measures the neighbours.
+
+With ``--sizes`` naming synthetic maps (bench/synth.py, written once into
+$KB_BENCH_DIR, default /tmp/kb-bench, as bench_cache.py does; edited on a
+copy), each editing command runs cold (no cache: the first edit after
+``kb cache clear`` or an upgrade, which reads every file and then keeps them)
+and warm (the cache there, the file the last edit wrote changed), and
+``kb show`` of the thesis is timed right after an edit that moved its
+strength.
+
+Usage: ``python bench/bench_authoring.py [--sizes real,10000]``
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import shutil
@@ -19,7 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from synth import generate  # noqa: E402
+
 SEEDS = REPO.parent / "shared" / "seeds"
 KB = [sys.executable, "-m", "kb", "--kb", "claims"]
 DIFF_TARGET = 3.0
@@ -42,7 +58,49 @@ def median_of(commands: list[list[str]], cwd: Path) -> tuple[float, float]:
     return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
 
+def synthetic(n: int, folder: Path) -> None:
+    """The editing commands on a copy of a synthetic map of ``n`` nodes, cold and warm."""
+    kept = folder / f"synth-{n}" / "claims"
+    if not (kept / "people.yaml").exists():
+        print(f"writing {n:,} synthetic nodes into {kept} (once) …", flush=True)
+        generate(kept, n)
+    work = Path(tempfile.mkdtemp(prefix="kb-bench-authoring-"))
+    try:
+        shutil.copytree(kept, work / "claims", ignore=shutil.ignore_patterns(".kb-cache*", ".kb.lock"))
+        floor = median_of([[sys.executable, "-c", "pass"]] * 5, work)
+        edits = {
+            "kb link": lambda i: [*KB, "link", "n000011", "attacks", "n000003", "--weight", f"0.{i + 2}"],
+            "kb stance": lambda i: [*KB, "stance", "person-1", "n000012", f"0.{i + 2}"],
+            "kb set": lambda i: [*KB, "set", "n000013", "--title", f"Bench title {i}"],
+        }
+        print(f"\nsynthetic {n:,} nodes; python -c pass {floor[0]:.3f} s")
+        print(f"{'command':<16}{'cold s':>8}{'warm s':>8}{'warm cpu s':>12}")
+        for name, edit in edits.items():
+            run([*KB, "cache", "clear"], work)
+            cold = run(edit(0), work)
+            warm = median_of([edit(i) for i in (1, 2, 3)], work)
+            print(f"{name:<16}{cold[0]:>8.3f}{warm[0]:>8.3f}{warm[1]:>12.3f}")
+        run([*KB, "show", "n000000"], work)
+        run(edits["kb link"](4), work)
+        wall, cpu = run([*KB, "show", "n000000"], work)
+        print(f"kb show n000000 right after kb link: {wall:.3f} s wall, {cpu:.3f} s cpu")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="real", help="real and/or numbers of synthetic nodes, comma-separated")
+    sizes = parser.parse_args().sizes.split(",")
+    folder = Path(os.environ.get("KB_BENCH_DIR", "/tmp/kb-bench"))
+    if "real" in sizes:
+        real_map()
+    for size in sizes:
+        if size != "real":
+            synthetic(int(size), folder)
+
+
+def real_map() -> None:
     work = Path(tempfile.mkdtemp(prefix="kb-bench-authoring-"))
     try:
         shutil.copytree(REPO / "claims", work / "claims")

@@ -88,8 +88,8 @@ def _parsed(entry: dict) -> dict:
 
 
 def _register(root: Path, name: str, model, entry: dict, what: str, dry_run: bool,
-              extra: list[FileChange] = (), warnings: list[Problem] = ()) -> Outcome:
-    with authoring._session(root, dry_run) as state:
+              extra: list[FileChange] = (), warnings: list[Problem] = (), cache: bool = True) -> Outcome:
+    with authoring._session(root, dry_run, cache=cache) as state:
         registry = state.kb.people if model is Person else state.kb.sources
         path = Path(root) / name
         display = display_path(path)
@@ -110,16 +110,16 @@ def _register(root: Path, name: str, model, entry: dict, what: str, dry_run: boo
 
 
 def add_person(root: Path, person_id: str, name: str, affiliation: str | None = None, role: str | None = None,
-               url: str | None = None, dry_run: bool = False) -> Outcome:
+               url: str | None = None, dry_run: bool = False, cache: bool = True) -> Outcome:
     """Register a person in people.yaml."""
     check_id(person_id, "person id")
     entry = _entry(Person, {"id": person_id, "name": name, "affiliation": affiliation, "role": role, "url": url})
-    return _register(Path(root), store.PEOPLE_FILE, Person, entry, "person", dry_run)
+    return _register(Path(root), store.PEOPLE_FILE, Person, entry, "person", dry_run, cache=cache)
 
 
 def add_source(root: Path, source_id: str, title: str, file: str | None = None, url: str | None = None,
                date: str | None = None, authors: Sequence[str] = (), kind: str = "document",
-               dry_run: bool = False) -> Outcome:
+               dry_run: bool = False, cache: bool = True) -> Outcome:
     """Register a source in sources.yaml and make its folder for the claims mapped from it.
 
     ``file`` is the name of its text in the sources folder; a name that no
@@ -144,7 +144,8 @@ def add_source(root: Path, source_id: str, title: str, file: str | None = None, 
             warnings.append(Problem(registry, 1, 1, "source-file-missing",
                                     f"'{file}' is not in {where}; its quotes cannot be checked yet", "warning"))
     folder = root / source_id
-    outcome = _register(root, store.SOURCES_FILE, Source, entry, "source", dry_run, warnings=warnings)
+    outcome = _register(root, store.SOURCES_FILE, Source, entry, "source", dry_run, warnings=warnings,
+                        cache=cache)
     if not dry_run and not folder.exists():
         folder.mkdir()
         outcome.summary += f"; claims from it go in {display_path(folder)}/"

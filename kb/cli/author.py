@@ -16,7 +16,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from kb.cli import cli, complete
-from kb.cli.common import kb_dir, on_first_use
+from kb.cli.common import kb_dir, on_first_use, use_cache
 from kb.data.errors import KBError
 from kb.data.kinds import KINDS
 from kb.data.relations import EDGE_RELATIONS
@@ -116,6 +116,11 @@ def _run(ctx: click.Context, operation: Callable[..., authoring.Outcome], *args,
         raise AssertionError("unreachable")  # pragma: no cover - ctx.exit raises
 
 
+def _change(ctx: click.Context, operation: Callable[..., authoring.Outcome], *args, **kwargs) -> authoring.Outcome:
+    """:func:`_run` for an operation that loads the knowledge base: through the cache unless --no-cache."""
+    return _run(ctx, operation, *args, cache=use_cache(ctx), **kwargs)
+
+
 def _report(outcome: authoring.Outcome, show_diff: bool = True) -> None:
     if outcome.recovered:
         click.echo(f"finished the interrupted `{outcome.recovered}` first", err=True)
@@ -187,7 +192,7 @@ def add(ctx: click.Context, kind: str | None, title: str | None, text: str | Non
         attacks = _ask(None, "--attacks", "attacks (ids)", check.node_list, lambda: check.ids, optional=True)
     if not tags and interactive():
         tags = _ask(None, "--tag", "tags", check.tags, lambda: authoring.tags(root), optional=True)
-    outcome = _run(ctx, authoring.add, root, kind, title, text, speaker, document, quote or None, section,
+    outcome = _change(ctx, authoring.add, root, kind, title, text, speaker, document, quote or None, section,
                    supports, attacks, tags, node_id, folder, presenter=presenter, dry_run=dry_run)
     if dry_run:
         click.echo(f"# would write {outcome.changes[0].path}", err=True)
@@ -224,11 +229,11 @@ def link(ctx: click.Context, source_id: str, relation: str, ends: tuple[str, ...
         raise click.UsageError("a restatement has no weight or note")
     root = _root(ctx)
     if relation == "undercuts":
-        outcome = _run(ctx, authoring.undercut, root, source_id, ends[0], ends[1], weight, note, dry_run=dry_run)
+        outcome = _change(ctx, authoring.undercut, root, source_id, ends[0], ends[1], weight, note, dry_run=dry_run)
     elif relation == "restates":
-        outcome = _run(ctx, authoring.restate, root, source_id, ends[0], dry_run=dry_run)
+        outcome = _change(ctx, authoring.restate, root, source_id, ends[0], dry_run=dry_run)
     else:
-        outcome = _run(ctx, authoring.link, root, source_id, relation, ends[0], weight, note, premises,
+        outcome = _change(ctx, authoring.link, root, source_id, relation, ends[0], weight, note, premises,
                        dry_run=dry_run)
     _report(outcome)
 
@@ -246,11 +251,11 @@ def unlink(ctx: click.Context, source_id: str, ends: tuple[str, ...], premises: 
     if ends and ends[0] == "undercuts":
         if len(ends) != 3:
             raise click.UsageError("`kb unlink X undercuts A B` names the undercut edge by both ends")
-        outcome = _run(ctx, authoring.remove_undercut, root, source_id, ends[1], ends[2], dry_run=dry_run)
+        outcome = _change(ctx, authoring.remove_undercut, root, source_id, ends[1], ends[2], dry_run=dry_run)
     elif len(ends) != 1:
         raise click.UsageError("`kb unlink X TARGET` or `kb unlink X undercuts A B`")
     else:
-        outcome = _run(ctx, authoring.unlink, root, source_id, ends[0], premises, dry_run=dry_run)
+        outcome = _change(ctx, authoring.unlink, root, source_id, ends[0], premises, dry_run=dry_run)
     _report(outcome)
 
 
@@ -267,7 +272,7 @@ def unlink(ctx: click.Context, source_id: str, ends: tuple[str, ...], premises: 
 def stance(ctx: click.Context, person: str, node_id: str, credence: float, quote: str | None, document: str | None,
            note: str | None, dry_run: bool) -> None:
     """Record how strongly PERSON accepts claim ID, from 0 (rejects) to 1 (accepts)."""
-    _report(_run(ctx, authoring.stance, _root(ctx), person, node_id, credence, quote, document, note,
+    _report(_change(ctx, authoring.stance, _root(ctx), person, node_id, credence, quote, document, note,
                  dry_run=dry_run))
 
 
@@ -292,7 +297,7 @@ def set_(ctx: click.Context, node_id: str, tags: tuple[str, ...], untags: tuple[
     values = {name: value for name, value in fields.items() if value is not None}
     if "kind" in values:
         values["kind"] = values["kind"].lower()
-    _report(_run(ctx, authoring.set_fields, _root(ctx), node_id, values, tags, untags, dry_run=dry_run))
+    _report(_change(ctx, authoring.set_fields, _root(ctx), node_id, values, tags, untags, dry_run=dry_run))
 
 
 @cli.command("rm")
@@ -302,7 +307,7 @@ def set_(ctx: click.Context, node_id: str, tags: tuple[str, ...], untags: tuple[
 @click.pass_context
 def rm(ctx: click.Context, node_id: str, cascade: bool, dry_run: bool) -> None:
     """Delete a node; refused while other nodes refer to it, unless --cascade."""
-    _report(_run(ctx, authoring.remove, _root(ctx), node_id, cascade, dry_run=dry_run))
+    _report(_change(ctx, authoring.remove, _root(ctx), node_id, cascade, dry_run=dry_run))
 
 
 @cli.command("mv")
@@ -315,7 +320,7 @@ def mv(ctx: click.Context, old_id: str, new_id: str | None, folder: str | None, 
     """Rename a node (and/or move it to another folder) and rewrite every reference to it."""
     if new_id is None and folder is None:
         raise click.UsageError("give NEW, --dir FOLDER, or both")
-    _report(_run(ctx, authoring.rename, _root(ctx), old_id, old_id if new_id is None else new_id, folder,
+    _report(_change(ctx, authoring.rename, _root(ctx), old_id, old_id if new_id is None else new_id, folder,
                  dry_run=dry_run))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from kb.cli import cli
-from kb.cli.author import _report, _root, _run, dry_run_option
+from kb.cli.author import _change, _report, _root, _run, dry_run_option
 from kb.cli.common import on_first_use
 from kb.data.store import display_path
 
@@ -45,7 +45,7 @@ def source() -> None:
 def source_add(ctx: click.Context, source_id: str, title: str, file: str | None, kind: str, date: str | None,
                authors: tuple[str, ...], url: str | None, dry_run: bool) -> None:
     """Register a source document and make its claims folder."""
-    _report(_run(ctx, registries.add_source, _root(ctx), source_id, title, file, url, date, authors, kind,
+    _report(_change(ctx, registries.add_source, _root(ctx), source_id, title, file, url, date, authors, kind,
                  dry_run=dry_run))
 
 
@@ -65,4 +65,4 @@ def person() -> None:
 def person_add(ctx: click.Context, person_id: str, name: str, affiliation: str | None, role: str | None,
                url: str | None, dry_run: bool) -> None:
     """Register a person."""
-    _report(_run(ctx, registries.add_person, _root(ctx), person_id, name, affiliation, role, url, dry_run=dry_run))
+    _report(_change(ctx, registries.add_person, _root(ctx), person_id, name, affiliation, role, url, dry_run=dry_run))

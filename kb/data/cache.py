@@ -113,6 +113,10 @@ def clear(root: Path) -> list[Path]:
     return removed
 
 
+FILES_TABLE = ("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, "
+               "ino INTEGER, sha TEXT, racy INTEGER, value TEXT, vhash TEXT)")
+
+
 class Cache:
     """An open cache; every method fails soft (a miss, or nothing written) rather than raising."""
 
@@ -121,10 +125,15 @@ class Cache:
         self.root = Path(root)
         self.hits = 0
         self.misses = 0
+        self._held: list[tuple] | None = None  # writes kept back until flush (see open_held)
+        self._absent = False  # no cache file of this version: an empty one in memory stands for it
 
     @classmethod
-    def open(cls, root: Path) -> "Cache | None":
-        """The knowledge base's cache, created or rebuilt as needed; None when it cannot be used."""
+    def open(cls, root: Path, create: bool = True) -> "Cache | None":
+        """The knowledge base's cache, created or rebuilt as needed; None when it cannot be used.
+
+        Without ``create``, only a cache that is there and of this version is opened (None otherwise).
+        """
         root = Path(root)
         path = cache_path(root)
         if not root.is_dir():
@@ -133,6 +142,8 @@ class Cache:
             try:
                 info = os.lstat(path)
             except FileNotFoundError:
+                if not create:
+                    return None
                 info = None
             except OSError:
                 return None
@@ -146,7 +157,7 @@ class Cache:
                 # A disposable cache need not survive a power cut, only stay consistent:
                 # in WAL mode that holds without a sync at every commit.
                 conn.execute("PRAGMA synchronous=NORMAL")
-                if cls._ready(conn):
+                if cls._ready(conn, create):
                     return cls(conn, root)
             except sqlite3.DatabaseError as exc:
                 if conn is not None:
@@ -164,8 +175,9 @@ class Cache:
         return None
 
     @staticmethod
-    def _ready(conn: sqlite3.Connection) -> bool:
-        """Check the header; make the tables afresh for a new or foreign cache. False: leave it alone."""
+    def _ready(conn: sqlite3.Connection, create: bool = True) -> bool:
+        """Check the header; make the tables afresh for a new or foreign cache (unless not ``create``).
+        False: leave it alone."""
         header = _header()
         try:
             found = conn.execute("SELECT value FROM meta WHERE key = 'header'").fetchone()
@@ -175,6 +187,8 @@ class Cache:
             found = None
         if found is not None and found[0] == header:
             return True
+        if not create:
+            return False
         # New, or written by another version: rebuild it, unless another process holds it.
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
         if mode is None or str(mode[0]).lower() != "wal":
@@ -186,8 +200,7 @@ class Cache:
             conn.execute("DROP TABLE IF EXISTS blobs")
             conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             conn.execute("CREATE TABLE blobs (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            conn.execute("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
-                         "ctime_ns INTEGER, ino INTEGER, sha TEXT, racy INTEGER, value TEXT, vhash TEXT)")
+            conn.execute(FILES_TABLE)
             conn.execute("INSERT INTO meta VALUES ('header', ?)", (header,))
             conn.execute("COMMIT")
         except BaseException:
@@ -366,7 +379,25 @@ class Cache:
             self._write(writes, gone, refreshed)
         return results, hashes
 
+    def flush(self) -> None:
+        """Write what was held back (see :func:`open_held`), and stop holding writes back."""
+        held, self._held = self._held, None
+        into = self
+        if self._absent:  # the file was not there, or of another version: made now
+            into = Cache.open(self.root)
+            if into is None:
+                return
+        try:
+            for writes, gone, refreshed in held or ():
+                into._write(writes, gone, refreshed)
+        finally:
+            if into is not self:
+                into.close()
+
     def _write(self, writes: list[tuple], gone: list[tuple], refreshed: list[tuple]) -> None:
+        if self._held is not None:
+            self._held.append((writes, gone, refreshed))
+            return
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -387,6 +418,29 @@ class Cache:
 def open_cache(root: Path, enabled: bool = True) -> Cache | None:
     """The cache of a knowledge base when ``enabled`` and usable, else None (commands then read every file)."""
     return Cache.open(root) if enabled else None
+
+
+def open_held(root: Path, enabled: bool = True) -> Cache | None:
+    """The cache when ``enabled``, its writes held back until :meth:`Cache.flush`.
+
+    For an edit, which leaves the folder as it found it unless the edit is
+    made: it reads what an earlier command cached, and writes what it learnt
+    (the files it parsed) only when flushed. Until then it creates nothing and
+    rebuilds nothing: with no cache of this version there, it starts from an
+    empty one in memory, and the flush makes the file.
+    """
+    if not enabled:
+        return None
+    found = Cache.open(root, create=False)
+    if found is None:
+        if not Path(root).is_dir():
+            return None
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.execute(FILES_TABLE)
+        found = Cache(conn, root)
+        found._absent = True
+    found._held = []
+    return found
 
 
 def exact(value: Any, depth: int = 0, wide: bool = False) -> bool:

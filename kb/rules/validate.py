@@ -58,6 +58,26 @@ class Scope:
             incoming.update(named)
         return cls(kb.nodes, index_declarations(declared_by.items()), incoming, declared_by, named_by)
 
+    def of_changed(self, kb: KnowledgeBase) -> "Scope":
+        """:meth:`of` ``kb``, a map that shares most of its node objects with the one this scope was made of.
+
+        An edit computes the map after it in memory, every node of an untouched
+        file the same object as before: what the rules read of those is taken
+        from here instead of from each node again (on 10^4 nodes, most of the
+        cost of judging an edit).
+        """
+        was, declared_was, named_was = self.ids, self.declared_by, self.named_by
+        declared_by, named_by = {}, {}
+        for i, node in kb.nodes.items():
+            if was.get(i) is node and i in declared_was and i in named_was:
+                declared_by[i], named_by[i] = declared_was[i], named_was[i]
+            else:
+                declared_by[i], named_by[i] = declarations(i, node), node.targets()
+        incoming: set[str] = set()
+        for named in named_by.values():
+            incoming.update(named)
+        return Scope(kb.nodes, index_declarations(declared_by.items()), incoming, declared_by, named_by)
+
 
 def graph_problems(kb: KnowledgeBase, scope: Scope | None = None) -> list[Problem]:
     """Errors that need the whole knowledge base: dangling references, self and duplicate edges.
@@ -304,13 +324,16 @@ class CheckResult(Findings):
 
 
 def problems_for(kb: KnowledgeBase, load_problems: list[Problem] = (), texts: dict[str, str] | None = None,
-                 strict: bool = False, documents: dict[str, str] | None = None) -> list[Problem]:
+                 strict: bool = False, documents: dict[str, str] | None = None,
+                 scope: Scope | None = None) -> list[Problem]:
     """All problems of an in-memory knowledge base, located and sorted.
 
     ``documents`` holds the texts of files changed in memory but not yet written,
     by display path, so problems in them are located in the new text.
+    ``scope``: :meth:`Scope.of` ``kb``, when the caller has it.
     """
-    problems = list(load_problems) + graph_problems(kb) + lint_problems(kb)
+    scope = scope or Scope.of(kb)
+    problems = list(load_problems) + graph_problems(kb, scope) + lint_problems(kb, scope)
     if texts is not None:
         problems += quote_problems(kb, texts)
     if strict:
