@@ -172,8 +172,8 @@ def _clean_stale(root: Path) -> None:
 
 
 @contextmanager
-def _session(root: Path, dry_run: bool = False, timeout: float = LOCK_TIMEOUT, cache: bool = True
-             ) -> Iterator[_State]:
+def _session(root: Path, dry_run: bool = False, timeout: float = LOCK_TIMEOUT, cache: bool = True,
+             load: bool = True) -> Iterator[_State]:
     """Hold the lock (unless only looking), finish any interrupted change, and load.
 
     The load happens under the lock, so the state a change is computed from is
@@ -182,7 +182,8 @@ def _session(root: Path, dry_run: bool = False, timeout: float = LOCK_TIMEOUT, c
     the same knowledge base either way): on a map of 10^4 nodes that is most of
     an edit's time. What the load adds to the cache is written only when the
     operation succeeds and is no dry run: a refused edit leaves every byte of
-    the folder as it was.
+    the folder as it was. Without ``load``, only the lock is taken and an
+    interrupted change finished: the state's map is empty.
     """
     root = Path(root)
     if not root.is_dir():
@@ -197,6 +198,9 @@ def _session(root: Path, dry_run: bool = False, timeout: float = LOCK_TIMEOUT, c
             recovered = _finish_pending(root)
         # The map read lives until the command is done, and the change is judged on it and on its copy:
         # collections would only rescan it (a third of an edit's time on 10^4 nodes).
+        if not load:
+            yield _State(root, KnowledgeBase(root=root), [], {}, recovered)
+            return
         with no_collection():
             scanned = store.scan(root)
             opened = kbcache.open_held(root, cache)
@@ -456,7 +460,7 @@ def _finish_pending(root: Path) -> str | None:
 
 def recover(root: Path, timeout: float = LOCK_TIMEOUT) -> str | None:
     """Finish an interrupted multi-file change: the command it came from, or None if there was none."""
-    with _session(root, timeout=timeout) as state:
+    with _session(root, timeout=timeout, load=False) as state:
         return state.recovered
 
 
