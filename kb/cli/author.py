@@ -193,7 +193,7 @@ def add(ctx: click.Context, kind: str | None, title: str | None, text: str | Non
     if not tags and interactive():
         tags = _ask(None, "--tag", "tags", check.tags, lambda: authoring.tags(root), optional=True)
     outcome = _change(ctx, authoring.add, root, kind, title, text, speaker, document, quote or None, section,
-                   supports, attacks, tags, node_id, folder, presenter=presenter, dry_run=dry_run)
+                      supports, attacks, tags, node_id, folder, presenter=presenter, dry_run=dry_run)
     if dry_run:
         click.echo(f"# would write {outcome.changes[0].path}", err=True)
         click.echo(outcome.changes[0].after, nl=False)
@@ -234,7 +234,7 @@ def link(ctx: click.Context, source_id: str, relation: str, ends: tuple[str, ...
         outcome = _change(ctx, authoring.restate, root, source_id, ends[0], dry_run=dry_run)
     else:
         outcome = _change(ctx, authoring.link, root, source_id, relation, ends[0], weight, note, premises,
-                       dry_run=dry_run)
+                          dry_run=dry_run)
     _report(outcome)
 
 
@@ -273,7 +273,7 @@ def stance(ctx: click.Context, person: str, node_id: str, credence: float, quote
            note: str | None, dry_run: bool) -> None:
     """Record how strongly PERSON accepts claim ID, from 0 (rejects) to 1 (accepts)."""
     _report(_change(ctx, authoring.stance, _root(ctx), person, node_id, credence, quote, document, note,
-                 dry_run=dry_run))
+                    dry_run=dry_run))
 
 
 @cli.command("set")
@@ -321,7 +321,7 @@ def mv(ctx: click.Context, old_id: str, new_id: str | None, folder: str | None, 
     if new_id is None and folder is None:
         raise click.UsageError("give NEW, --dir FOLDER, or both")
     _report(_change(ctx, authoring.rename, _root(ctx), old_id, old_id if new_id is None else new_id, folder,
-                 dry_run=dry_run))
+                    dry_run=dry_run))
 
 
 @cli.command("fmt")

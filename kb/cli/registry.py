@@ -46,7 +46,7 @@ def source_add(ctx: click.Context, source_id: str, title: str, file: str | None,
                authors: tuple[str, ...], url: str | None, dry_run: bool) -> None:
     """Register a source document and make its claims folder."""
     _report(_change(ctx, registries.add_source, _root(ctx), source_id, title, file, url, date, authors, kind,
-                 dry_run=dry_run))
+                    dry_run=dry_run))
 
 
 @cli.group("person")
