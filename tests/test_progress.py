@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -35,6 +36,8 @@ def _terminal(*args: str) -> str:
 def test_terminal_shows_a_bar_then_the_answer(kb):
     out = _terminal("--kb", str(kb), "check")
     assert "reading files" in out and "━" in out
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out)
+    assert re.search(r"\d:\d\d:\d\d (\d:\d\d:\d\d|-:--:--) left", plain), "the bar says the time taken and left"
     assert "checked 302 files" in out
 
 

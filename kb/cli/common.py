@@ -126,10 +126,14 @@ class _Bar:
                 self._off = True
                 return
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
 
+            # The time left, estimated from the pace so far: on a large circular map a crux search can run
+            # for hours, and a person should see that at once rather than wait to find out.
             self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeElapsedColumn(), console=Console(file=self._stream), transient=True,
+                                      TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("left"),
+                                      console=Console(file=self._stream), transient=True,
                                       redirect_stdout=False, redirect_stderr=False)
             self._progress.start()
         task = self._tasks.get(what)
