@@ -198,3 +198,20 @@ def test_an_edit_makes_the_cache_only_when_it_is_made(synthetic_map, tmp_path, m
         store.load(root, cache=opened)
         assert (opened.hits, opened.misses) == (119, 1)  # all but the file the edit wrote
         opened.close()
+
+
+def test_a_dry_run_or_refused_edit_leaves_a_damaged_cache_alone_and_a_made_one_rebuilds_it(synthetic_map, tmp_path):
+    root = copied(synthetic_map(120, 7), tmp_path)
+    a, b = sorted(p.stem for p in store.node_files(root))[:2]
+    damaged = b"not a database at all " * 100
+    (root / cache.CACHE_FILE).write_bytes(damaged)
+    for args, code in ((["link", a, "attacks", b, "--dry-run"], 0), (["link", a, "attacks", "gone"], 1)):
+        result = CliRunner().invoke(cli, ["--kb", str(root), *args])
+        assert result.exit_code == code, result.output
+        assert (root / cache.CACHE_FILE).read_bytes() == damaged
+    result = CliRunner().invoke(cli, ["--kb", str(root), "link", a, "attacks", b])
+    assert result.exit_code == 0, result.output
+    opened = cache.open_cache(root)
+    store.load(root, cache=opened)
+    assert (opened.hits, opened.misses) == (119, 1)
+    opened.close()

@@ -163,7 +163,7 @@ class Cache:
                 if conn is not None:
                     conn.close()
                     conn = None
-                if attempt == 0 and _is_corrupt(exc):
+                if attempt == 0 and create and _is_corrupt(exc):
                     clear(root)  # not a database, or a damaged one: start again
                     continue
                 return None
