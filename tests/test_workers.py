@@ -43,3 +43,51 @@ def test_workers_report_no_progress_and_one_worker_does():
 def test_available_is_at_least_one_and_at_most_the_limit():
     assert 1 <= workers.available() <= 8
     assert workers.available(limit=1) == 1
+
+
+ORPHANED = """
+import os, sys, time
+from kb.data import workers
+
+def task(folder):
+    with open(os.path.join(folder, str(os.getpid())), "w"):
+        pass
+    time.sleep(60)  # far longer than the test waits: only the parent's end can stop it
+
+list(workers.fork_map(task, [sys.argv[1]] * 2, 2))
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, ended but not yet reaped by whoever adopted it, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads process states from /proc")
+def test_workers_end_when_the_command_that_forked_them_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen([sys.executable, "-c", ORPHANED, str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = [int(p.name) for p in tmp_path.iterdir()]
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+    finally:
+        parent.send_signal(signal.SIGTERM)  # what a timeout or `kill` sends: to the parent alone
+        parent.wait()
+    deadline = time.monotonic() + 10 * workers.ORPHAN_CHECK_SECONDS + 5
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in pids if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "workers outlived the command that forked them"

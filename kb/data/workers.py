@@ -32,6 +32,33 @@ def inherited() -> Any:
     return _inherited
 
 
+# How often a worker looks whether the process that forked it is still there.
+ORPHAN_CHECK_SECONDS = 0.5
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a forked worker: no progress reports of its own, and an end when its parent ends.
+
+    A kb command killed while its workers run (a timeout, ``kill``, a closed
+    terminal's hang-up that reaches only the parent) would otherwise leave them
+    working through their tasks for minutes, each holding a copy of the map.
+    """
+    import threading
+    import time
+
+    from kb.data import progress
+
+    progress.listen(None)
+
+    def watch() -> None:
+        while True:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="kb-orphan-watch", daemon=True).start()
+
+
 def fork_map(fn: Callable[[T], R], items: Iterable[T], workers: int, *, state: Any = None,
              chunksize: int = 1) -> Iterator[R]:
     """``fn`` over ``items``, results in order, on ``workers`` forked processes (in process for one).
@@ -48,10 +75,8 @@ def fork_map(fn: Callable[[T], R], items: Iterable[T], workers: int, *, state: A
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from kb.data import progress
-
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=progress.listen, initargs=(None,)) as pool:
+                                 initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             yield from pool.map(fn, items, chunksize=chunksize)
     finally:
         _inherited = previous
