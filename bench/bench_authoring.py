@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from synth import generate  # noqa: E402
+from bench_cache import maps  # noqa: E402
 
 SEEDS = REPO.parent / "shared" / "seeds"
 KB = [sys.executable, "-m", "kb", "--kb", "claims"]
@@ -60,10 +60,7 @@ def median_of(commands: list[list[str]], cwd: Path) -> tuple[float, float]:
 
 def synthetic(n: int, folder: Path) -> None:
     """The editing commands on a copy of a synthetic map of ``n`` nodes, cold and warm."""
-    kept = folder / f"synth-{n}" / "claims"
-    if not (kept / "people.yaml").exists():
-        print(f"writing {n:,} synthetic nodes into {kept} (once) …", flush=True)
-        generate(kept, n)
+    kept = maps([str(n)], folder)[0][1]  # written once and shared with bench_cache.py
     work = Path(tempfile.mkdtemp(prefix="kb-bench-authoring-"))
     try:
         shutil.copytree(kept, work / "claims", ignore=shutil.ignore_patterns(".kb-cache*", ".kb.lock"))

@@ -36,7 +36,7 @@ def _changed(rng: random.Random, kb: store.KnowledgeBase) -> tuple[store.Knowled
         node_id = rng.choice(ids)
         if node_id not in nodes:
             continue
-        node, other = nodes[node_id], nodes[rng.choice(ids)] if rng.random() < 0.9 else None
+        node, other = nodes[node_id], nodes[rng.choice(list(nodes))] if rng.random() < 0.9 else None
         what = rng.choice(["edges", "none", "remove", "add", "title"])
         if what == "remove":
             del nodes[node_id], paths[node_id]

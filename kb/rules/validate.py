@@ -51,12 +51,8 @@ class Scope:
 
     @classmethod
     def of(cls, kb: KnowledgeBase) -> "Scope":
-        declared_by = {i: declarations(i, node) for i, node in kb.nodes.items()}
-        named_by = {i: node.targets() for i, node in kb.nodes.items()}
-        incoming: set[str] = set()
-        for named in named_by.values():
-            incoming.update(named)
-        return cls(kb.nodes, index_declarations(declared_by.items()), incoming, declared_by, named_by)
+        return cls._made(kb, {i: declarations(i, node) for i, node in kb.nodes.items()},
+                         {i: node.targets() for i, node in kb.nodes.items()})
 
     def of_changed(self, kb: KnowledgeBase) -> "Scope":
         """:meth:`of` ``kb``, a map that shares most of its node objects with the one this scope was made of.
@@ -69,14 +65,18 @@ class Scope:
         was, declared_was, named_was = self.ids, self.declared_by, self.named_by
         declared_by, named_by = {}, {}
         for i, node in kb.nodes.items():
-            if was.get(i) is node and i in declared_was and i in named_was:
+            if was.get(i) is node and i in declared_was:
                 declared_by[i], named_by[i] = declared_was[i], named_was[i]
             else:
                 declared_by[i], named_by[i] = declarations(i, node), node.targets()
+        return self._made(kb, declared_by, named_by)
+
+    @classmethod
+    def _made(cls, kb: KnowledgeBase, declared_by: dict[str, list], named_by: dict[str, list[str]]) -> "Scope":
         incoming: set[str] = set()
         for named in named_by.values():
             incoming.update(named)
-        return Scope(kb.nodes, index_declarations(declared_by.items()), incoming, declared_by, named_by)
+        return cls(kb.nodes, index_declarations(declared_by.items()), incoming, declared_by, named_by)
 
 
 def graph_problems(kb: KnowledgeBase, scope: Scope | None = None) -> list[Problem]:
